@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/** A duration as written in config: `250ms`, `10s`, `5m`, `1h`, `2d`. */
+export const DURATION_RE = /^(\d+)(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+export type Duration = string & z.$brand<'Duration'>;
+
+export function isDuration(value: string): value is Duration {
+  return DURATION_RE.test(value);
+}
+
+/** Milliseconds in a validated duration string. */
+export function toMs(d: Duration | string): number {
+  const m = DURATION_RE.exec(d);
+  if (!m) throw new TypeError(`not a duration: ${d}`);
+  return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+}
+
+/** Parses a user-supplied duration (CLI flag); returns undefined when malformed. */
+export function parseDuration(value: string): number | undefined {
+  return isDuration(value) ? toMs(value) : undefined;
+}
+
+/** The shortest exact way to write `ms` as a duration: 90000 -> "90s", 3600000 -> "1h". */
+export function formatDuration(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    if (ms >= UNIT_MS[unit] && ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+/** Human form for messages: 125000 -> "2m5s". */
+export function humanDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  let s = Math.round(ms / 1000);
+  const parts: string[] = [];
+  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60]] as const) {
+    if (s >= size) {
+      parts.push(`${Math.floor(s / size)}${unit}`);
+      s %= size;
+    }
+  }
+  if (s > 0 || parts.length === 0) parts.push(`${s}s`);
+  return parts.join('');
+}
+
+export const DURATION_MESSAGE = 'expected a duration like "10s", "5m" or "1h"';
+
+export function duration(): z.ZodType<Duration, string> {
+  return z
+    .string({ error: DURATION_MESSAGE })
+    .regex(DURATION_RE, { error: DURATION_MESSAGE })
+    .meta({ format: 'duration' }) as unknown as z.ZodType<Duration, string>;
+}

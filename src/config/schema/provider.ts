@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { duration, type Duration } from '../duration.js';
+import { CommandSchema, EnvMapSchema } from './primitives.js';
+import { HealthTargetSchema } from './health.js';
+
+export const DEFAULT_SCRIPT_TIMEOUT = '15m' as Duration;
+
+export const CommandProviderSchema = z.strictObject({
+  type: z.literal('command'),
+  deploy: CommandSchema.describe('Deploys `$SHIPGATE_VERSION`.'),
+  rollback: CommandSchema.optional().describe('Restores `$SHIPGATE_VERSION` (the version being returned to). Defaults to `deploy`.'),
+  status: CommandSchema.optional().describe('Prints the live state; shown by `shipgate status`.'),
+  health: HealthTargetSchema.optional().describe('Checked after deploy and after rollback.'),
+  env: EnvMapSchema.optional().describe('Extra environment for the scripts; values may use `${VAR}`.'),
+  cwd: z.string().optional().describe('Working directory of the scripts, relative to the config file.'),
+  timeout: duration().default(DEFAULT_SCRIPT_TIMEOUT).describe('Kill a script after this long.'),
+});
+export type CommandProviderConfig = z.infer<typeof CommandProviderSchema>;
+
+export const ProviderSchema = z.discriminatedUnion('type', [CommandProviderSchema], {
+  error: 'expected a provider with type: command',
+});
+export type ProviderConfig = z.infer<typeof ProviderSchema>;

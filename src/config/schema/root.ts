@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { duration, type Duration } from '../duration.js';
+import { NameSchema } from './primitives.js';
+import { ProviderSchema } from './provider.js';
+import { BuildSchema } from './build.js';
+import { GatesSchema } from './gates.js';
+import { SmokeTestSchema } from './smoke.js';
+
+export const DEFAULT_STORE_URL = 'sqlite:.shipgate/state.db';
+export const DEFAULT_ROLLBACK_WINDOW = '60m' as Duration;
+export const RESUME_POLICIES = ['rollback', 'resume'] as const;
+
+export const StoreSchema = z.strictObject({
+  url: z
+    .string()
+    .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, { error: 'expected "sqlite:PATH" or "postgres://user@host/db"' })
+    .default(DEFAULT_STORE_URL)
+    .describe('`sqlite:PATH` (relative to the config file) or `postgres://user@host/db`.'),
+});
+
+export const RollbackSchema = z.strictObject({
+  auto: z.boolean().default(true).describe('Undo completed stages when a stage fails.'),
+  window: duration().default(DEFAULT_ROLLBACK_WINDOW).describe('`shipgate rollback` is allowed this long after a deploy (`--force` goes past it).'),
+});
+
+export const ResumeSchema = z.strictObject({
+  policy: z.enum(RESUME_POLICIES).default('rollback').describe('What the next command does with a deployment interrupted by a crash.'),
+});
+
+/** Everything an environment block may set (all but `app` and `environments`). */
+export const settingsShape = {
+  store: StoreSchema.default({ url: DEFAULT_STORE_URL }).describe('Where shipgate keeps its state.'),
+  provider: ProviderSchema.describe('How a version is deployed.'),
+  build: BuildSchema.optional().describe('How a version is built into a release.'),
+  gates: GatesSchema.describe('Checks that must pass before anything changes.'),
+  smoke: z.array(SmokeTestSchema).default([]).describe('HTTP checks after rollout; a failure undoes the deploy.'),
+  rollback: RollbackSchema.default({ auto: true, window: DEFAULT_ROLLBACK_WINDOW }),
+  resume: ResumeSchema.default({ policy: 'rollback' }),
+  services: z.array(NameSchema).optional().describe('Names listed as `services_deployed` in the record. Default: [app].'),
+  secrets: z
+    .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' }))
+    .default([])
+    .describe('More environment variable names whose values are masked everywhere (names with TOKEN, SECRET, PASSWORD, KEY ... are masked anyway).'),
+  timeout: duration().optional().describe('Deadline for a whole deployment; past it the deploy fails and is undone.'),
+};
+
+export const ConfigSchema = z.strictObject({
+  app: NameSchema.describe('Application name.'),
+  ...settingsShape,
+  environments: z
+    .record(NameSchema, z.record(z.string(), z.unknown()), { error: 'expected a map of environment name to settings' })
+    .optional()
+    .describe('Per-environment settings, deep-merged over the base; `false` turns a gate off.'),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;

@@ -1,0 +1,79 @@
+/**
+ * The few named error classes of shipgate. Each wraps its `cause` with context.
+ * Only the CLI catches everything and maps a class to an exit code.
+ */
+
+export class ShipgateError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The config file is missing, unreadable or invalid. `issues` are one line each: `path: message`. */
+export class ConfigError extends ShipgateError {
+  readonly issues: string[];
+  constructor(message: string, issues: string[] = [], options?: { cause?: unknown }) {
+    super(issues.length > 0 ? `${message}\n${issues.map((i) => `  ${i}`).join('\n')}` : message, options);
+    this.issues = issues;
+  }
+}
+
+/** A flag, argument or API body is invalid. */
+export class UsageError extends ShipgateError {}
+
+/** A gate refused the deployment. */
+export class GateBlocked extends ShipgateError {
+  readonly gate: string;
+  constructor(gate: string, reason: string, options?: { cause?: unknown }) {
+    super(`blocked by gate "${gate}": ${reason}`, options);
+    this.gate = gate;
+  }
+}
+
+/** A stage of the saga failed. */
+export class StageFailed extends ShipgateError {
+  readonly stage: string;
+  constructor(stage: string, message: string, options?: { cause?: unknown }) {
+    super(`stage "${stage}" failed: ${message}`, options);
+    this.stage = stage;
+  }
+}
+
+export interface LockHolder {
+  deploymentId: string;
+  holder: string;
+  pid: number;
+  host: string;
+  acquiredAt: string;
+}
+
+/** Another deployment holds the environment's lock. */
+export class LockHeld extends ShipgateError {
+  readonly holderInfo: LockHolder;
+  constructor(app: string, environment: string, holder: LockHolder, waitedMs?: number) {
+    const waited = waitedMs === undefined ? '' : ` (waited ${Math.round(waitedMs / 1000)}s)`;
+    super(
+      `${app}/${environment} is locked by deployment ${holder.deploymentId} ` +
+        `(by ${holder.holder}, since ${holder.acquiredAt}, pid ${holder.pid} on ${holder.host})${waited}`,
+    );
+    this.holderInfo = holder;
+  }
+}
+
+/** Undo failed: the system is in an unknown state and a human must look. */
+export class RollbackFailed extends ShipgateError {}
+
+/** The run was cancelled by SIGINT/SIGTERM or an abort signal. */
+export class Cancelled extends ShipgateError {
+  constructor(message = 'cancelled') {
+    super(message);
+  }
+}
+
+/** The thing asked for does not exist (deployment id, release version...). */
+export class NotFound extends ShipgateError {}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

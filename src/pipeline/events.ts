@@ -1,0 +1,59 @@
+import { EventEmitter } from 'node:events';
+import type { GateResult } from '../gates/contract.js';
+import type { DeploymentStatus } from '../store/contract.js';
+
+/**
+ * Typed lifecycle events. The journal writes each one before subscribers hear it.
+ * The progress view, notifiers, metrics and the dashboard subscribe; the
+ * pipeline never calls them by name.
+ */
+export interface LifecycleEvents {
+  'deploy:started': { deploymentId: string; app: string; environment: string; version: string; kind: 'deploy' | 'rollback'; previousVersion: string | null; stages: string[] };
+  'gate:evaluated': { deploymentId: string; gate: GateResult };
+  'gate:waiting': { deploymentId: string; gate: string; message: string };
+  'stage:started': { deploymentId: string; stage: string };
+  'stage:finished': { deploymentId: string; stage: string; durationMs: number; output?: Record<string, unknown> };
+  'stage:failed': { deploymentId: string; stage: string; durationMs: number; error: string };
+  'step:started': { deploymentId: string; stage: string; step: string; detail?: string };
+  'step:finished': { deploymentId: string; stage: string; step: string; durationMs: number; detail?: string };
+  'step:failed': { deploymentId: string; stage: string; step: string; durationMs: number; error: string };
+  'step:output': { deploymentId: string; stage: string; step: string; lines: { stream: 'stdout' | 'stderr'; text: string }[] };
+  'undo:started': { deploymentId: string; stage: string };
+  'undo:finished': { deploymentId: string; stage: string; durationMs: number; detail?: string };
+  'undo:failed': { deploymentId: string; stage: string; durationMs: number; error: string };
+  'recovery:started': { deploymentId: string; policy: 'rollback' | 'resume'; reason: string };
+  'cancel:requested': { deploymentId: string; signal: string };
+  'deploy:finished': { deploymentId: string; status: DeploymentStatus; durationMs: number; error: string | null; recordPath: string | null };
+}
+
+export type LifecycleEventName = keyof LifecycleEvents;
+
+export type AnyLifecycleEvent = { [K in LifecycleEventName]: { type: K; at: string } & LifecycleEvents[K] }[LifecycleEventName];
+
+/** A typed event bus. Listeners must not throw; a throwing listener is reported and ignored. */
+export class EventBus {
+  private emitter = new EventEmitter();
+
+  on<K extends LifecycleEventName>(type: K, listener: (event: { type: K; at: string } & LifecycleEvents[K]) => void): () => void {
+    this.emitter.on(type, listener as (e: unknown) => void);
+    return () => this.emitter.off(type, listener as (e: unknown) => void);
+  }
+
+  /** Every event, in order. */
+  onAny(listener: (event: AnyLifecycleEvent) => void): () => void {
+    this.emitter.on('*', listener);
+    return () => this.emitter.off('*', listener);
+  }
+
+  emit(event: AnyLifecycleEvent): void {
+    for (const name of [event.type, '*'] as const) {
+      for (const l of this.emitter.listeners(name)) {
+        try {
+          (l as (e: unknown) => void)(event);
+        } catch (err) {
+          process.emitWarning(`event listener for ${event.type} threw: ${(err as Error).message}`);
+        }
+      }
+    }
+  }
+}
