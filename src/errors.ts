@@ -34,11 +34,17 @@ export class GateBlocked extends ShipgateError {
 /** A stage of the saga failed. */
 export class StageFailed extends ShipgateError {
   readonly stage: string;
-  constructor(stage: string, message: string, options?: { cause?: unknown }) {
+  /** What the stage found before failing (kept in the journal and the record). */
+  readonly output: Record<string, unknown> | undefined;
+  constructor(stage: string, message: string, options?: { cause?: unknown; output?: Record<string, unknown> }) {
     super(`stage "${stage}" failed: ${message}`, options);
     this.stage = stage;
+    this.output = options?.output;
   }
 }
+
+/** The deployment ran past its deadline (`timeout`). */
+export class DeadlineExceeded extends ShipgateError {}
 
 export interface LockHolder {
   deploymentId: string;

@@ -13,14 +13,15 @@ export interface LifecycleEvents {
   'gate:waiting': { deploymentId: string; gate: string; message: string };
   'stage:started': { deploymentId: string; stage: string };
   'stage:finished': { deploymentId: string; stage: string; durationMs: number; output?: Record<string, unknown> };
-  'stage:failed': { deploymentId: string; stage: string; durationMs: number; error: string };
+  'stage:failed': { deploymentId: string; stage: string; durationMs: number; error: string; output?: Record<string, unknown> };
   'step:started': { deploymentId: string; stage: string; step: string; detail?: string };
   'step:finished': { deploymentId: string; stage: string; step: string; durationMs: number; detail?: string };
   'step:failed': { deploymentId: string; stage: string; step: string; durationMs: number; error: string };
   'step:output': { deploymentId: string; stage: string; step: string; lines: { stream: 'stdout' | 'stderr'; text: string }[] };
   'undo:started': { deploymentId: string; stage: string };
-  'undo:finished': { deploymentId: string; stage: string; durationMs: number; detail?: string };
+  'undo:finished': { deploymentId: string; stage: string; durationMs: number; done: boolean; detail: string };
   'undo:failed': { deploymentId: string; stage: string; durationMs: number; error: string };
+  'approval:added': { deploymentId: string; approver: string; comment: string | null };
   'recovery:started': { deploymentId: string; policy: 'rollback' | 'resume'; reason: string };
   'cancel:requested': { deploymentId: string; signal: string };
   'deploy:finished': { deploymentId: string; status: DeploymentStatus; durationMs: number; error: string | null; recordPath: string | null };

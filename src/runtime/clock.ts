@@ -7,14 +7,19 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** The error a wait ends with when its signal aborts: the abort reason when it is an Error. */
+export function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Cancelled();
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(new Cancelled());
+      if (signal?.aborted) return reject(abortReason(signal));
       const onAbort = (): void => {
         clearTimeout(timer);
-        reject(new Cancelled());
+        reject(abortReason(signal!));
       };
       const timer = setTimeout(() => {
         signal?.removeEventListener('abort', onAbort);
@@ -44,14 +49,14 @@ export class FakeClock implements Clock {
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(new Cancelled());
+      if (signal?.aborted) return reject(abortReason(signal));
       const sleeper: Sleeper = { at: this.current + ms, resolve };
       this.sleepers.push(sleeper);
       signal?.addEventListener(
         'abort',
         () => {
           this.sleepers = this.sleepers.filter((s) => s !== sleeper);
-          reject(new Cancelled());
+          reject(abortReason(signal));
         },
         { once: true },
       );

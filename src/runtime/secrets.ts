@@ -72,11 +72,18 @@ function urlPasswords(value: string): string[] {
   }
 }
 
+/** Names that match the pattern but hold paths or sockets, not secrets. */
+export const NOT_SECRET_NAMES: ReadonlySet<string> = new Set(['PWD', 'OLDPWD', 'SSH_AUTH_SOCK', 'GPG_AGENT_INFO', 'XAUTHORITY', 'KEYTIMEOUT']);
+
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME_RE.test(name) && !NOT_SECRET_NAMES.has(name);
+}
+
 /** Values of the process environment whose names say they are secrets. */
 export function secretsFromEnv(env: NodeJS.ProcessEnv): string[] {
   const out: string[] = [];
   for (const [name, value] of Object.entries(env)) {
-    if (value && value.length >= 6 && SECRET_NAME_RE.test(name)) out.push(value);
+    if (value && value.length >= 6 && isSecretName(name)) out.push(value);
   }
   return out;
 }

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// Entry point. `--version` answers without loading the CLI, to keep cold start short.
+import { readFileSync } from 'node:fs';
+
+const args = process.argv.slice(2);
+const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  process.stdout.write(`${version}\n`);
+} else {
+  const { main } = await import('../dist/cli/main.js');
+  process.exitCode = await main(args, version);
+}

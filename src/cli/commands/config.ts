@@ -1,0 +1,34 @@
+import { stringify } from 'yaml';
+import { loadConfig, validateAllEnvironments } from '../../config/load.js';
+import { configJsonSchema } from '../../config/json-schema.js';
+import { EXIT } from '../exit-codes.js';
+import type { GlobalOptions, Output } from '../output.js';
+
+/** `shipgate config validate`: every environment (or the one asked for). */
+export async function configValidateCommand(flags: GlobalOptions, out: Output): Promise<number> {
+  const { environments, errors } = validateAllEnvironments({ configPath: flags.config, environment: flags.env });
+  if (out.json) {
+    out.result({ valid: errors.length === 0, environments, errors: errors.flatMap((e) => (e.issues.length > 0 ? e.issues : [e.message])) });
+  } else if (errors.length === 0) {
+    out.line(`config is valid for ${environments.join(', ')}`);
+  } else {
+    for (const e of errors) out.err(e.message);
+  }
+  return errors.length === 0 ? EXIT.ok : EXIT.usage;
+}
+
+/** `shipgate config print --env E`: the resolved config with defaults, secrets masked. */
+export async function configPrintCommand(flags: GlobalOptions, out: Output): Promise<number> {
+  const loaded = loadConfig({ configPath: flags.config, environment: flags.env });
+  out.masker = loaded.masker;
+  const resolved = loaded.masker.maskValue({ environment: loaded.environment, ...loaded.config });
+  if (out.json) out.result(resolved);
+  else out.line(stringify(resolved, { lineWidth: 0 }).trimEnd());
+  return EXIT.ok;
+}
+
+/** `shipgate config schema`: JSON Schema for editors. */
+export async function configSchemaCommand(_flags: GlobalOptions, out: Output): Promise<number> {
+  out.result(configJsonSchema());
+  return EXIT.ok;
+}

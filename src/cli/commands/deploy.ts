@@ -1,0 +1,54 @@
+import type { LoadedConfig } from '../../config/load.js';
+import { parseDuration } from '../../config/duration.js';
+import { UsageError } from '../../errors.js';
+import { dryRun } from '../../pipeline/dry-run.js';
+import { fullConfig, gitFacts, inferVersion, openStoreIfExists, resolveActor } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import type { GlobalOptions, Output } from '../output.js';
+import { runPipeline } from '../run-pipeline.js';
+import { printPlan } from './plan-output.js';
+
+export interface DeployFlags extends GlobalOptions {
+  dryRun?: boolean;
+  reason?: string;
+  emergency?: boolean;
+  sha?: string;
+  ref?: string;
+  actor?: string;
+  lockWait?: string;
+  timeout?: string;
+  rollback?: boolean;
+}
+
+export function durationFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new UsageError(`--${name}: expected a duration like "30s", "10m" or "1h" (got "${value}")`);
+  return ms;
+}
+
+export async function deployCommand(versionArg: string | undefined, flags: DeployFlags, out: Output): Promise<number> {
+  if (flags.emergency && !flags.reason?.trim()) throw new UsageError('--emergency needs --reason "why this cannot wait" (it is recorded)');
+  const lockWaitMs = durationFlag('lock-wait', flags.lockWait);
+  const timeoutMs = durationFlag('timeout', flags.timeout);
+  const loaded = fullConfig(flags, out);
+  const version = versionArg ?? (await inferVersion(loaded.root));
+  if (!version) throw new UsageError('no version given: pass one (shipgate deploy v1.2.3) or run on a tagged commit');
+  const actor = resolveActor(flags.actor);
+  const git = await gitFacts(loaded.root, flags);
+  const emergency = flags.emergency ? { by: actor, reason: flags.reason!.trim() } : null;
+  const request = { version, actor, reason: flags.reason ?? null, ...git, emergency, autoRollback: flags.rollback === false ? false : undefined };
+  if (flags.dryRun) return dryRunCommand(loaded, request, out);
+  return runPipeline(loaded, out, { lockWaitMs, timeoutMs }, (p, control) => p.deploy(request, control));
+}
+
+async function dryRunCommand(loaded: LoadedConfig, request: Parameters<typeof dryRun>[2], out: Output): Promise<number> {
+  const store = await openStoreIfExists(loaded.config.store.url, loaded.root);
+  try {
+    const plan = await dryRun(loaded, store, request);
+    printPlan(plan, out);
+    return plan.gates.some((g) => g.result === 'block') ? EXIT.blocked : EXIT.ok;
+  } finally {
+    await store?.close();
+  }
+}

@@ -1,0 +1,58 @@
+import { humanDuration } from '../../config/duration.js';
+import { UsageError } from '../../errors.js';
+import type { DeploymentRow } from '../../store/contract.js';
+import { lightConfig, openStoreFor } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { table, type GlobalOptions, type Output } from '../output.js';
+
+export const DEFAULT_HISTORY_LIMIT = 20;
+
+export interface HistoryFlags extends GlobalOptions {
+  limit?: string;
+  before?: string;
+}
+
+export function parseLimit(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UsageError(`--limit: expected a whole number from 1 to 10000 (got "${value}")`);
+  return n;
+}
+
+/** `shipgate history`: deployments newest first. */
+export async function historyCommand(flags: HistoryFlags, out: Output): Promise<number> {
+  const limit = parseLimit(flags.limit, DEFAULT_HISTORY_LIMIT);
+  const settings = lightConfig(flags, out);
+  const store = await openStoreFor(settings.storeUrl, settings.root);
+  try {
+    const rows = await store.listDeployments({ app: settings.app, environment: flags.env, limit, beforeId: flags.before });
+    if (out.json) out.result(rows.map(toJson));
+    else if (rows.length === 0) out.line('no deployments yet');
+    else out.line(table(['ID', 'ENV', 'KIND', 'VERSION', 'STATUS', 'STARTED', 'TOOK', 'BY'], rows.map(toRow)));
+    return EXIT.ok;
+  } finally {
+    await store.close();
+  }
+}
+
+function toJson(r: DeploymentRow): Record<string, unknown> {
+  return {
+    deployment_id: r.id,
+    environment: r.environment,
+    kind: r.kind,
+    version: r.version,
+    previous_version: r.previousVersion,
+    status: r.status,
+    triggered_by: r.triggeredBy,
+    reason: r.reason,
+    started_at: r.startedAt,
+    finished_at: r.finishedAt,
+    rollback_of: r.rollbackOf,
+    error: r.error,
+  };
+}
+
+function toRow(r: DeploymentRow): string[] {
+  const took = r.finishedAt ? humanDuration(Date.parse(r.finishedAt) - Date.parse(r.startedAt)) : '-';
+  return [r.id, r.environment, r.kind, r.version, r.status, r.startedAt.replace('T', ' ').slice(0, 19), took, r.triggeredBy];
+}

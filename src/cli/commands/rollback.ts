@@ -1,0 +1,34 @@
+import { fullConfig, resolveActor } from '../context.js';
+import type { GlobalOptions, Output } from '../output.js';
+import { runPipeline } from '../run-pipeline.js';
+import { durationFlag } from './deploy.js';
+
+export interface RollbackFlags extends GlobalOptions {
+  to?: string;
+  reason?: string;
+  force?: boolean;
+  actor?: string;
+  lockWait?: string;
+  timeout?: string;
+}
+
+/** `shipgate rollback`: redeploys the previous release (or --to) through the provider; gates skipped unless applyToRollback. */
+export async function rollbackCommand(flags: RollbackFlags, out: Output): Promise<number> {
+  const lockWaitMs = durationFlag('lock-wait', flags.lockWait);
+  const timeoutMs = durationFlag('timeout', flags.timeout);
+  const loaded = fullConfig(flags, out);
+  const request = { to: flags.to ?? null, actor: resolveActor(flags.actor), reason: flags.reason ?? null, force: flags.force === true };
+  return runPipeline(loaded, out, { lockWaitMs, timeoutMs }, (p, control) => p.rollback(request, control));
+}
+
+export interface ResumeFlags extends GlobalOptions {
+  actor?: string;
+  lockWait?: string;
+}
+
+/** `shipgate resume`: finishes an interrupted deployment according to resume.policy. */
+export async function resumeCommand(flags: ResumeFlags, out: Output): Promise<number> {
+  const lockWaitMs = durationFlag('lock-wait', flags.lockWait);
+  const loaded = fullConfig(flags, out);
+  return runPipeline(loaded, out, { lockWaitMs }, (p, control) => p.resume(resolveActor(flags.actor), control));
+}

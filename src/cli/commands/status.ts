@@ -1,0 +1,69 @@
+import { humanDuration } from '../../config/duration.js';
+import { describeEnvironment, type EnvironmentStatus } from '../../pipeline/environment-status.js';
+import { currentIdentity } from '../../runtime/process-identity.js';
+import { lightConfig, openStoreFor } from '../context.js';
+import { loadStoreSettings } from '../../config/light.js';
+import { EXIT } from '../exit-codes.js';
+import type { GlobalOptions, Output } from '../output.js';
+
+/** `shipgate status`: live version, rollback target, running or interrupted deployments, the lock. */
+export async function statusCommand(flags: GlobalOptions, out: Output): Promise<number> {
+  const settings = lightConfig(flags, out);
+  const store = await openStoreFor(settings.storeUrl, settings.root);
+  try {
+    const envs = settings.environment ? [settings.environment] : settings.environments;
+    const me = currentIdentity();
+    const statuses: EnvironmentStatus[] = [];
+    for (const environment of envs) {
+      const [live, unfinished, lock] = await Promise.all([store.lastSucceeded(settings.app, environment), store.listUnfinished(settings.app, environment), store.getLock(settings.app, environment)]);
+      statuses.push(describeEnvironment({ app: settings.app, environment, live, unfinished, lock, me, nowMs: Date.now(), rollbackWindow: settingsFor(flags, out, environment).rollbackWindow }));
+    }
+    if (out.json) out.result(statuses.map(toJson));
+    else statuses.forEach((s, i) => printStatus(s, out, i > 0));
+    return EXIT.ok;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Each environment's own overlay may set a different rollback window. */
+function settingsFor(flags: GlobalOptions, _out: Output, environment: string) {
+  return loadStoreSettings({ configPath: flags.config, environment });
+}
+
+function toJson(s: EnvironmentStatus): Record<string, unknown> {
+  return {
+    app: s.app,
+    environment: s.environment,
+    live: s.live ? { version: s.live.version, deployment_id: s.live.id, finished_at: s.live.finishedAt, triggered_by: s.live.triggeredBy } : null,
+    rollback: { target: s.rollbackTarget, deadline: s.rollbackDeadline, open: s.rollbackOpen },
+    activity: s.activity.map((a) => ({ deployment_id: a.deployment.id, kind: a.deployment.kind, version: a.deployment.version, state: a.state, stage: a.deployment.currentStage, started_at: a.deployment.startedAt, by: a.by })),
+    lock: s.lock ? { deployment_id: s.lock.deploymentId, holder: s.lock.holder, pid: s.lock.pid, host: s.lock.host, since: s.lock.acquiredAt, stale: s.lock.stale } : null,
+  };
+}
+
+function ago(iso: string | null): string {
+  return iso ? `${humanDuration(Date.now() - Date.parse(iso))} ago` : 'unknown';
+}
+
+function printStatus(s: EnvironmentStatus, out: Output, gap: boolean): void {
+  if (gap) out.line('');
+  out.line(out.paint('bold', `${s.app}/${s.environment}`));
+  out.line(`  live:      ${s.live ? `${s.live.version} (${s.live.id}, ${ago(s.live.finishedAt)} by ${s.live.triggeredBy})` : 'nothing deployed yet'}`);
+  if (s.rollbackTarget) {
+    const when = s.rollbackOpen ? `available until ${s.rollbackDeadline}` : `window closed at ${s.rollbackDeadline} (--force to go past it)`;
+    out.line(`  rollback:  to ${s.rollbackTarget}, ${when}`);
+  }
+  for (const a of s.activity) {
+    const d = a.deployment;
+    const where = d.currentStage ? ` in stage ${d.currentStage}` : '';
+    const text = {
+      running: `${d.kind} ${d.version} running${where} since ${d.startedAt} (${d.id})`,
+      awaiting_approval: `${d.kind} ${d.version} awaiting approval (${d.id}): shipgate approve ${d.id} --by NAME`,
+      recovering: `${d.kind} ${d.version} (${d.id}) is being recovered by ${a.by}`,
+      interrupted: `${d.kind} ${d.version} INTERRUPTED${where} (${d.id}): its process is gone; the next deploy, rollback or resume finishes it`,
+    }[a.state];
+    out.line(`  ${a.state === 'interrupted' ? out.paint('red', 'now:      ') : 'now:      '} ${text}`);
+  }
+  out.line(`  lock:      ${s.lock ? `${s.lock.stale ? 'stale, ' : ''}held by ${s.lock.deploymentId} (${s.lock.holder}, pid ${s.lock.pid} on ${s.lock.host}, since ${s.lock.acquiredAt})` : 'free'}`);
+}

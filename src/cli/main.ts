@@ -1,0 +1,126 @@
+import { Command, CommanderError, Option } from 'commander';
+import { errorMessage } from '../errors.js';
+import { EXIT, exitCodeForError } from './exit-codes.js';
+import { Output, type GlobalOptions } from './output.js';
+
+type Action = (out: Output, ...args: never[]) => Promise<number>;
+
+/** Options every command takes. */
+function common(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'config file', 'shipgate.yaml')
+    .option('-e, --env <name>', 'environment (default: the only one, or $SHIPGATE_ENV)')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--verbose', 'more detail; stack traces on errors')
+    .option('--no-color', 'no colors (NO_COLOR is respected too)');
+}
+
+const DURATION_HINT = '(e.g. 30s, 10m, 1h)';
+
+export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOptions) => void, version: string): Command {
+  const program = new Command('shipgate')
+    .description('One reliable command for your production deployment runbook.')
+    .version(version, '-V, --version')
+    .enablePositionalOptions()
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const wire = <A extends unknown[]>(cmd: Command, load: () => Promise<(...args: [...A, GlobalOptions, Output]) => Promise<number>>) =>
+    cmd.action((...args: unknown[]) => {
+      const opts = withEnvDefault(cmd.opts() as GlobalOptions);
+      const positional = args.slice(0, -2) as A;
+      run(async () => (await load())(...positional, opts, new Output(opts)), opts);
+    });
+
+  wire<[string | undefined]>(
+    common(program.command('deploy').argument('[version]', 'version to deploy, e.g. v1.2.3 (default: the tag on HEAD)').description('run the pipeline: gates, build, deploy, verify, smoke, record'))
+      .option('--dry-run', 'evaluate the gates and print the plan; change nothing')
+      .option('--reason <text>', 'why (recorded)')
+      .option('--emergency', 'override the deploy window (needs --reason; recorded)')
+      .option('--sha <sha>', 'commit being deployed (default: $GITHUB_SHA or git HEAD)')
+      .option('--ref <ref>', 'git ref being deployed')
+      .option('--actor <name>', 'who is deploying (default: $SHIPGATE_ACTOR, $GITHUB_ACTOR, $USER)')
+      .option('--lock-wait <duration>', `wait this long for a running deployment to finish ${DURATION_HINT}`)
+      .option('--timeout <duration>', `deadline of the whole deployment ${DURATION_HINT}`)
+      .option('--no-rollback', 'do not undo on failure (overrides rollback.auto)'),
+    async () => (await import('./commands/deploy.js')).deployCommand,
+  );
+  wire<[]>(
+    common(program.command('rollback').description('redeploy the previous release (or --to VERSION) through the provider'))
+      .option('--to <version>', 'a kept release to return to')
+      .option('--reason <text>', 'why (recorded)')
+      .option('--force', 'go past rollback.window (recorded)')
+      .option('--actor <name>', 'who is rolling back')
+      .option('--lock-wait <duration>', `wait for a running deployment ${DURATION_HINT}`)
+      .option('--timeout <duration>', `deadline ${DURATION_HINT}`),
+    async () => (await import('./commands/rollback.js')).rollbackCommand,
+  );
+  wire<[]>(
+    common(program.command('resume').description('finish an interrupted deployment according to resume.policy'))
+      .option('--actor <name>', 'who is acting')
+      .option('--lock-wait <duration>', `wait for a running deployment ${DURATION_HINT}`),
+    async () => (await import('./commands/rollback.js')).resumeCommand,
+  );
+  wire<[]>(common(program.command('status').description('what is live, what is running or interrupted, the lock')), async () => (await import('./commands/status.js')).statusCommand);
+  wire<[]>(
+    common(program.command('history').description('deployments, newest first'))
+      .option('--limit <n>', 'how many', '20')
+      .option('--before <id>', 'page: only deployments older than this id'),
+    async () => (await import('./commands/history.js')).historyCommand,
+  );
+  wire<[string]>(common(program.command('show').argument('<id>', 'deployment id').description('print a deployment record')).option('--events', 'also print the journal'), async () => (await import('./commands/show.js')).showCommand);
+  wire<[string]>(
+    common(program.command('approve').argument('<id>', 'deployment id').description('approve a deployment waiting in the approval gate'))
+      .option('--by <name>', 'approver (default: $SHIPGATE_ACTOR, $USER)')
+      .option('--comment <text>', 'recorded with the approval'),
+    async () => (await import('./commands/approve.js')).approveCommand,
+  );
+  wire<[]>(common(program.command('releases').description('kept releases and where they are live')), async () => (await import('./commands/releases.js')).releasesCommand);
+
+  const gates = program.command('gates').description('gate commands');
+  wire<[string | undefined]>(
+    common(gates.command('check').argument('[version]').description('evaluate every gate without deploying'))
+      .addOption(new Option('--version <version>', 'version to check'))
+      .option('--at <iso-time>', 'evaluate the window at this moment')
+      .option('--sha <sha>', 'commit for the checks gate')
+      .option('--actor <name>', 'who would deploy')
+      .option('--emergency', 'as with deploy --emergency')
+      .option('--reason <text>', 'reason for --emergency')
+      .option('--rollback', 'evaluate as for a rollback'),
+    async () => (await import('./commands/gates-check.js')).gatesCheckCommand,
+  );
+
+  const config = program.command('config').description('config commands');
+  wire<[]>(common(config.command('validate').description('validate the config for every environment (or --env)')), async () => (await import('./commands/config.js')).configValidateCommand);
+  wire<[]>(common(config.command('print').description('print the resolved config of an environment, secrets masked')), async () => (await import('./commands/config.js')).configPrintCommand);
+  wire<[]>(common(config.command('schema').description('print the JSON Schema of shipgate.yaml')), async () => (await import('./commands/config.js')).configSchemaCommand);
+  return program;
+}
+
+function withEnvDefault(opts: GlobalOptions): GlobalOptions {
+  return opts.env === undefined && process.env.SHIPGATE_ENV ? { ...opts, env: process.env.SHIPGATE_ENV } : opts;
+}
+
+/** Runs the CLI; resolves to the exit code. Only here is every error caught. */
+export async function main(argv: string[], version: string): Promise<number> {
+  let pending: Promise<number> | undefined;
+  const program = buildProgram((action, opts) => {
+    pending = action().catch((err: unknown) => handleError(err, opts));
+  }, version);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    return handleError(err, {});
+  }
+  return pending ?? EXIT.ok;
+}
+
+function handleError(err: unknown, opts: GlobalOptions): number {
+  const out = new Output(opts);
+  const code = exitCodeForError(err);
+  const prefix = code === EXIT.failed ? 'error: ' : '';
+  out.err(`${prefix}${errorMessage(err)}`);
+  if (opts.verbose && err instanceof Error && err.stack) out.err(err.stack);
+  else if (code === EXIT.failed) out.err('(run with --verbose for details)');
+  return code;
+}

@@ -1,0 +1,75 @@
+import { Cancelled, StageFailed } from '../errors.js';
+import { abortReason as abortError } from '../runtime/clock.js';
+import { describeRunFailure } from '../runtime/process.js';
+import type { ExecOptions, StageContext } from './stage.js';
+
+export const OUTPUT_FLUSH_LINES = 50;
+export const OUTPUT_FLUSH_MS = 1000;
+/** Lines of one step's output kept in the journal; the rest are counted. */
+export const MAX_JOURNALED_LINES = 2000;
+const TAIL_LINES = 5;
+
+export type BaseContext = Omit<StageContext, 'stage' | 'step' | 'exec'>;
+
+/** Gives a stage its `step` and `exec`, both journaled before and after. */
+export function forStage(base: BaseContext, stage: string): StageContext {
+  const ctx: StageContext = {
+    ...base,
+    stage,
+    async step<T>(name: string, fn: () => Promise<T>, detail?: string): Promise<T> {
+      if (base.signal.aborted) throw abortError(base.signal);
+      const started = base.clock.now();
+      const id = base.facts.id;
+      await base.journal.append('step:started', { deploymentId: id, stage, step: name, ...(detail ? { detail } : {}) });
+      try {
+        const result = await fn();
+        await base.journal.append('step:finished', { deploymentId: id, stage, step: name, durationMs: base.clock.now() - started, ...(detail ? { detail } : {}) });
+        return result;
+      } catch (err) {
+        await base.journal.append('step:failed', { deploymentId: id, stage, step: name, durationMs: base.clock.now() - started, error: base.masker.mask((err as Error).message) });
+        throw err;
+      }
+    },
+    exec: (step, opts) => ctx.step(step, () => execCommand(ctx, step, opts), base.masker.mask(opts.argv.join(' '))),
+  };
+  return ctx;
+}
+
+
+
+/** Runs a command, journaling its output in batches; throws StageFailed with the output's tail. */
+async function execCommand(ctx: StageContext, step: string, opts: ExecOptions): Promise<void> {
+  const pending: { stream: 'stdout' | 'stderr'; text: string }[] = [];
+  const tail: string[] = [];
+  let journaledLines = 0;
+  let dropped = 0;
+  let writes: Promise<void> = Promise.resolve();
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const lines = pending.splice(0, pending.length);
+    writes = writes.then(() => ctx.journal.append('step:output', { deploymentId: ctx.facts.id, stage: ctx.stage, step, lines }));
+  };
+  const timer = setInterval(flush, OUTPUT_FLUSH_MS);
+  timer.unref();
+  const onLine = (text: string, stream: 'stdout' | 'stderr'): void => {
+    tail.push(text);
+    if (tail.length > TAIL_LINES) tail.shift();
+    if (journaledLines >= MAX_JOURNALED_LINES) return void dropped++;
+    journaledLines++;
+    pending.push({ stream, text });
+    if (pending.length >= OUTPUT_FLUSH_LINES) flush();
+  };
+  let result;
+  try {
+    result = await ctx.run({ argv: opts.argv, env: opts.env, cwd: opts.cwd, timeoutMs: opts.timeoutMs, signal: ctx.killSignal, onLine });
+  } finally {
+    clearInterval(timer);
+    if (dropped > 0) pending.push({ stream: 'stderr', text: `[shipgate] ${dropped} more line(s) not journaled` });
+    flush();
+    await writes;
+  }
+  if (result.exitCode === 0) return;
+  if (result.cancelled) throw new Cancelled(`${step} was killed by a second interrupt`);
+  const last = tail.length > 0 ? `; last output: ${ctx.masker.mask(tail.join(' | '))}` : '';
+  throw new StageFailed(ctx.stage, `${step}: ${ctx.masker.mask(opts.argv.join(' '))} ${describeRunFailure(result, opts.timeoutMs)}${last}`);
+}

@@ -1,0 +1,183 @@
+import { toMs, humanDuration } from '../config/duration.js';
+import type { LoadedConfig } from '../config/load.js';
+import { DeadlineExceeded, GateBlocked, NotFound, UsageError } from '../errors.js';
+import type { EmergencyOverride } from '../gates/contract.js';
+import { checkVersionSafety } from '../gates/version.js';
+import { createProvider } from '../providers/index.js';
+import type { DeploymentKind, DeploymentRow } from '../store/contract.js';
+import type { BaseContext } from './context.js';
+import { statePaths, type PipelineDeps, type RunControl } from './deps.js';
+import { finalize, type DeployResult } from './finalize.js';
+import { newDeploymentId } from './ids.js';
+import { Journal } from './journal.js';
+import { acquireLock, startHeartbeat } from './lock.js';
+import { stagesFor } from './plan.js';
+import { factsFromRow, recoverDeployment } from './recovery.js';
+import { executeSaga } from './saga.js';
+import type { DeploymentFacts } from './stage.js';
+
+export interface DeployRequest {
+  version: string;
+  actor: string;
+  reason?: string | null;
+  gitSha?: string | null;
+  gitRef?: string | null;
+  /** `--emergency --reason`: overrides the window gate only; recorded. */
+  emergency?: EmergencyOverride | null;
+  /** Overrides `rollback.auto`. */
+  autoRollback?: boolean;
+}
+
+export interface RollbackRequest {
+  /** Version to return to. @default the version live before the current one */
+  to?: string | null;
+  actor: string;
+  reason?: string | null;
+  /** Go past `rollback.window` (recorded). */
+  force?: boolean;
+}
+
+export interface RunOutcome {
+  /** Deployments of this environment that a dead process left unfinished, finished first. */
+  recovered: DeployResult[];
+  result: DeployResult | null;
+}
+
+/** Runs deployments of one app/environment: lock, recovery, saga, record. */
+export class Pipeline {
+  constructor(
+    readonly loaded: LoadedConfig,
+    private readonly deps: PipelineDeps,
+  ) {}
+
+  get app(): string {
+    return this.loaded.config.app;
+  }
+
+  get environment(): string {
+    return this.loaded.environment;
+  }
+
+  async deploy(req: DeployRequest, control: RunControl): Promise<RunOutcome> {
+    const unsafe = checkVersionSafety(req.version);
+    if (unsafe) throw new UsageError(unsafe);
+    return this.locked(req.actor, control, async (id, recovered) => {
+      const live = await this.deps.store.lastSucceeded(this.app, this.environment);
+      const facts = this.facts(id, 'deploy', req.version, live?.version ?? null, req.actor, req.reason ?? null, { gitSha: req.gitSha ?? null, gitRef: req.gitRef ?? null, emergency: req.emergency ?? null, rollbackOf: null });
+      const meta = { emergency: req.emergency ?? null, autoRollback: req.autoRollback ?? this.loaded.config.rollback.auto, approval: this.approvalRule('deploy') };
+      return { recovered, result: await this.start(facts, meta, control) };
+    });
+  }
+
+  async rollback(req: RollbackRequest, control: RunControl): Promise<RunOutcome> {
+    if (req.to) {
+      const unsafe = checkVersionSafety(req.to);
+      if (unsafe) throw new UsageError(unsafe);
+    }
+    return this.locked(req.actor, control, async (id, recovered) => {
+      const { live, target } = await this.rollbackTarget(req);
+      const facts = this.facts(id, 'rollback', target, live.version, req.actor, req.reason ?? null, { gitSha: null, gitRef: null, emergency: null, rollbackOf: live.id });
+      const meta = { forced: req.force === true, autoRollback: this.loaded.config.rollback.auto, approval: this.approvalRule('rollback') };
+      return { recovered, result: await this.start(facts, meta, control) };
+    });
+  }
+
+  /** Finishes what a dead process left behind, and nothing else. */
+  async resume(actor: string, control: RunControl): Promise<RunOutcome> {
+    return this.locked(actor, control, async (_id, recovered) => ({ recovered, result: null }));
+  }
+
+  /** Stored with the deployment so `shipgate approve` applies the rule the deployment waits under. */
+  private approvalRule(kind: DeploymentKind): Record<string, unknown> | null {
+    const rule = this.loaded.config.gates.approval;
+    return rule && (kind === 'deploy' || rule.applyToRollback) ? { ...rule } : null;
+  }
+
+  private facts(id: string, kind: DeploymentKind, version: string, previousVersion: string | null, actor: string, reason: string | null, rest: Pick<DeploymentFacts, 'gitSha' | 'gitRef' | 'emergency' | 'rollbackOf'>): DeploymentFacts {
+    return { id, app: this.app, environment: this.environment, kind, version, previousVersion, actor, reason, ...rest };
+  }
+
+  /** Takes the lock, finishes interrupted deployments, runs `fn`, always releases. */
+  private async locked(actor: string, control: RunControl, fn: (id: string, recovered: DeployResult[]) => Promise<RunOutcome>): Promise<RunOutcome> {
+    const { store, clock, identity } = this.deps;
+    const id = newDeploymentId(clock.now());
+    const lock = await acquireLock({ app: this.app, environment: this.environment, deploymentId: id, holder: actor, identity, waitMs: control.lockWaitMs, signal: control.signal }, { store, clock });
+    const stop = startHeartbeat(lock.row, store, clock, (err) => process.emitWarning(`lock heartbeat failed: ${(err as Error).message}`));
+    try {
+      const recovered: DeployResult[] = [];
+      for (const row of await store.listUnfinished(this.app, this.environment)) {
+        const why = lock.tookOverFrom?.deploymentId === row.id ? `its process (pid ${row.meta.pid ?? lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}) is gone` : 'its process is gone';
+        recovered.push(await recoverDeployment(row, this.base(factsFromRow(row), control), why));
+      }
+      return await fn(id, recovered);
+    } finally {
+      stop();
+      await store.releaseLock(this.app, this.environment, id);
+    }
+  }
+
+  private async start(facts: DeploymentFacts, meta: Record<string, unknown>, control: RunControl): Promise<DeployResult> {
+    const { store, clock, identity } = this.deps;
+    const stages = stagesFor(facts.kind, this.loaded.config);
+    await store.createDeployment({ ...facts, triggeredBy: facts.actor, status: 'running', startedAt: new Date(clock.now()).toISOString(), meta: { ...meta, pid: identity.pid, host: identity.host } });
+    const base = this.base(facts, control);
+    const deadline = this.deadline(control, base);
+    try {
+      await base.journal.append('deploy:started', { deploymentId: facts.id, app: facts.app, environment: facts.environment, version: facts.version, kind: facts.kind, previousVersion: facts.previousVersion, stages: stages.map((s) => s.name) });
+      const outcome = await executeSaga(stages, deadline.base, { fromIndex: 0, autoRollback: meta.autoRollback !== false });
+      return await finalize(base, outcome);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  /** Aborts the soft signal with DeadlineExceeded when the deployment runs too long. */
+  private deadline(control: RunControl, base: BaseContext): { base: BaseContext; clear: () => void } {
+    const ms = control.timeoutMs ?? (this.loaded.config.timeout ? toMs(this.loaded.config.timeout) : undefined);
+    if (ms === undefined) return { base, clear: () => undefined };
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(new DeadlineExceeded(`the deployment ran past its deadline of ${humanDuration(ms)}`)), ms);
+    timer.unref();
+    return { base: { ...base, signal: AbortSignal.any([control.signal, ac.signal]) }, clear: () => clearTimeout(timer) };
+  }
+
+  base(facts: DeploymentFacts, control: Pick<RunControl, 'signal' | 'killSignal'>): BaseContext {
+    const { store, clock, http, run, bus, env } = this.deps;
+    const { config, masker } = this.loaded;
+    return {
+      facts,
+      config,
+      loaded: this.loaded,
+      paths: statePaths(this.loaded),
+      store,
+      journal: new Journal(store, bus, clock, masker, env),
+      provider: createProvider(config.provider),
+      clock,
+      http,
+      run,
+      masker,
+      signal: control.signal,
+      killSignal: control.killSignal,
+    };
+  }
+
+  /** What `shipgate rollback` returns to, and whether the window still allows it. */
+  async rollbackTarget(req: Pick<RollbackRequest, 'to' | 'force'>): Promise<{ live: DeploymentRow; target: string }> {
+    const { store, clock } = this.deps;
+    const live = await store.lastSucceeded(this.app, this.environment);
+    if (!live) throw new NotFound(`nothing to roll back: ${this.app}/${this.environment} has no successful deployment yet`);
+    const target = req.to ?? live.previousVersion;
+    if (!target) throw new NotFound(`nothing to roll back to: ${live.version} (${live.id}) was the first deployment of ${this.app}/${this.environment}; pass --to VERSION`);
+    if (target === live.version) throw new UsageError(`${target} is already live in ${this.app}/${this.environment}`);
+    if (req.to && !(await store.getRelease(this.app, req.to))) {
+      const kept = (await store.listReleases(this.app)).map((r) => r.version);
+      throw new NotFound(`no kept release ${req.to} of ${this.app} (kept: ${kept.join(', ') || 'none'})`);
+    }
+    const windowMs = toMs(this.loaded.config.rollback.window);
+    const age = clock.now() - Date.parse(live.finishedAt ?? live.startedAt);
+    if (age > windowMs && !req.force) {
+      throw new GateBlocked('rollback-window', `the rollback window of ${humanDuration(windowMs)} closed ${humanDuration(age - windowMs)} ago (${live.version} went live at ${live.finishedAt}); pass --force to roll back anyway`);
+    }
+    return { live, target };
+  }
+}

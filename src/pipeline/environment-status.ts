@@ -1,0 +1,60 @@
+import { toMs } from '../config/duration.js';
+import type { DeploymentRow, LockRow } from '../store/contract.js';
+import type { ProcessIdentity } from '../runtime/process-identity.js';
+import { isStaleHolder } from './lock.js';
+
+export type ActivityState = 'running' | 'awaiting_approval' | 'recovering' | 'interrupted';
+
+export interface Activity {
+  deployment: DeploymentRow;
+  state: ActivityState;
+  /** For `recovering`: the run that is finishing it. */
+  by: string | null;
+}
+
+export interface EnvironmentStatus {
+  app: string;
+  environment: string;
+  live: DeploymentRow | null;
+  /** What `shipgate rollback` would return to. */
+  rollbackTarget: string | null;
+  rollbackDeadline: string | null;
+  rollbackOpen: boolean;
+  activity: Activity[];
+  lock: (LockRow & { stale: boolean }) | null;
+}
+
+/**
+ * Pure: the truth about one environment. An unfinished deployment whose process is
+ * gone is `interrupted` until the next deploy, rollback or resume finishes it.
+ */
+export function describeEnvironment(input: {
+  app: string;
+  environment: string;
+  live: DeploymentRow | undefined;
+  unfinished: DeploymentRow[];
+  lock: LockRow | undefined;
+  me: ProcessIdentity;
+  nowMs: number;
+  rollbackWindow: string;
+}): EnvironmentStatus {
+  const { lock, me, nowMs } = input;
+  const lockStale = lock ? isStaleHolder(lock, me, nowMs, {}) : true;
+  const activity = input.unfinished.map((d): Activity => {
+    if (lock && !lockStale && lock.deploymentId === d.id) return { deployment: d, state: d.status === 'awaiting_approval' ? 'awaiting_approval' : 'running', by: null };
+    if (lock && !lockStale) return { deployment: d, state: 'recovering', by: lock.deploymentId };
+    return { deployment: d, state: 'interrupted', by: null };
+  });
+  const live = input.live ?? null;
+  const deadlineMs = live?.finishedAt ? Date.parse(live.finishedAt) + toMs(input.rollbackWindow) : null;
+  return {
+    app: input.app,
+    environment: input.environment,
+    live,
+    rollbackTarget: live?.previousVersion ?? null,
+    rollbackDeadline: deadlineMs === null ? null : new Date(deadlineMs).toISOString(),
+    rollbackOpen: deadlineMs !== null && nowMs <= deadlineMs && live?.previousVersion != null,
+    activity,
+    lock: lock ? { ...lock, stale: lockStale } : null,
+  };
+}

@@ -1,0 +1,56 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { toMs } from '../config/duration.js';
+import type { DeploymentRow } from '../store/contract.js';
+import type { BaseContext } from './context.js';
+import { buildRecord, type DeploymentRecord } from './record.js';
+import { pruneReleases } from './releases.js';
+import type { SagaOutcome } from './saga.js';
+
+export interface DeployResult {
+  deploymentId: string;
+  kind: DeploymentRow['kind'];
+  app: string;
+  environment: string;
+  version: string;
+  previousVersion: string | null;
+  status: DeploymentRow['status'];
+  error: string | null;
+  record: DeploymentRecord;
+  recordPath: string;
+  /** Releases pruned after a successful deploy. */
+  pruned: string[];
+}
+
+/** Records the outcome: terminal status first, then release bookkeeping, the record, and deploy:finished. */
+export async function finalize(base: BaseContext, outcome: SagaOutcome): Promise<DeployResult> {
+  const { facts, store, config } = base;
+  const finishedAt = new Date(base.clock.now()).toISOString();
+  await store.updateDeployment(facts.id, { status: outcome.status, finishedAt, error: outcome.error, currentStage: null });
+  const pruned = outcome.status === 'succeeded' && facts.kind === 'deploy' ? await keepReleases(base, finishedAt) : [];
+  const row = (await store.getDeployment(facts.id))!;
+  const record = base.masker.maskValue(
+    buildRecord({ row, events: await store.listEvents(facts.id), rollbackWindowMs: toMs(config.rollback.window), services: config.services ?? [facts.app] }),
+  );
+  const recordPath = join(base.paths.recordsDir, `${facts.id}.json`);
+  await store.saveRecord(facts.id, record as unknown as Record<string, unknown>);
+  await mkdir(base.paths.recordsDir, { recursive: true });
+  await writeFile(recordPath, `${JSON.stringify(record, null, 2)}\n`);
+  await base.journal.append('deploy:finished', { deploymentId: facts.id, status: outcome.status, durationMs: Date.parse(finishedAt) - Date.parse(row.startedAt), error: outcome.error, recordPath });
+  return { deploymentId: facts.id, kind: facts.kind, app: facts.app, environment: facts.environment, version: facts.version, previousVersion: facts.previousVersion, status: outcome.status, error: outcome.error, record, recordPath, pruned };
+}
+
+/** Registers the live version as a release and prunes old ones; the live one and the rollback target stay. */
+async function keepReleases(base: BaseContext, nowIso: string): Promise<string[]> {
+  const { facts, store, config } = base;
+  if (!(await store.getRelease(facts.app, facts.version))) {
+    await store.upsertRelease({ app: facts.app, version: facts.version, createdAt: nowIso, dir: null, manifestSha256: null, start: {}, artifacts: [] });
+  }
+  const protect = new Set([facts.version, ...(facts.previousVersion ? [facts.previousVersion] : [])]);
+  // Releases are per app: what is live, or the rollback target, in any environment stays.
+  for (const env of base.loaded.environments) {
+    const live = await store.lastSucceeded(facts.app, env);
+    for (const v of [live?.version, live?.previousVersion]) if (v) protect.add(v);
+  }
+  return pruneReleases(store, facts.app, config.build?.keep ?? Number.POSITIVE_INFINITY, protect);
+}

@@ -1,0 +1,37 @@
+import type { ResolvedConfig } from '../config/load.js';
+import type { DeploymentKind } from '../store/contract.js';
+import type { PlanContext, PlannedStep, Stage } from './stage.js';
+import { createBuildStage } from './stages/build.js';
+import { createDeployStage, createRollbackStage, createVerifyStage } from './stages/deploy.js';
+import { createGatesStage } from './stages/gates.js';
+import { createSmokeStage } from './stages/smoke.js';
+
+/** The ordered stages of a deployment of `kind` under `config`. */
+export function stagesFor(kind: DeploymentKind, config: ResolvedConfig): Stage[] {
+  const stages: Stage[] = [createGatesStage()];
+  if (kind === 'deploy' && config.build) stages.push(createBuildStage(config.build));
+  stages.push(kind === 'deploy' ? createDeployStage() : createRollbackStage());
+  if (config.provider.health) stages.push(createVerifyStage());
+  if (config.smoke.length > 0) stages.push(createSmokeStage(config.smoke));
+  return stages;
+}
+
+/** Stages as the journal recorded them (a crash recovery uses the plan that was running). */
+export function stagesInPlan(plan: readonly string[], all: readonly Stage[]): Stage[] {
+  return plan.length === 0 ? [...all] : plan.map((n) => all.find((s) => s.name === n)).filter((s): s is Stage => s !== undefined);
+}
+
+export interface PlannedStage {
+  stage: string;
+  undo: boolean;
+  steps: PlannedStep[];
+}
+
+/** What `--dry-run` prints: every stage, step and command, with secrets masked. */
+export function describePlan(stages: readonly Stage[], ctx: PlanContext): PlannedStage[] {
+  return stages.map((s) => ({
+    stage: s.name,
+    undo: s.undo !== undefined,
+    steps: s.plan(ctx).map((step) => (step.command ? { ...step, command: ctx.masker.maskValue(step.command) } : step)),
+  }));
+}

@@ -1,0 +1,133 @@
+import type { GateResult } from '../gates/contract.js';
+import type { DeploymentRow, DeploymentStatus, EventRow } from '../store/contract.js';
+import { deriveSagaState, type StageState } from './saga-state.js';
+
+export const RECORD_FORMAT = 1;
+
+export interface RolloutStageRecord {
+  stage: string;
+  traffic_percentage: number;
+  duration_seconds: number | null;
+  status: 'healthy' | 'failed' | 'rolled_back' | 'interrupted' | 'not_started';
+}
+
+export interface StageRecord {
+  name: string;
+  status: 'succeeded' | 'failed' | 'interrupted' | 'not_started';
+  undo: 'undone' | 'nothing_to_undo' | 'undo_failed' | 'undo_interrupted' | null;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_seconds: number | null;
+  error: string | null;
+}
+
+/** The deployment record (shape of the seed runbook's audit record, plus what shipgate knows). */
+export interface DeploymentRecord {
+  record_format: number;
+  timestamp: string;
+  deployment_id: string;
+  app: string;
+  kind: 'deploy' | 'rollback';
+  version: string;
+  previous_version: string | null;
+  environment: string;
+  status: DeploymentStatus;
+  git_sha: string | null;
+  git_ref: string | null;
+  triggered_by: string;
+  reason: string | null;
+  services_deployed: string[];
+  database_backup: Record<string, unknown> | null;
+  migrations_applied: number;
+  rollout_stages: RolloutStageRecord[];
+  health_checks: Record<string, string>;
+  gates: { name: string; result: string; reason: string }[];
+  rollback_of: string | null;
+  rollback_available: boolean;
+  rollback_window_minutes: number;
+  rollback_deadline: string | null;
+  duration_seconds: number | null;
+  started_at: string;
+  finished_at: string | null;
+  stages: StageRecord[];
+  emergency: { by: string; reason: string } | null;
+  forced: boolean;
+  error: string | null;
+}
+
+export interface RecordInput {
+  row: DeploymentRow;
+  events: readonly EventRow[];
+  rollbackWindowMs: number;
+  services: string[];
+}
+
+const seconds = (from: string | null, to: string | null): number | null => (from && to ? Math.round((Date.parse(to) - Date.parse(from)) / 100) / 10 : null);
+
+function stageRecord(s: StageState): StageRecord {
+  const status = s.finished ? 'succeeded' : s.failed ? 'failed' : s.started ? 'interrupted' : 'not_started';
+  const undo = s.undoFailed ? 'undo_failed' : s.undoFinished ? (s.undoDone ? 'undone' : 'nothing_to_undo') : s.undoStarted ? 'undo_interrupted' : null;
+  return { name: s.name, status, undo, started_at: s.startedAt, finished_at: s.finishedAt, duration_seconds: seconds(s.startedAt, s.finishedAt), error: s.error };
+}
+
+function rolloutStages(stages: StageRecord[], kind: 'deploy' | 'rollback'): RolloutStageRecord[] {
+  const s = stages.find((x) => x.name === (kind === 'deploy' ? 'deploy' : 'rollback'));
+  if (!s) return [];
+  const status: RolloutStageRecord['status'] = s.undo === 'undone' ? 'rolled_back' : s.status === 'succeeded' ? 'healthy' : s.status === 'failed' ? 'failed' : s.status === 'interrupted' ? 'interrupted' : 'not_started';
+  return [{ stage: 'full', traffic_percentage: 100, duration_seconds: s.duration_seconds, status }];
+}
+
+function healthChecks(events: readonly EventRow[], stages: Map<string, StageState>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const verify = stages.get('verify');
+  if (verify?.started) out.provider_health = verify.finished ? 'healthy' : verify.failed ? 'unhealthy' : 'interrupted';
+  const smokeDone = events.filter((e) => e.stage === 'smoke' && (e.type === 'stage:finished' || e.type === 'stage:failed'));
+  const results = (smokeDone.at(-1)?.data.output as { results?: { name: string; passed: boolean }[] } | undefined)?.results ?? [];
+  for (const r of results) out[r.name] = r.passed ? 'healthy' : 'unhealthy';
+  const smoke = stages.get('smoke');
+  if (smoke?.started) out.smoke_tests = smoke.finished ? 'passed' : smoke.failed ? 'failed' : 'interrupted';
+  return out;
+}
+
+/** Pure: the record of a deployment from its row and journal. */
+export function buildRecord(input: RecordInput): DeploymentRecord {
+  const { row, events } = input;
+  const state = deriveSagaState(events);
+  const stages = state.plan.map((n) => stageRecord(state.stages.get(n)!));
+  const gates = events.filter((e) => e.type === 'gate:evaluated').map((e) => e.data.gate as GateResult).map((g) => ({ name: g.name, result: g.result, reason: g.reason }));
+  const available = row.status === 'succeeded' && row.previousVersion !== null;
+  const deadline = available && row.finishedAt ? new Date(Date.parse(row.finishedAt) + input.rollbackWindowMs).toISOString() : null;
+  const deployed = stages.some((s) => (s.name === 'deploy' || s.name === 'rollback') && s.status !== 'not_started');
+  return {
+    record_format: RECORD_FORMAT,
+    timestamp: row.finishedAt ?? row.startedAt,
+    deployment_id: row.id,
+    app: row.app,
+    kind: row.kind,
+    version: row.version,
+    previous_version: row.previousVersion,
+    environment: row.environment,
+    status: row.status,
+    git_sha: row.gitSha,
+    git_ref: row.gitRef,
+    triggered_by: row.triggeredBy,
+    reason: row.reason,
+    services_deployed: deployed && row.status === 'succeeded' ? input.services : [],
+    database_backup: null,
+    migrations_applied: 0,
+    rollout_stages: rolloutStages(stages, row.kind),
+    health_checks: healthChecks(events, state.stages),
+    gates,
+    rollback_of: row.rollbackOf,
+    rollback_available: available,
+    rollback_window_minutes: Math.round(input.rollbackWindowMs / 60_000),
+    rollback_deadline: deadline,
+    duration_seconds: seconds(row.startedAt, row.finishedAt),
+    started_at: row.startedAt,
+    finished_at: row.finishedAt,
+    stages,
+    emergency: (row.meta.emergency as DeploymentRecord['emergency']) ?? null,
+    forced: row.meta.forced === true,
+    error: row.error,
+  };
+}

@@ -1,0 +1,95 @@
+import type { LoadedConfig, ResolvedConfig } from '../config/load.js';
+import type { EmergencyOverride } from '../gates/contract.js';
+import type { Clock } from '../runtime/clock.js';
+import type { HttpClient } from '../runtime/http.js';
+import type { Runner } from '../runtime/process.js';
+import type { Masker } from '../runtime/secrets.js';
+import type { DeploymentKind, Store } from '../store/contract.js';
+import type { Provider } from '../providers/contract.js';
+import type { Journal } from './journal.js';
+
+/** What a deployment is about; everything a stage needs to run or undo it, also after a crash. */
+export interface DeploymentFacts {
+  id: string;
+  app: string;
+  environment: string;
+  kind: DeploymentKind;
+  version: string;
+  /** The version live before this deployment: what undo returns to. */
+  previousVersion: string | null;
+  actor: string;
+  reason: string | null;
+  gitSha: string | null;
+  gitRef: string | null;
+  emergency: EmergencyOverride | null;
+  rollbackOf: string | null;
+}
+
+export interface StatePaths {
+  /** Directory of the config file. */
+  root: string;
+  /** `<root>/.shipgate` */
+  stateDir: string;
+  releasesDir: string;
+  recordsDir: string;
+}
+
+/** A command as it will run: shown by --dry-run with secrets masked. */
+export interface PlannedCommand {
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+  timeoutMs: number;
+}
+
+export interface PlannedStep {
+  step: string;
+  detail: string;
+  command?: PlannedCommand;
+}
+
+export interface ExecOptions {
+  argv: string[];
+  env?: Record<string, string>;
+  cwd: string;
+  timeoutMs: number;
+}
+
+/** What a stage is given. `step` and `exec` journal before and after. */
+export interface StageContext {
+  stage: string;
+  facts: DeploymentFacts;
+  config: ResolvedConfig;
+  loaded: LoadedConfig;
+  paths: StatePaths;
+  store: Store;
+  journal: Journal;
+  provider: Provider;
+  clock: Clock;
+  http: HttpClient;
+  run: Runner;
+  masker: Masker;
+  /** Aborts at the next safe point (SIGINT, deadline). Waits end at once. */
+  signal: AbortSignal;
+  /** Kills running commands (second SIGINT). */
+  killSignal: AbortSignal;
+  step<T>(name: string, fn: () => Promise<T>, detail?: string): Promise<T>;
+  /** Runs a command as a step; output is masked and journaled; a failure throws StageFailed. */
+  exec(step: string, opts: ExecOptions): Promise<void>;
+}
+
+export type PlanContext = Pick<StageContext, 'facts' | 'config' | 'loaded' | 'paths' | 'provider' | 'masker'>;
+
+export interface UndoOutcome {
+  /** False when there was nothing to undo (e.g. no previous version). */
+  done: boolean;
+  detail: string;
+}
+
+/** One stage of the saga: a `run` and, if it changes anything, an `undo` that is safe after a partial run. */
+export interface Stage {
+  readonly name: string;
+  plan(ctx: PlanContext): PlannedStep[];
+  run(ctx: StageContext): Promise<Record<string, unknown> | void>;
+  undo?(ctx: StageContext, output: Record<string, unknown> | null): Promise<UndoOutcome>;
+}
