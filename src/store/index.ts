@@ -1,0 +1,33 @@
+/**
+ * Opens the state store named by a URL. Cold start matters (`shipgate history
+ * --json` answers in ~100 ms), so this module loads no database client itself:
+ * pg or better-sqlite3 is imported only once the URL says which one is needed.
+ */
+import { errorMessage, ShipgateError } from '../errors.js';
+import type { Store } from './contract.js';
+import { openDriver } from './open-driver.js';
+import { SqlStore } from './sql-store.js';
+import { maskStoreUrl, parseStoreUrl } from './url.js';
+
+export * from './contract.js';
+export { LATEST_SCHEMA_VERSION } from './migrations.js';
+export { maskStoreUrl } from './url.js';
+
+export interface OpenStoreOptions {
+  /** Directory a relative `sqlite:PATH` is resolved against (the config file's directory). */
+  root: string;
+}
+
+/**
+ * Opens `sqlite:PATH`, `sqlite::memory:`, `postgres://...` or `postgresql://...`,
+ * creating or upgrading the schema. Close the store when done.
+ */
+export async function openStore(url: string, opts: OpenStoreOptions): Promise<Store> {
+  const target = parseStoreUrl(url, opts.root);
+  try {
+    return await SqlStore.open(await openDriver(target));
+  } catch (err) {
+    if (err instanceof ShipgateError) throw err;
+    throw new ShipgateError(`cannot open store ${maskStoreUrl(url)}: ${errorMessage(err)}`, { cause: err });
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * SQLite through better-sqlite3 (synchronous; wrapped in promises to fit
+ * {@link SqlDriver}). Loaded only when the store URL is `sqlite:`.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { sqliteDialect } from './dialect.js';
+import type { SqlDriver, SqlExecutor, SqlParam, SqlRow } from './driver.js';
+
+export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+export const MEMORY = ':memory:';
+
+/**
+ * Serializes write transactions on one database file within this process. A
+ * transaction spans `await`s; another connection of this process writing
+ * meanwhile would block the event loop in SQLite's busy handler and never let
+ * the transaction finish. Other processes just wait in the busy handler.
+ */
+class FileGate {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Resolves once no transaction of this process holds the file. */
+  idle(): Promise<unknown> {
+    return this.tail;
+  }
+}
+
+const gates = new Map<string, FileGate>();
+
+function gateFor(path: string): FileGate {
+  if (path === MEMORY) return new FileGate();
+  let gate = gates.get(path);
+  if (!gate) gates.set(path, (gate = new FileGate()));
+  return gate;
+}
+
+/** Statements of one connection, prepared once. */
+class Statements implements SqlExecutor {
+  private cache = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  async all(sql: string, params: readonly SqlParam[] = []): Promise<SqlRow[]> {
+    return this.prepare(sql).all(params) as SqlRow[];
+  }
+
+  async run(sql: string, params: readonly SqlParam[] = []): Promise<number> {
+    return this.prepare(sql).run(params).changes;
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.db.exec(sql);
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let stmt = this.cache.get(sql);
+    if (!stmt) this.cache.set(sql, (stmt = this.db.prepare(sql)));
+    return stmt;
+  }
+}
+
+class SqliteDriver implements SqlDriver {
+  readonly dialect = sqliteDialect;
+  private readonly statements: Statements;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly gate: FileGate,
+  ) {
+    this.statements = new Statements(db);
+  }
+
+  async all(sql: string, params?: readonly SqlParam[]): Promise<SqlRow[]> {
+    await this.gate.idle();
+    return this.statements.all(sql, params);
+  }
+
+  async run(sql: string, params?: readonly SqlParam[]): Promise<number> {
+    await this.gate.idle();
+    return this.statements.run(sql, params);
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.gate.idle();
+    return this.statements.exec(sql);
+  }
+
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.gate.exclusive(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.statements);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Opens (creating it and its directory if needed) the database file at the absolute `path`, or `:memory:`. */
+export function openSqliteDriver(path: string): SqlDriver {
+  if (path !== MEMORY) mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  try {
+    db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return new SqliteDriver(db, gateFor(path));
+}
