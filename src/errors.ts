@@ -36,9 +36,12 @@ export class StageFailed extends ShipgateError {
   readonly stage: string;
   /** What the stage found before failing (kept in the journal and the record). */
   readonly output: Record<string, unknown> | undefined;
+  /** The message without the `stage "x" failed:` prefix. */
+  readonly detail: string;
   constructor(stage: string, message: string, options?: { cause?: unknown; output?: Record<string, unknown> }) {
     super(`stage "${stage}" failed: ${message}`, options);
     this.stage = stage;
+    this.detail = message;
     this.output = options?.output;
   }
 }

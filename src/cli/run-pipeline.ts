@@ -41,6 +41,9 @@ function summary(r: DeployResult): Record<string, unknown> {
 function report(outcome: RunOutcome, out: Output): number {
   const stuck = outcome.recovered.find((r) => r.status === 'rollback_failed');
   const code = outcome.result ? exitCodeForStatus(outcome.result.status) : stuck ? EXIT.rollbackFailed : EXIT.ok;
+  for (const r of [...outcome.recovered, ...(outcome.result ? [outcome.result] : [])]) {
+    if (r.status === 'rollback_failed') out.err(loudRollbackFailure(r));
+  }
   if (out.json) {
     out.result({ ...(outcome.result ? { ...summary(outcome.result), record: outcome.result.record } : { status: 'nothing_to_do' }), exit_code: code, recovered: outcome.recovered.map(summary) });
     return code;
@@ -54,7 +57,6 @@ function report(outcome: RunOutcome, out: Output): number {
   out.line('');
   out.line(headline(r, out));
   if (r.error) out.line(`  why: ${r.error}`);
-  if (r.status === 'rollback_failed') out.err(loudRollbackFailure(r));
   if (r.status === 'succeeded' && r.record.rollback_deadline) out.line(`  rollback available until ${r.record.rollback_deadline} (shipgate rollback --env ${r.environment})`);
   if (r.pruned.length > 0) out.line(`  pruned releases: ${r.pruned.join(', ')}`);
   out.line(`  record: ${r.recordPath}`);

@@ -1,6 +1,6 @@
 import { toMs, humanDuration } from '../config/duration.js';
 import type { LoadedConfig } from '../config/load.js';
-import { DeadlineExceeded, GateBlocked, NotFound, UsageError } from '../errors.js';
+import { DeadlineExceeded, GateBlocked, NotFound, RollbackFailed, UsageError } from '../errors.js';
 import type { EmergencyOverride } from '../gates/contract.js';
 import { checkVersionSafety } from '../gates/version.js';
 import { createProvider } from '../providers/index.js';
@@ -108,6 +108,13 @@ export class Pipeline {
       for (const row of await store.listUnfinished(this.app, this.environment)) {
         const why = lock.tookOverFrom?.deploymentId === row.id ? `its process (pid ${row.meta.pid ?? lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}) is gone` : 'its process is gone';
         recovered.push(await recoverDeployment(row, this.base(factsFromRow(row), control), why));
+      }
+      const stuck = recovered.find((r) => r.status === 'rollback_failed');
+      if (stuck) {
+        throw new RollbackFailed(
+          `interrupted deployment ${stuck.deploymentId} (${stuck.version}) could not be undone: ${stuck.error}. ` +
+            `Not starting anything on top of an unknown state: fix ${this.app}/${this.environment} by hand (shipgate show ${stuck.deploymentId} --events), then deploy the version you trust.`,
+        );
       }
       return await fn(id, recovered);
     } finally {

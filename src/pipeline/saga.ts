@@ -1,4 +1,4 @@
-import { Cancelled, GateBlocked, errorMessage } from '../errors.js';
+import { Cancelled, GateBlocked, StageFailed, errorMessage } from '../errors.js';
 import type { DeploymentStatus } from '../store/contract.js';
 import { forStage, type BaseContext } from './context.js';
 import { deriveSagaState, stagesToUndo } from './saga-state.js';
@@ -60,7 +60,7 @@ export async function undoStages(names: readonly string[], stages: readonly Stag
       await base.journal.append('undo:finished', { deploymentId: id, stage: name, durationMs: base.clock.now() - started, done: outcome.done, detail: outcome.detail });
       if (outcome.done) undone.push(name);
     } catch (err) {
-      const message = base.masker.mask(errorMessage(err));
+      const message = base.masker.mask(err instanceof StageFailed ? err.detail : errorMessage(err));
       await base.journal.append('undo:failed', { deploymentId: id, stage: name, durationMs: base.clock.now() - started, error: message });
       return { undone, undoFailures: [{ stage: name, error: message }] };
     }

@@ -31,12 +31,32 @@ export class HttpError extends Error {
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * `https://user:pw@host/x` -> the URL without credentials plus a Basic
+ * Authorization header, as curl does (fetch refuses credentials in URLs).
+ */
+export function splitCredentials(url: string, headers: Record<string, string> = {}): { url: string; headers: Record<string, string> } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { url, headers };
+  }
+  if (!u.username && !u.password) return { url, headers };
+  const basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+  u.username = '';
+  u.password = '';
+  const hasAuth = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
+  return { url: u.toString(), headers: hasAuth ? headers : { ...headers, authorization: `Basic ${basic}` } };
+}
+
 export const fetchHttp: HttpClient = async (req) => {
   const started = performance.now();
   const timeout = AbortSignal.timeout(req.timeoutMs);
   const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+  const target = splitCredentials(req.url, req.headers);
   try {
-    const res = await fetch(req.url, { method: req.method ?? 'GET', headers: req.headers, body: req.body, signal, redirect: 'manual' });
+    const res = await fetch(target.url, { method: req.method ?? 'GET', headers: target.headers, body: req.body, signal, redirect: 'manual' });
     const body = await readCapped(res);
     return { status: res.status, headers: Object.fromEntries(res.headers.entries()), body, ms: performance.now() - started };
   } catch (err) {

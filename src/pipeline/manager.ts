@@ -1,0 +1,212 @@
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { UsageError } from '../errors.js';
+import type { GateResult } from '../gates/contract.js';
+import { probeTarget, type ProbeResult } from '../health/probe.js';
+import { runSmokeTest, type SmokeResult } from '../health/smoke.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
+import { fetchHttp, type HttpClient } from '../runtime/http.js';
+import { execaRunner, type Runner } from '../runtime/process.js';
+import { currentIdentity } from '../runtime/process-identity.js';
+import type { Store } from '../store/contract.js';
+import { openStore } from '../store/index.js';
+import { Pipeline, type RunOutcome } from './deployment.js';
+import { dryRun, type DryRunPlan } from './dry-run.js';
+import { describeEnvironment, type EnvironmentStatus } from './environment-status.js';
+import { EventBus } from './events.js';
+import type { DeployResult } from './finalize.js';
+import { checkGates } from './gate-check.js';
+import type { DeploymentRecord } from './record.js';
+import { createProvider } from '../providers/index.js';
+
+export interface DeploymentManagerOptions {
+  /** Environment to act on; may be omitted when the config has only one. */
+  environment?: string;
+  /** Evaluate the gates and describe the plan; change nothing. @default false */
+  dryRun?: boolean;
+  /** Accepted for compatibility; takes effect when database migrations arrive. @default false */
+  skipMigrations?: boolean;
+  /** Deadline of a deployment in milliseconds. @default the config's `timeout` */
+  timeout?: number;
+  /** Accepted for compatibility; takes effect when database backups arrive. @default true */
+  backupEnabled?: boolean;
+  /** Ask `confirm(plan)` before changing anything. @default false */
+  requireConfirmation?: boolean;
+  /** Asked when `requireConfirmation` is set; false cancels before anything changes. */
+  confirm?: (plan: DryRunPlan) => boolean | Promise<boolean>;
+  /** Undo on failure. @default the config's `rollback.auto` */
+  autoRollback?: boolean;
+  /** @default "shipgate.yaml" in `cwd` */
+  configPath?: string;
+  /** @default process.cwd() */
+  cwd?: string;
+  /** Source of `${VAR}` and of CI facts. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Who acts. @default $SHIPGATE_ACTOR, $USER */
+  actor?: string;
+  /** Effects, injectable for tests. */
+  clock?: Clock;
+  http?: HttpClient;
+  run?: Runner;
+}
+
+export interface DeployOptions {
+  /** @default the tag CI is building */
+  version?: string;
+  reason?: string;
+  emergency?: { reason: string };
+  sha?: string;
+  ref?: string;
+  lockWaitMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface RollbackOptions {
+  to?: string;
+  reason?: string;
+  force?: boolean;
+  lockWaitMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface DeploymentResult {
+  success: boolean;
+  dryRun: boolean;
+  status: DeployResult['status'] | 'dry_run' | 'not_confirmed';
+  deploymentId: string | null;
+  version: string;
+  previousVersion: string | null;
+  error: string | null;
+  record: DeploymentRecord | null;
+  recordPath: string | null;
+  plan: DryRunPlan | null;
+  /** Interrupted deployments this call finished first. */
+  recovered: DeployResult[];
+}
+
+export interface PreDeploymentResult {
+  ok: boolean;
+  gates: GateResult[];
+}
+
+export interface VerificationResult {
+  healthy: boolean;
+  health: ProbeResult | null;
+  smoke: SmokeResult[];
+}
+
+const KNOWN_OPTIONS = new Set(['environment', 'dryRun', 'skipMigrations', 'timeout', 'backupEnabled', 'requireConfirmation', 'confirm', 'autoRollback', 'configPath', 'cwd', 'env', 'actor', 'clock', 'http', 'run']);
+
+/** Checks options at the library's entry point; errors name the option. */
+export function validateManagerOptions(o: DeploymentManagerOptions): void {
+  const unknown = Object.keys(o).filter((k) => !KNOWN_OPTIONS.has(k));
+  if (unknown.length > 0) throw new UsageError(`DeploymentManager: unknown option(s) ${unknown.join(', ')}`);
+  if (o.timeout !== undefined && !(Number.isFinite(o.timeout) && o.timeout > 0)) throw new UsageError(`DeploymentManager: timeout must be a positive number of milliseconds (got ${String(o.timeout)})`);
+  if (o.requireConfirmation && !o.confirm) throw new UsageError('DeploymentManager: requireConfirmation needs a confirm(plan) function');
+  for (const k of ['dryRun', 'skipMigrations', 'backupEnabled', 'requireConfirmation', 'autoRollback'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new UsageError(`DeploymentManager: ${k} must be true or false (got ${JSON.stringify(o[k])})`);
+  }
+}
+
+/** The library API: the same pipeline as the CLI, with typed results. */
+export class DeploymentManager {
+  readonly events = new EventBus();
+  private loadedConfig: LoadedConfig | undefined;
+  private storePromise: Promise<Store> | undefined;
+
+  constructor(private readonly options: DeploymentManagerOptions = {}) {
+    validateManagerOptions(options);
+  }
+
+  get loaded(): LoadedConfig {
+    this.loadedConfig ??= loadConfig({ configPath: this.options.configPath, cwd: this.options.cwd, environment: this.options.environment, env: this.options.env });
+    return this.loadedConfig;
+  }
+
+  private get actor(): string {
+    const env = this.options.env ?? process.env;
+    return this.options.actor ?? env.SHIPGATE_ACTOR ?? env.GITHUB_ACTOR ?? env.USER ?? 'unknown';
+  }
+
+  private store(): Promise<Store> {
+    this.storePromise ??= openStore(this.loaded.config.store.url, { root: this.loaded.root });
+    return this.storePromise;
+  }
+
+  private async pipeline(): Promise<Pipeline> {
+    const o = this.options;
+    return new Pipeline(this.loaded, { store: await this.store(), clock: o.clock ?? systemClock, http: o.http ?? fetchHttp, run: o.run ?? execaRunner, bus: this.events, identity: currentIdentity(), env: o.env ?? process.env });
+  }
+
+  async deploy(opts: DeployOptions = {}): Promise<DeploymentResult> {
+    const env = this.options.env ?? process.env;
+    const version = opts.version ?? (env.GITHUB_REF_TYPE === 'tag' ? env.GITHUB_REF_NAME : undefined);
+    if (!version) throw new UsageError('deploy: no version given (pass { version: "v1.2.3" })');
+    const request = {
+      version,
+      actor: this.actor,
+      reason: opts.reason ?? null,
+      gitSha: opts.sha ?? env.GITHUB_SHA ?? null,
+      gitRef: opts.ref ?? env.GITHUB_REF ?? null,
+      emergency: opts.emergency ? { by: this.actor, reason: opts.emergency.reason } : null,
+      autoRollback: this.options.autoRollback,
+    };
+    if (this.options.dryRun || this.options.requireConfirmation) {
+      const plan = await dryRun(this.loaded, await this.store(), request, this.effects());
+      if (this.options.dryRun) return planResult(plan, 'dry_run');
+      if (!(await this.options.confirm!(plan))) return planResult(plan, 'not_confirmed');
+    }
+    return this.run((p, control) => p.deploy(request, control), opts);
+  }
+
+  async rollback(options: RollbackOptions = {}): Promise<DeploymentResult> {
+    return this.run((p, control) => p.rollback({ to: options.to ?? null, actor: this.actor, reason: options.reason ?? null, force: options.force }, control), options);
+  }
+
+  /** Evaluates every gate for `version` without deploying (at `at`, for the window). */
+  async validatePreDeployment(opts: { version: string; at?: Date | string; sha?: string }): Promise<PreDeploymentResult> {
+    const at = opts.at === undefined ? null : new Date(opts.at).getTime();
+    if (at !== null && Number.isNaN(at)) throw new UsageError(`validatePreDeployment: at must be a date (got ${String(opts.at)})`);
+    const gates = await checkGates(this.loaded, { version: opts.version, actor: this.actor, gitSha: opts.sha ?? null, at }, this.effects());
+    return { ok: !gates.some((g) => g.result === 'block'), gates };
+  }
+
+  /** Checks what is live now: the provider's health target and the smoke tests. */
+  async verifyDeployment(): Promise<VerificationResult> {
+    const { clock, http } = this.effects();
+    const target = createProvider(this.loaded.config.provider).health;
+    const health = target ? await probeTarget(target, { http, clock }) : null;
+    const smoke: SmokeResult[] = [];
+    for (const t of this.loaded.config.smoke) smoke.push(await runSmokeTest(t, { http, clock }));
+    return { healthy: (health?.healthy ?? true) && smoke.every((s) => s.passed), health, smoke };
+  }
+
+  async status(): Promise<EnvironmentStatus> {
+    const store = await this.store();
+    const { app } = this.loaded.config;
+    const env = this.loaded.environment;
+    const [live, unfinished, lock] = await Promise.all([store.lastSucceeded(app, env), store.listUnfinished(app, env), store.getLock(app, env)]);
+    return describeEnvironment({ app, environment: env, live, unfinished, lock, me: currentIdentity(), nowMs: this.effects().clock.now(), rollbackWindow: this.loaded.config.rollback.window });
+  }
+
+  async close(): Promise<void> {
+    if (this.storePromise) await (await this.storePromise).close();
+    this.storePromise = undefined;
+  }
+
+  private effects() {
+    return { clock: this.options.clock ?? systemClock, http: this.options.http ?? fetchHttp, run: this.options.run ?? execaRunner };
+  }
+
+  private async run(act: (p: Pipeline, control: Parameters<Pipeline['deploy']>[1]) => Promise<RunOutcome>, opts: { signal?: AbortSignal; lockWaitMs?: number }): Promise<DeploymentResult> {
+    const signal = opts.signal ?? new AbortController().signal;
+    const outcome = await act(await this.pipeline(), { signal, killSignal: signal, lockWaitMs: opts.lockWaitMs, timeoutMs: this.options.timeout });
+    const r = outcome.result;
+    if (!r) return { success: true, dryRun: false, status: 'succeeded', deploymentId: null, version: '', previousVersion: null, error: null, record: null, recordPath: null, plan: null, recovered: outcome.recovered };
+    return { success: r.status === 'succeeded', dryRun: false, status: r.status, deploymentId: r.deploymentId, version: r.version, previousVersion: r.previousVersion, error: r.error, record: r.record, recordPath: r.recordPath, plan: null, recovered: outcome.recovered };
+  }
+}
+
+function planResult(plan: DryRunPlan, status: 'dry_run' | 'not_confirmed'): DeploymentResult {
+  const blocked = plan.gates.find((g) => g.result === 'block');
+  return { success: !blocked, dryRun: status === 'dry_run', status, deploymentId: null, version: plan.facts.version, previousVersion: plan.facts.previousVersion, error: blocked ? `blocked by gate "${blocked.name}": ${blocked.reason}` : null, record: null, recordPath: null, plan, recovered: [] };
+}
