@@ -50,6 +50,5 @@ export const DURATION_MESSAGE = 'expected a duration like "10s", "5m" or "1h"';
 export function duration(): z.ZodType<Duration, string> {
   return z
     .string({ error: DURATION_MESSAGE })
-    .regex(DURATION_RE, { error: DURATION_MESSAGE })
-    .meta({ format: 'duration' }) as unknown as z.ZodType<Duration, string>;
+    .regex(DURATION_RE, { error: DURATION_MESSAGE }) as unknown as z.ZodType<Duration, string>;
 }

@@ -1,5 +1,4 @@
 import { SECRET_KEY_RE, SECRET_NAME_RE } from '../runtime/secrets.js';
-import { formatPath } from './paths.js';
 
 /**
  * `${VAR}` and `${VAR:-default}` in string values are read from the environment.
@@ -8,34 +7,39 @@ import { formatPath } from './paths.js';
 
 const REF_RE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
+export type KeyPath = (string | number)[];
+
+export interface InterpolationIssue {
+  path: KeyPath;
+  message: string;
+}
+
 export interface InterpolationResult {
   value: unknown;
-  errors: string[];
+  /** One per missing variable, at the key path where it is used. */
+  errors: InterpolationIssue[];
   /** Values that must be masked: interpolated secrets and literal values at secret keys. */
   secrets: string[];
 }
 
 export function interpolate(value: unknown, env: NodeJS.ProcessEnv, extraSecretNames: ReadonlySet<string> = new Set()): InterpolationResult {
-  const errors: string[] = [];
+  const errors: InterpolationIssue[] = [];
   const secrets: string[] = [];
-  const walk = (v: unknown, path: (string | number)[]): unknown => {
+  const walk = (v: unknown, path: KeyPath): unknown => {
     if (typeof v === 'string') return interpolateString(v, path);
     if (Array.isArray(v)) return v.map((item, i) => walk(item, [...path, i]));
-    if (v && typeof v === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [k, item] of Object.entries(v)) out[k] = walk(item, [...path, k]);
-      return out;
-    }
+    // fromEntries defines own properties, so a `__proto__` key stays a key.
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, walk(item, [...path, k])]));
     return v;
   };
-  const interpolateString = (s: string, path: (string | number)[]): string => {
+  const interpolateString = (s: string, path: KeyPath): string => {
     const key = String(path[path.length - 1] ?? '');
     const out = s.replace(REF_RE, (whole, name: string | undefined, fallback: string | undefined) => {
       if (whole === '$${') return '${';
-      const found = env[name!];
+      const found = lookup(env, name!);
       const value = found !== undefined && found !== '' ? found : fallback;
       if (value === undefined) {
-        errors.push(`${formatPath(path)}: environment variable ${name} is not set (used as \${${name}})`);
+        errors.push({ path, message: `environment variable ${name} is ${found === '' ? 'empty' : 'not set'} (used as \${${name}})` });
         return '';
       }
       if (found !== undefined && (SECRET_NAME_RE.test(name!) || extraSecretNames.has(name!) || SECRET_KEY_RE.test(key))) {
@@ -47,4 +51,11 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv, extraSecretN
     return out;
   };
   return { value: walk(value, []), errors, secrets };
+}
+
+/** Own string values only: `${constructor}` is a missing variable, not Object. */
+export function lookup(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  if (!Object.hasOwn(env, name)) return undefined;
+  const value = env[name];
+  return typeof value === 'string' ? value : undefined;
 }

@@ -9,22 +9,62 @@ import { formatPath } from './paths.js';
 type Issue = z.core.$ZodIssue & { input?: unknown; note?: string; options?: unknown[] };
 type Path = (string | number)[];
 
-export function formatIssues(issues: readonly z.core.$ZodIssue[], schema: z.ZodType, rename: (p: Path) => Path = (p) => p): string[] {
-  const lines: string[] = [];
-  for (const issue of flatten(issues as Issue[], [])) {
-    const path = issue.path as Path;
-    for (const line of describeIssue(issue, path, schema)) lines.push(`${formatPath(rename(line.path))}: ${line.text}`);
-  }
-  return [...new Set(lines)];
+export interface FormatIssuesOptions {
+  /** Maps a path in the parsed value to the path the user wrote (environment blocks). */
+  rename?: (p: Path) => Path;
+  /** The parsed value: when given, lines follow the order of its keys, as the file reads. */
+  input?: unknown;
 }
 
-/** Unions report every branch; keep the branch that got furthest, flattened to plain issues. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], schema: z.ZodType, opts: FormatIssuesOptions = {}): string[] {
+  const rename = opts.rename ?? ((p: Path) => p);
+  const lines: Line[] = [];
+  for (const issue of flatten(issues as Issue[], [])) lines.push(...describeIssue(issue, issue.path as Path, schema));
+  const ranked = lines.map((line) => ({ line, rank: rankOf(opts.input, line.path) }));
+  ranked.sort((a, b) => compareRanks(a.rank, b.rank));
+  return [...new Set(ranked.map(({ line }) => `${formatPath(rename(line.path))}: ${line.text}`))];
+}
+
+/** Where `path` sits in `input`: the index of each segment among its siblings. */
+function rankOf(input: unknown, path: Path): number[] {
+  const rank: number[] = [];
+  let node = input;
+  for (const seg of path) {
+    if (Array.isArray(node) && typeof seg === 'number') {
+      rank.push(seg);
+      node = node[seg];
+    } else if (node !== null && typeof node === 'object') {
+      const keys = Object.keys(node);
+      const i = keys.indexOf(String(seg));
+      // A missing key (a required one) sorts after the keys that are there.
+      rank.push(i < 0 ? keys.length : i);
+      node = i < 0 ? undefined : (node as Record<string, unknown>)[String(seg)];
+    } else {
+      rank.push(0);
+      node = undefined;
+    }
+  }
+  return rank;
+}
+
+function compareRanks(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/**
+ * Unions report every branch. When every branch rejected the value itself (wrong
+ * type at the union's own path), the union's message (or the branches' expectations
+ * joined) says it best; otherwise keep the branch that got furthest, flattened.
+ */
 function flatten(issues: Issue[], prefix: Path): Issue[] {
   const out: Issue[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...(issue.path as Path)];
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      out.push(...flatten(bestBranch(issue.errors as Issue[][]), path));
+      const branches = issue.errors as Issue[][];
+      if (branches.every((b) => failsAtRoot(b))) out.push(rootUnionIssue(issue, path));
+      else out.push(...flatten(bestBranch(branches), path));
     } else {
       out.push({ ...issue, path } as Issue);
     }
@@ -32,10 +72,41 @@ function flatten(issues: Issue[], prefix: Path): Issue[] {
   return out;
 }
 
+/** True when the branch rejected the value itself rather than something inside it. */
+function failsAtRoot(branch: Issue[]): boolean {
+  return branch.some(
+    (i) =>
+      i.path.length === 0 &&
+      (i.code === 'invalid_type' || i.code === 'invalid_value' || (i.code === 'invalid_union' && i.errors.length > 0 && (i.errors as Issue[][]).every(failsAtRoot))),
+  );
+}
+
+function rootUnionIssue(issue: Issue, path: Path): Issue {
+  const message = `expected ${expectationOf(issue)}`;
+  if (issue.input === undefined) return { code: 'custom', path, message: `is required (${message})` } as Issue;
+  return { code: 'custom', path, message, input: issue.input } as Issue;
+}
+
+/** What a root issue expected, without the leading "expected "; a union joins its branches. */
+function expectationOf(issue: Issue): string {
+  if (isCustom(issue.message)) return issue.message.replace(/^expected /, '');
+  if (issue.code === 'invalid_type') return expectedType(issue.expected);
+  if (issue.code === 'invalid_value') return oneOf(issue.values);
+  if (issue.code === 'invalid_union') {
+    const roots = (issue.errors as Issue[][]).map((b) => b.find((i) => i.path.length === 0)).filter((i) => i !== undefined);
+    return [...new Set(roots.map(expectationOf))].join(' or ');
+  }
+  return 'something else';
+}
+
 function bestBranch(branches: Issue[][]): Issue[] {
-  const score = (b: Issue[]): number =>
-    b.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value')) ? 0 : 1 + Math.max(...b.map((i) => i.path.length));
+  const score = (b: Issue[]): number => (failsAtRoot(b) ? 0 : 1 + Math.max(...b.map((i) => i.path.length)));
   return [...branches].sort((a, b) => score(b) - score(a) || a.length - b.length)[0] ?? [];
+}
+
+/** Messages we wrote start lowercase; zod's own start with a capital. */
+function isCustom(message: string): boolean {
+  return /^[a-z]/.test(message);
 }
 
 interface Line {
@@ -44,24 +115,24 @@ interface Line {
 }
 
 function describeIssue(issue: Issue, path: Path, schema: z.ZodType): Line[] {
-  const custom = /^[a-z]/.test(issue.message) ? issue.message : undefined;
+  const custom = isCustom(issue.message) ? issue.message : undefined;
   const got = 'input' in issue && issue.input !== undefined ? ` (got ${show(issue.input)})` : '';
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((key) => ({ path: [...path, key], text: unknownKey(key, knownKeysAt(schema, path)) }));
-    case 'invalid_type':
-      if (issue.input === undefined) return [{ path, text: custom && !custom.startsWith('expected') ? custom : 'is required' }];
-      return [{ path, text: `${custom ?? `expected ${expectedType(issue.expected)}`}${got}` }];
+    case 'invalid_type': {
+      const expected = custom?.startsWith('expected ') ? custom : `expected ${expectedType(issue.expected)}`;
+      if (issue.input === undefined) return [{ path, text: `is required (${expected})` }];
+      return [{ path, text: `${custom ?? expected}${got}` }];
+    }
     case 'invalid_value':
-      return [{ path, text: `expected ${issue.values.map((v) => show(v)).join(', ')}${got}` }];
+      return [{ path, text: `expected ${oneOf(issue.values)}${got}` }];
     case 'invalid_union':
-      if (issue.note === 'No matching discriminator') {
-        const input = issue.input as Record<string, unknown> | undefined;
-        const found = input && typeof input === 'object' ? input[String(path[path.length - 1])] : undefined;
-        const opts = (issue.options ?? []).map((o) => show(o)).join(', ');
-        return [{ path, text: `expected one of ${opts}${found === undefined ? '' : ` (got ${show(found)})`}` }];
-      }
+      if (issue.note === 'No matching discriminator') return [discriminatorLine(issue, path)];
       return [{ path, text: `${custom ?? 'is not valid here'}${got}` }];
+    case 'invalid_key':
+      // The record's own message describes the whole map; the key's issue says what a key must be.
+      return [{ path, text: `${keyExpectation(issue.issues as Issue[])}${got}` }];
     case 'too_small':
       return [{ path, text: `${custom ?? tooSmall(issue)}${got}` }];
     case 'too_big':
@@ -71,21 +142,40 @@ function describeIssue(issue: Issue, path: Path, schema: z.ZodType): Line[] {
   }
 }
 
+/** `provider.type: expected "command" (got "kubernetes")`, or `is required (...)` when absent. */
+function discriminatorLine(issue: Issue, path: Path): Line {
+  const input = issue.input as Record<string, unknown> | undefined;
+  const found = input && typeof input === 'object' ? input[String(path[path.length - 1])] : undefined;
+  const expected = `expected ${oneOf(issue.options ?? [])}`;
+  return { path, text: found === undefined ? `is required (${expected})` : `${expected} (got ${show(found)})` };
+}
+
+function keyExpectation(issues: Issue[]): string {
+  const first = issues.find((i) => isCustom(i.message));
+  return first ? first.message : 'expected a different key';
+}
+
+/** `"command"` or `one of "mon", "tue"`. */
+function oneOf(values: readonly unknown[]): string {
+  const shown = values.map((v) => show(v));
+  return shown.length === 1 ? shown[0]! : `one of ${shown.join(', ')}`;
+}
+
 function tooSmall(issue: Extract<Issue, { code: 'too_small' }>): string {
   if (issue.origin === 'array') return `expected at least ${issue.minimum} item(s)`;
   if (issue.origin === 'string') return `expected at least ${issue.minimum} character(s)`;
-  return `must be at least ${issue.minimum}`;
+  return `expected at least ${issue.minimum}`;
 }
 
 function tooBig(issue: Extract<Issue, { code: 'too_big' }>): string {
   if (issue.origin === 'array') return `expected at most ${issue.maximum} item(s)`;
   if (issue.origin === 'string') return `expected at most ${issue.maximum} character(s)`;
-  return `must be at most ${issue.maximum}`;
+  return `expected at most ${issue.maximum}`;
 }
 
 function expectedType(expected: string): string {
   if (expected === 'int') return 'a whole number';
-  if (expected === 'object') return 'a map of keys';
+  if (expected === 'object' || expected === 'record' || expected === 'map') return 'a map of settings';
   if (expected === 'array') return 'a list';
   return `a ${expected}`;
 }
@@ -136,7 +226,7 @@ function unwrap(n: z.core.$ZodType): z.core.$ZodType[] {
 
 function child(n: z.core.$ZodType, seg: string | number): z.core.$ZodType[] {
   const def = n._zod.def as unknown as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType; valueType?: z.core.$ZodType };
-  if (def.type === 'object' && typeof seg === 'string' && def.shape?.[seg]) return [def.shape[seg]];
+  if (def.type === 'object' && typeof seg === 'string' && def.shape && Object.hasOwn(def.shape, seg)) return [def.shape[seg]!];
   if (def.type === 'array' && typeof seg === 'number' && def.element) return [def.element];
   if (def.type === 'record' && def.valueType) return [def.valueType];
   return [];

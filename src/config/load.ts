@@ -1,26 +1,18 @@
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { Masker, secretsFromEnv } from '../runtime/secrets.js';
-import { DEFAULT_CONFIG_FILE, environmentNames, environmentOverlay, readConfigDocument, selectEnvironment } from './document.js';
-import { interpolate } from './interpolate.js';
+import { environmentNames, environmentOverlay, readConfigDocument, selectEnvironment } from './document.js';
+import { interpolate, lookup, type KeyPath } from './interpolate.js';
 import { formatIssues } from './issues.js';
-import { deepMerge, isOverlaid } from './merge.js';
+import { deepMerge, isOverlaid, isPlainObject } from './merge.js';
 import { ConfigSchema, type Config } from './schema/index.js';
 import { ensureRules } from './rules.js';
-import { formatPath as formatPathOf } from './paths.js';
+import { formatPath } from './paths.js';
+import { resolveConfigPath, type LoadConfigOptions } from './load-path.js';
+
+export { resolveConfigPath, type LoadConfigOptions } from './load-path.js';
 
 export type ResolvedConfig = Omit<Config, 'environments'>;
-
-export interface LoadConfigOptions {
-  /** Path of the config file. @default "shipgate.yaml" in `cwd` */
-  configPath?: string;
-  /** @default process.cwd() */
-  cwd?: string;
-  /** Environment to resolve; may be omitted when the config has exactly one. */
-  environment?: string;
-  /** Source of `${VAR}`. @default process.env */
-  env?: NodeJS.ProcessEnv;
-}
 
 export interface LoadedConfig {
   config: ResolvedConfig;
@@ -32,10 +24,6 @@ export interface LoadedConfig {
   root: string;
   /** Masks every secret the config or the process environment holds. */
   masker: Masker;
-}
-
-export function resolveConfigPath(opts: Pick<LoadConfigOptions, 'configPath' | 'cwd'>): string {
-  return resolve(opts.cwd ?? process.cwd(), opts.configPath ?? DEFAULT_CONFIG_FILE);
 }
 
 /** Loads, overlays, interpolates and validates the config for one environment. */
@@ -64,22 +52,32 @@ export function validateAllEnvironments(opts: LoadConfigOptions = {}): { environ
 }
 
 export function resolveDocument(doc: Record<string, unknown>, environment: string, path: string, env: NodeJS.ProcessEnv): LoadedConfig {
-  const { environments: _drop, ...base } = doc;
+  const { environments, ...base } = doc;
   const { overlay, errors: overlayErrors } = environmentOverlay(doc, environment);
   const { value: merged, overlaid } = deepMerge(base, overlay);
-  const secretNames = new Set(Array.isArray((merged as Config).secrets) ? (merged as Config).secrets.filter((s) => typeof s === 'string') : []);
+  const secretNames = new Set(secretNamesOf(merged));
   const interpolated = interpolate(merged, env, secretNames);
-  const rename = (p: (string | number)[]): (string | number)[] => (isOverlaid(p, overlaid) ? ['environments', environment, ...p] : p);
+  const rename = (p: KeyPath): KeyPath => (isOverlaid(p, overlaid) ? ['environments', environment, ...p] : p);
 
-  const parsed = ConfigSchema.safeParse(interpolated.value, { reportInput: true });
-  const issueLines = parsed.success ? ensureRules(parsed.data).map((i) => `${formatPathOf(rename(i.path))}: ${i.message}`) : formatIssues(parsed.error.issues, ConfigSchema, rename);
-  const errors = [...overlayErrors, ...interpolated.errors, ...issueLines.filter((l) => !interpolated.errors.some((e) => l.startsWith(e.split(':')[0] + ':')))];
+  // `environments` is checked as written (names, one map each) but not interpolated:
+  // a variable only another environment uses need not be set for this one.
+  const input = environments === undefined ? interpolated.value : { ...(interpolated.value as object), environments };
+  const parsed = ConfigSchema.safeParse(input, { reportInput: true });
+  const envLines = interpolated.errors.map((i) => `${formatPath(rename(i.path))}: ${i.message}`);
+  const envPaths = envLines.map((l) => l.slice(0, l.indexOf(': ') + 2));
+  const issueLines = parsed.success ? ensureRules(parsed.data).map((i) => `${formatPath(rename(i.path))}: ${i.message}`) : formatIssues(parsed.error.issues, ConfigSchema, { rename, input });
+  // A missing variable left "" behind; the schema's complaint about that "" adds nothing.
+  const errors = [...new Set([...overlayErrors, ...envLines, ...issueLines.filter((l) => !envPaths.some((p) => l.startsWith(p)))])];
   if (errors.length > 0 || !parsed.success) {
     throw new ConfigError(`invalid config ${path} (environment "${environment}"):`, errors);
   }
-  const masker = new Masker([...interpolated.secrets, ...secretsFromEnv(env), ...[...secretNames].map((n) => env[n] ?? '')]);
+  const masker = new Masker([...interpolated.secrets, ...secretsFromEnv(env), ...[...secretNames].map((n) => lookup(env, n) ?? '')]);
   masker.add(parsed.data.store.url);
   const { environments: _e, ...config } = parsed.data;
   return { config, environment, environments: environmentNames(doc), path, root: dirname(path), masker };
 }
 
+function secretNamesOf(merged: unknown): string[] {
+  const names = isPlainObject(merged) ? merged.secrets : undefined;
+  return Array.isArray(names) ? names.filter((s): s is string => typeof s === 'string') : [];
+}

@@ -22,7 +22,9 @@ export function deepMerge(base: unknown, overlay: unknown, path: string[] = [], 
   }
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(overlay)) {
-    out[k] = k in base ? deepMerge(base[k], v, [...path, k], overlaid).value : (overlaid.push([...path, k]), v);
+    // Own keys only, and defined rather than assigned, so `__proto__` or `constructor` stay plain keys.
+    const value = Object.hasOwn(base, k) ? deepMerge(base[k], v, [...path, k], overlaid).value : (overlaid.push([...path, k]), v);
+    Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
   }
   return { value: out, overlaid };
 }

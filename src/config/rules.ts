@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Config } from './schema/index.js';
 import { HOURS_RE } from './schema/index.js';
+import { formatPath } from './paths.js';
 
 /** Cross-field rules the schema cannot express. Each returns issues with key paths. */
 export interface RuleIssue {
@@ -35,28 +36,31 @@ const ensureHoursOrder: Rule = (c) => {
   if (!w || !m) return [];
   const start = Number(m[1]) * 60 + Number(m[2]);
   const end = Number(m[3]) * 60 + Number(m[4]);
-  return end > start && end <= 24 * 60 ? [] : [{ path: ['gates', 'window', 'hours'], message: `the end must be after the start, on the same day (got "${w.hours}")` }];
+  return end > start && end <= 24 * 60 ? [] : [{ path: ['gates', 'window', 'hours'], message: `expected "HH:MM-HH:MM" with the end after the start, on the same day (got "${w.hours}")` }];
 };
 
 const ensureFreezeOrder: Rule = (c) =>
   (c.gates.window ? c.gates.window.freeze : []).flatMap((f, i) =>
-    f.to >= f.from ? [] : [{ path: ['gates', 'window', 'freeze', i, 'to'], message: `must not be before "from" (${f.from}) (got "${f.to}")` }],
+    f.to >= f.from ? [] : [{ path: ['gates', 'window', 'freeze', i, 'to'], message: `expected a date on or after "from" (${f.from}) (got "${f.to}")` }],
   );
 
 const ensureApprovalCount: Rule = (c) => {
   const a = c.gates.approval;
   if (!a || a.required <= a.approvers.length) return [];
-  return [{ path: ['gates', 'approval', 'required'], message: `needs ${a.required} approvals but only ${a.approvers.length} approver(s) are listed` }];
+  return [{ path: ['gates', 'approval', 'required'], message: `expected at most the number of approvers (${a.approvers.length}) (got ${a.required})` }];
 };
 
 const ensureHolidayRegion: Rule = (c) => {
   const h = c.gates.window ? c.gates.window.holidays : undefined;
   if (!h) return [];
-  return isKnownHolidayRegion(h) ? [] : [{ path: ['gates', 'window', 'holidays'], message: `unknown country or region "${h}" (expected a code like "US", "US-CA" or "GB")` }];
+  return isKnownHolidayRegion(h) ? [] : [{ path: ['gates', 'window', 'holidays'], message: `expected a known country or region code like "US", "US-CA" or "GB" (got "${h}")` }];
 };
 
 function uniqueNames(path: (string | number)[], names: string[]): RuleIssue[] {
-  return names.flatMap((n, i) => (names.indexOf(n) === i ? [] : [{ path: [...path, i, 'name'], message: `duplicate name "${n}"` }]));
+  return names.flatMap((n, i) => {
+    const first = names.indexOf(n);
+    return first === i ? [] : [{ path: [...path, i, 'name'], message: `expected a unique name (got "${n}", already used by ${formatPath([...path, first])})` }];
+  });
 }
 
 const ensureUniqueNames: Rule = (c) => [
@@ -66,19 +70,31 @@ const ensureUniqueNames: Rule = (c) => [
 
 const RULES: Rule[] = [ensureTimeZone, ensureHoursOrder, ensureFreezeOrder, ensureApprovalCount, ensureHolidayRegion, ensureUniqueNames];
 
-/** `US`, `US-CA`, `DE-BY-A`: checked against date-holidays' data (loaded only when used). */
+interface HolidayData {
+  getCountries(): Record<string, string>;
+  getStates(c: string): Record<string, string> | undefined;
+  getRegions(c: string, s: string): Record<string, string> | undefined;
+}
+
+let holidayData: HolidayData | undefined;
+
+/** date-holidays' data, loaded on first use (it is large) and kept. */
+function holidays(): HolidayData {
+  if (!holidayData) {
+    const require = createRequire(import.meta.url);
+    const Holidays = require('date-holidays') as new () => HolidayData;
+    holidayData = new Holidays();
+  }
+  return holidayData;
+}
+
+/** `US`, `US-CA`, `DE-BY-A`: checked against date-holidays' data. */
 export function isKnownHolidayRegion(code: string): boolean {
-  const [country, state, region] = code.split('-');
+  const [country, state, region] = code.toUpperCase().split('-');
   if (!country) return false;
-  const require = createRequire(import.meta.url);
-  const Holidays = require('date-holidays') as new () => {
-    getCountries(): Record<string, string>;
-    getStates(c: string): Record<string, string> | undefined;
-    getRegions(c: string, s: string): Record<string, string> | undefined;
-  };
-  const hd = new Holidays();
-  if (!hd.getCountries()[country.toUpperCase()]) return false;
-  if (state && !hd.getStates(country.toUpperCase())?.[state.toUpperCase()]) return false;
-  if (state && region && !hd.getRegions(country.toUpperCase(), state.toUpperCase())?.[region.toUpperCase()]) return false;
+  const hd = holidays();
+  if (!Object.hasOwn(hd.getCountries(), country)) return false;
+  if (state && !Object.hasOwn(hd.getStates(country) ?? {}, state)) return false;
+  if (state && region && !Object.hasOwn(hd.getRegions(country, state) ?? {}, region)) return false;
   return true;
 }

@@ -15,7 +15,7 @@ export const BuildSchema = z.strictObject({
     )
     .default([])
     .describe('Files or folders copied to `.shipgate/releases/<version>/`.'),
-  keep: z.number().int().min(1, { error: 'must be at least 1' }).default(DEFAULT_KEEP_RELEASES).describe('Releases kept; the live one and the rollback target are never pruned.'),
+  keep: z.number({ error: 'expected a whole number' }).int().min(1, { error: 'expected at least 1' }).default(DEFAULT_KEEP_RELEASES).describe('Releases kept; the live one and the rollback target are never pruned.'),
   env: EnvMapSchema.optional().describe('Extra environment for the build.'),
   timeout: duration().default(DEFAULT_BUILD_TIMEOUT).describe('Kill the build after this long.'),
 });

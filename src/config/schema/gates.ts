@@ -17,8 +17,8 @@ const applyToRollback = z
   .describe('Also evaluate this gate for `shipgate rollback` (gates are skipped for rollbacks by default).');
 
 /** `false` turns a gate off; an environment block can write `false` over the base. */
-function gate<T extends z.ZodType>(schema: T) {
-  return z.union([z.literal(false), schema]).optional();
+function gate<T extends z.ZodType>(schema: T, expected = 'a map of settings') {
+  return z.union([z.literal(false), schema], { error: `expected ${expected}, or false to turn the gate off` }).optional();
 }
 
 export const SemverGateSchema = z.strictObject({
@@ -77,13 +77,21 @@ export const ChecksGateSchema = z.strictObject({
   applyToRollback,
 });
 
-export const HealthGateSchema = z.union([
-  z.array(HealthTargetSchema, { error: 'expected a list of { url } or { targets: [...] }' }),
-  z.strictObject({ targets: z.array(HealthTargetSchema).min(1), applyToRollback }),
-]);
+const HEALTH_GATE_SHAPE = 'a list of { url } or a map with targets: [{ url }]';
+
+export const HealthGateSchema = z.union(
+  [
+    z.array(HealthTargetSchema).describe('The targets, written as a list.'),
+    z.strictObject({
+      targets: z.array(HealthTargetSchema).min(1, { error: 'expected at least one target' }).describe('URLs that must answer healthy.'),
+      applyToRollback,
+    }),
+  ],
+  { error: `expected ${HEALTH_GATE_SHAPE}` },
+);
 
 export const ApprovalGateSchema = z.strictObject({
-  required: z.number({ error: 'expected a whole number' }).int().min(1, { error: 'must be at least 1' }).default(1).describe('Approvals needed.'),
+  required: z.number({ error: 'expected a whole number' }).int().min(1, { error: 'expected at least 1' }).default(1).describe('Approvals needed.'),
   approvers: z.array(z.string().min(1), { error: 'expected a list of names' }).min(1, { error: 'expected at least one approver' }).describe('Who may approve.'),
   timeout: duration().default(DEFAULT_APPROVAL_TIMEOUT).describe('Fail with "approval timed out" after this long.'),
   allowSelf: z.boolean().default(false).describe('Let the person who started the deployment approve it.'),
@@ -95,7 +103,7 @@ export const GatesSchema = z
     semver: gate(SemverGateSchema).describe('The version must look like `v1.2.3`.'),
     window: gate(WindowGateSchema).describe('Deploy only inside allowed days and hours, outside holidays and freezes.'),
     checks: gate(ChecksGateSchema).describe('Required CI checks must have passed for the deployed commit.'),
-    health: gate(HealthGateSchema).describe('URLs that must answer healthy before deploying (e.g. staging).'),
+    health: gate(HealthGateSchema, HEALTH_GATE_SHAPE).describe('URLs that must answer healthy before deploying (e.g. staging).'),
     approval: gate(ApprovalGateSchema).describe('N approvals from listed approvers (`shipgate approve`).'),
   })
   .default({ semver: { allowPrerelease: false, applyToRollback: false } });

@@ -4,11 +4,11 @@ import { z } from 'zod';
 export const CommandSchema = z
   .union([
     z.string({ error: 'expected a command: an argv array like ["./deploy.sh"] or a shell string' }).min(1, {
-      error: 'must not be empty',
+      error: 'expected a non-empty shell command',
     }),
     z.array(z.string({ error: 'expected a string argument' }), {
       error: 'expected a command: an argv array like ["./deploy.sh"] or a shell string',
-    }).min(1, { error: 'must have at least the program name' }),
+    }).min(1, { error: 'expected at least the program name' }),
   ])
   .describe('An argv array, run directly (recommended), or a string run through /bin/sh -c.');
 export type Command = z.infer<typeof CommandSchema>;
@@ -31,8 +31,10 @@ export function isHttpUrl(v: string): boolean {
   }
 }
 
+const STATUS_MESSAGE = 'expected an HTTP status code (100-599)';
+
 export const StatusListSchema = z
-  .array(z.number({ error: 'expected an HTTP status code' }).int().min(100).max(599, { error: 'expected an HTTP status code (100-599)' }), {
+  .array(z.number({ error: STATUS_MESSAGE }).int({ error: STATUS_MESSAGE }).min(100, { error: STATUS_MESSAGE }).max(599, { error: STATUS_MESSAGE }), {
     error: 'expected a list of HTTP status codes like [200]',
   })
   .min(1, { error: 'expected at least one status code' });

@@ -6,7 +6,7 @@ import { HealthTargetSchema } from './health.js';
 export const DEFAULT_SCRIPT_TIMEOUT = '15m' as Duration;
 
 export const CommandProviderSchema = z.strictObject({
-  type: z.literal('command'),
+  type: z.literal('command').describe('`command`: your own deploy and rollback scripts.'),
   deploy: CommandSchema.describe('Deploys `$SHIPGATE_VERSION`.'),
   rollback: CommandSchema.optional().describe('Restores `$SHIPGATE_VERSION` (the version being returned to). Defaults to `deploy`.'),
   status: CommandSchema.optional().describe('Prints the live state; shown by `shipgate status`.'),

@@ -12,7 +12,7 @@ export const RESUME_POLICIES = ['rollback', 'resume'] as const;
 
 export const StoreSchema = z.strictObject({
   url: z
-    .string()
+    .string({ error: 'expected "sqlite:PATH" or "postgres://user@host/db"' })
     .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, { error: 'expected "sqlite:PATH" or "postgres://user@host/db"' })
     .default(DEFAULT_STORE_URL)
     .describe('`sqlite:PATH` (relative to the config file) or `postgres://user@host/db`.'),
@@ -34,8 +34,8 @@ export const settingsShape = {
   build: BuildSchema.optional().describe('How a version is built into a release.'),
   gates: GatesSchema.describe('Checks that must pass before anything changes.'),
   smoke: z.array(SmokeTestSchema).default([]).describe('HTTP checks after rollout; a failure undoes the deploy.'),
-  rollback: RollbackSchema.default({ auto: true, window: DEFAULT_ROLLBACK_WINDOW }),
-  resume: ResumeSchema.default({ policy: 'rollback' }),
+  rollback: RollbackSchema.default({ auto: true, window: DEFAULT_ROLLBACK_WINDOW }).describe('Automatic and manual rollback.'),
+  resume: ResumeSchema.default({ policy: 'rollback' }).describe('Recovery of a deployment interrupted by a crash.'),
   services: z.array(NameSchema).optional().describe('Names listed as `services_deployed` in the record. Default: [app].'),
   secrets: z
     .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' }))
@@ -48,9 +48,11 @@ export const ConfigSchema = z.strictObject({
   app: NameSchema.describe('Application name.'),
   ...settingsShape,
   environments: z
-    .record(NameSchema, z.record(z.string(), z.unknown()), { error: 'expected a map of environment name to settings' })
+    .record(NameSchema, z.record(z.string(), z.unknown(), { error: 'expected a map of settings' }).nullable(), {
+      error: 'expected a map of environment name to settings',
+    })
     .optional()
-    .describe('Per-environment settings, deep-merged over the base; `false` turns a gate off.'),
+    .describe('Per-environment blocks: each may set any top-level key but `app` and `environments`, deep-merged over the base; `false` turns a gate off.'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

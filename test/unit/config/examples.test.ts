@@ -1,0 +1,56 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, validateAllEnvironments } from '../../../src/config/index.js';
+
+const EXAMPLES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../examples');
+
+const configs = readdirSync(EXAMPLES, { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(EXAMPLES, d.name, 'shipgate.yaml')))
+  .map((d) => ({ name: d.name, path: join(EXAMPLES, d.name, 'shipgate.yaml') }));
+
+/** A value for every `${VAR}` without a default that the file uses, as CI would provide. */
+function envFor(text: string): Record<string, string> {
+  const names = [...text.matchAll(/(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]!);
+  return Object.fromEntries(names.map((n) => [n, `example-${n.toLowerCase()}-value`]));
+}
+
+describe('examples', () => {
+  it('include one config per source system', () => {
+    expect(configs.map((c) => c.name)).toEqual(expect.arrayContaining(['hotdash', 'dnd-tracker', 'azora']));
+  });
+
+  describe.each(configs)('$name', ({ path }) => {
+    const text = readFileSync(path, 'utf8');
+    const env = envFor(text);
+
+    it('validates for every environment it declares', () => {
+      const { environments, errors } = validateAllEnvironments({ configPath: path, env });
+      expect(errors.map((e) => e.message)).toEqual([]);
+      expect(environments.length).toBeGreaterThan(0);
+      for (const environment of environments) {
+        expect(loadConfig({ configPath: path, environment, env }).environment).toBe(environment);
+      }
+    });
+
+    it('fails with the key path when a variable it needs is missing', () => {
+      const [first] = Object.keys(env);
+      if (first === undefined) return;
+      const { errors } = validateAllEnvironments({ configPath: path, env: { ...env, [first]: undefined } });
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors[0]!.issues.some((line) => line.includes(`environment variable ${first} is not set`))).toBe(true);
+    });
+
+    it('masks every secret it reads from the environment', () => {
+      const secrets = Object.entries(env).filter(([n]) => /TOKEN|PASSWORD|KEY|SECRET/.test(n));
+      const { masker } = loadConfig({ configPath: path, environment: validateAllEnvironments({ configPath: path, env }).environments[0], env });
+      for (const [, value] of secrets) expect(masker.mask(value)).toBe('***');
+    });
+
+    it('uses only example hosts', () => {
+      const hosts = [...text.matchAll(/https?:\/\/([^/:"'\s]+)/g)].map((m) => m[1]!);
+      for (const host of hosts) expect(host).toMatch(/(^|\.)example\.com$|^127\.0\.0\.1$|^localhost$/);
+    });
+  });
+});

@@ -1,0 +1,350 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/errors.js';
+import { loadConfig, validateAllEnvironments } from '../../../src/config/index.js';
+import { configErrorOf, MINIMAL_YAML as M } from './helpers.js';
+
+/**
+ * Every config error names its key path, what was expected and what was found.
+ * These texts are user-facing: they are pinned here, line for line.
+ */
+
+const HEAD = 'invalid config shipgate.yaml (environment "production"):';
+const STAGING = 'invalid config shipgate.yaml (environment "staging"):';
+
+interface Case {
+  name: string;
+  yaml: string;
+  /** `--env`; omitted means "the only one there is". */
+  env?: string;
+  vars?: Record<string, string>;
+  message: string[];
+}
+
+const cases: Case[] = [
+  {
+    name: 'bad hours',
+    yaml: `${M}gates: { window: { timezone: UTC, hours: "9-5" } }\n`,
+    message: [HEAD, '  gates.window.hours: expected "HH:MM-HH:MM" (got "9-5")'],
+  },
+  {
+    name: 'unknown top-level key, with a suggestion',
+    yaml: `${M}smok: []\n`,
+    message: [HEAD, '  smok: unknown key (did you mean "smoke"?)'],
+  },
+  {
+    name: 'unknown top-level key, listing the known ones',
+    yaml: `${M}colour: blue\n`,
+    message: [HEAD, '  colour: unknown key (expected one of app, store, provider, build, gates, smoke, rollback, resume, services, secrets, timeout, environments)'],
+  },
+  {
+    name: 'unknown nested key',
+    yaml: `${M}rollback: { auto: true, windw: 5m }\n`,
+    message: [HEAD, '  rollback.windw: unknown key (did you mean "window"?)'],
+  },
+  {
+    name: 'unknown key in a list item',
+    yaml: `${M}smoke: [{ name: api, url: "http://127.0.0.1/", expcet: [200] }]\n`,
+    message: [HEAD, '  smoke[0].expcet: unknown key (expected one of name, method, url, expect, json, contains, headers, body, timeout, retries)'],
+  },
+  {
+    name: 'wrong type',
+    yaml: `${M}build: { command: "make", keep: "three" }\n`,
+    message: [HEAD, '  build.keep: expected a whole number (got "three")'],
+  },
+  {
+    name: 'duration as a bare number',
+    yaml: `${M}rollback: { window: 10 }\n`,
+    message: [HEAD, '  rollback.window: expected a duration like "10s", "5m" or "1h" (got 10)'],
+  },
+  {
+    name: 'duration in words',
+    yaml: 'app: demo\nprovider: { type: command, deploy: ["./deploy.sh"], timeout: "10 seconds" }\n',
+    message: [HEAD, '  provider.timeout: expected a duration like "10s", "5m" or "1h" (got "10 seconds")'],
+  },
+  {
+    name: 'missing app',
+    yaml: 'provider: { type: command, deploy: ["./deploy.sh"] }\n',
+    message: [HEAD, '  app: is required (expected a name)'],
+  },
+  {
+    name: 'missing provider',
+    yaml: 'app: demo\n',
+    message: [HEAD, '  provider: is required (expected a provider with type: command)'],
+  },
+  {
+    name: 'provider without a type',
+    yaml: 'app: demo\nprovider: { deploy: ["./deploy.sh"] }\n',
+    message: [HEAD, '  provider.type: is required (expected "command")'],
+  },
+  {
+    name: 'bad provider type',
+    yaml: 'app: demo\nprovider: { type: kubernetes, deploy: ["./deploy.sh"] }\n',
+    message: [HEAD, '  provider.type: expected "command" (got "kubernetes")'],
+  },
+  {
+    name: 'empty deploy argv',
+    yaml: 'app: demo\nprovider: { type: command, deploy: [] }\n',
+    message: [HEAD, '  provider.deploy: expected at least the program name (got [])'],
+  },
+  {
+    name: 'empty deploy string',
+    yaml: 'app: demo\nprovider: { type: command, deploy: "" }\n',
+    message: [HEAD, '  provider.deploy: expected a non-empty shell command (got "")'],
+  },
+  {
+    name: 'deploy of the wrong type',
+    yaml: 'app: demo\nprovider: { type: command, deploy: 42 }\n',
+    message: [HEAD, '  provider.deploy: expected a command: an argv array like ["./deploy.sh"] or a shell string (got 42)'],
+  },
+  {
+    name: 'bad semver option type',
+    yaml: `${M}gates: { semver: { allowPrerelease: "yes" } }\n`,
+    message: [HEAD, '  gates.semver.allowPrerelease: expected a boolean (got "yes")'],
+  },
+  {
+    name: 'gate set to true',
+    yaml: `${M}gates: { semver: true }\n`,
+    message: [HEAD, '  gates.semver: expected a map of settings, or false to turn the gate off (got true)'],
+  },
+  {
+    name: 'bad weekday',
+    yaml: `${M}gates: { window: { timezone: UTC, days: [mon, funday] } }\n`,
+    message: [HEAD, '  gates.window.days[1]: expected one of "mon", "tue", "wed", "thu", "fri", "sat", "sun" (got "funday")'],
+  },
+  {
+    name: 'bad timezone',
+    yaml: `${M}gates: { window: { timezone: Mars/Olympus_Mons } }\n`,
+    message: [HEAD, '  gates.window.timezone: expected an IANA time zone like "America/Los_Angeles" (got "Mars/Olympus_Mons")'],
+  },
+  {
+    name: 'end hour before start hour',
+    yaml: `${M}gates: { window: { timezone: UTC, hours: "17:00-09:00" } }\n`,
+    message: [HEAD, '  gates.window.hours: expected "HH:MM-HH:MM" with the end after the start, on the same day (got "17:00-09:00")'],
+  },
+  {
+    name: 'freeze that ends before it starts',
+    yaml: `${M}gates: { window: { timezone: UTC, freeze: [{ from: 2026-12-24, to: 2026-12-01 }] } }\n`,
+    message: [HEAD, '  gates.window.freeze[0].to: expected a date on or after "from" (2026-12-24) (got "2026-12-01")'],
+  },
+  {
+    name: 'bad date',
+    yaml: `${M}gates: { window: { timezone: UTC, freeze: [{ from: 2026-13-01, to: 2026-12-31 }] } }\n`,
+    message: [HEAD, '  gates.window.freeze[0].from: expected a date "YYYY-MM-DD" (got "2026-13-01")'],
+  },
+  {
+    name: 'more approvals required than approvers',
+    yaml: `${M}gates: { approval: { required: 3, approvers: [alice, bob] } }\n`,
+    message: [HEAD, '  gates.approval.required: expected at most the number of approvers (2) (got 3)'],
+  },
+  {
+    name: 'unknown holiday region',
+    yaml: `${M}gates: { window: { timezone: UTC, holidays: XX } }\n`,
+    message: [HEAD, '  gates.window.holidays: expected a known country or region code like "US", "US-CA" or "GB" (got "XX")'],
+  },
+  {
+    name: 'bad URL in the health gate',
+    yaml: `${M}gates: { health: [{ url: "staging.example.com/health" }] }\n`,
+    message: [HEAD, '  gates.health[0].url: expected an http(s) URL (got "staging.example.com/health")'],
+  },
+  {
+    name: 'health gate of the wrong shape',
+    yaml: `${M}gates: { health: "https://staging.example.com/health" }\n`,
+    message: [HEAD, '  gates.health: expected a list of { url } or a map with targets: [{ url }], or false to turn the gate off (got "https://staging.example.com/health")'],
+  },
+  {
+    name: 'bad URL in a smoke test',
+    yaml: `${M}smoke: [{ name: api, url: "ftp://example.com/" }]\n`,
+    message: [HEAD, '  smoke[0].url: expected an http(s) URL (got "ftp://example.com/")'],
+  },
+  {
+    name: 'bad status code',
+    yaml: `${M}smoke: [{ name: api, url: "https://example.com/", expect: [200, 700] }]\n`,
+    message: [HEAD, '  smoke[0].expect[1]: expected an HTTP status code (100-599) (got 700)'],
+  },
+  {
+    name: 'duplicate smoke test names',
+    yaml: `${M}smoke:\n  - { name: api, url: "https://example.com/a" }\n  - { name: api, url: "https://example.com/b" }\n`,
+    message: [HEAD, '  smoke[1].name: expected a unique name (got "api", already used by smoke[0])'],
+  },
+  {
+    name: 'bad store url',
+    yaml: `${M}store: { url: "mysql://db.example.com/shipgate" }\n`,
+    message: [HEAD, '  store.url: expected "sqlite:PATH" or "postgres://user@host/db" (got "mysql://db.example.com/shipgate")'],
+  },
+  {
+    name: 'missing environment variable',
+    yaml: `${M}gates: { checks: { github: { repo: acme/demo, required: [test], token: "\${GITHUB_TOKEN}" } } }\n`,
+    message: [HEAD, '  gates.checks.github.token: environment variable GITHUB_TOKEN is not set (used as ${GITHUB_TOKEN})'],
+  },
+  {
+    name: 'missing environment variable inside an environment block',
+    yaml: `${M}environments:\n  staging: { provider: { env: { API_URL: "\${STAGING_API_URL}" } } }\n`,
+    env: 'staging',
+    message: [STAGING, '  environments.staging.provider.env.API_URL: environment variable STAGING_API_URL is not set (used as ${STAGING_API_URL})'],
+  },
+  {
+    name: 'empty environment variable',
+    yaml: `${M}build: { command: "\${BUILD_COMMAND}" }\n`,
+    vars: { BUILD_COMMAND: '' },
+    message: [HEAD, '  build.command: environment variable BUILD_COMMAND is empty (used as ${BUILD_COMMAND})'],
+  },
+  {
+    name: 'error inside an environment block',
+    yaml: `${M}environments:\n  staging: { rollback: { window: soon } }\n  production: {}\n`,
+    env: 'staging',
+    message: [STAGING, '  environments.staging.rollback.window: expected a duration like "10s", "5m" or "1h" (got "soon")'],
+  },
+  {
+    name: 'unknown key inside an environment block',
+    yaml: `${M}environments:\n  staging: { rollbak: { window: 5m } }\n`,
+    env: 'staging',
+    message: [STAGING, '  environments.staging.rollbak: unknown key (did you mean "rollback"?)'],
+  },
+  {
+    name: 'app set inside an environment',
+    yaml: `${M}environments:\n  staging: { app: demo-staging }\n`,
+    env: 'staging',
+    message: [STAGING, '  environments.staging.app: cannot be set per environment (set "app" once at the top level)'],
+  },
+  {
+    name: 'environment block that is not a map',
+    yaml: `${M}environments:\n  staging: [gates]\n`,
+    env: 'staging',
+    message: [STAGING, '  environments.staging: expected a map of settings (got a list)'],
+  },
+  {
+    name: 'environments that is not a map',
+    yaml: `${M}environments: [staging, production]\n`,
+    message: [HEAD, '  environments: expected a map of environment name to settings (got a list)'],
+  },
+  {
+    name: 'unknown --env name',
+    yaml: `${M}environments: { staging: {}, production: {} }\n`,
+    env: 'prod',
+    message: ['unknown environment "prod" in shipgate.yaml (expected one of staging, production)'],
+  },
+  {
+    name: 'no --env when there are several environments',
+    yaml: `${M}environments: { staging: {}, production: {} }\n`,
+    message: ['choose an environment with --env (one of staging, production)'],
+  },
+  {
+    name: 'YAML syntax error',
+    yaml: 'app: demo\nprovider:\n  type: command\n  deploy: ["./deploy.sh"\n',
+    message: ['shipgate.yaml is not valid YAML:', '  line 5, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+  },
+  {
+    name: 'YAML syntax error in the middle',
+    yaml: 'app: demo\n  provider: x\nsmoke: []\n',
+    message: [
+      'shipgate.yaml is not valid YAML:',
+      '  line 1, column 6: Nested mappings are not allowed in compact mappings',
+      '  line 1, column 6: Implicit keys need to be on a single line',
+    ],
+  },
+  {
+    name: 'duplicate YAML key',
+    yaml: `${M}smoke: []\nsmoke: []\n`,
+    message: ['shipgate.yaml is not valid YAML:', '  line 4, column 1: duplicate key "smoke" (expected each key once per map)'],
+  },
+  {
+    name: 'top level is a list',
+    yaml: '- app: demo\n',
+    message: ['shipgate.yaml: expected a map of settings at the top level (got a list)'],
+  },
+  {
+    name: 'top level is a scalar',
+    yaml: 'demo\n',
+    message: ['shipgate.yaml: expected a map of settings at the top level (got "demo")'],
+  },
+  {
+    name: 'empty file',
+    yaml: '',
+    message: ['shipgate.yaml is empty: expected at least "app" and "provider"'],
+  },
+  {
+    name: 'file with only comments',
+    yaml: '# todo\n',
+    message: ['shipgate.yaml is empty: expected at least "app" and "provider"'],
+  },
+  {
+    name: 'bad environment variable name',
+    yaml: 'app: demo\nprovider: { type: command, deploy: ["./deploy.sh"], env: { "my var": x } }\n',
+    message: [HEAD, '  provider.env["my var"]: expected an environment variable name (got "my var")'],
+  },
+  {
+    name: 'bad environment name',
+    yaml: `${M}environments: { "pre prod": {}, production: {} }\n`,
+    env: 'production',
+    message: [HEAD, '  environments["pre prod"]: expected a name of letters, digits, ".", "_" or "-" (at most 63) (got "pre prod")'],
+  },
+  {
+    name: '__proto__ is an unknown key, not a prototype',
+    yaml: 'provider: { type: command, deploy: ["./deploy.sh"] }\n__proto__: { app: demo }\n',
+    message: [
+      HEAD,
+      '  __proto__: unknown key (expected one of app, store, provider, build, gates, smoke, rollback, resume, services, secrets, timeout, environments)',
+      '  app: is required (expected a name)',
+    ],
+  },
+  {
+    name: 'alias to a missing anchor',
+    yaml: `${M}smoke: *tests\n`,
+    message: ['shipgate.yaml is not valid YAML:', '  Unresolved alias (the anchor must be set before the alias): tests'],
+  },
+  {
+    name: 'alias bomb',
+    yaml: 'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n',
+    message: ['shipgate.yaml is not valid YAML:', '  Excessive alias count indicates a resource exhaustion attack'],
+  },
+  {
+    name: 'several errors at once, in document order',
+    yaml: 'smoke: { name: api }\nrollbak: {}\napp: "my app"\nprovider: { type: command, deploy: ["./deploy.sh"], timeout: 10 }\n',
+    message: [
+      HEAD,
+      '  smoke: expected a list (got a map)',
+      '  rollbak: unknown key (did you mean "rollback"?)',
+      '  app: expected a name of letters, digits, ".", "_" or "-" (at most 63) (got "my app")',
+      '  provider.timeout: expected a duration like "10s", "5m" or "1h" (got 10)',
+    ],
+  },
+];
+
+describe('invalid configs', () => {
+  it('has at least 25 cases', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(cases)('$name', ({ yaml, env, vars, message }) => {
+    const err = configErrorOf(yaml, env, vars ?? {});
+    expect(err.message.split('\n')).toEqual(message);
+  });
+
+  it('keeps the issue lines apart from the heading', () => {
+    const err = configErrorOf(`${M}smok: []\nrollback: { window: 10 }\n`);
+    expect(err.issues).toEqual(['smok: unknown key (did you mean "smoke"?)', 'rollback.window: expected a duration like "10s", "5m" or "1h" (got 10)']);
+  });
+});
+
+describe('invalid config files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shipgate-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('says where the missing file was looked for', () => {
+    expect(() => loadConfig({ cwd: dir })).toThrow(new ConfigError(`no config file at ${join(dir, 'shipgate.yaml')} (create shipgate.yaml or pass --config FILE)`));
+  });
+
+  it('reports every environment at once from validateAllEnvironments', () => {
+    const file = join(dir, 'several.yaml');
+    writeFileSync(file, `${M}environments:\n  staging: { rollback: { window: soon } }\n  production: { smoke: [{ name: api, url: nowhere }] }\n`);
+    const { environments, errors } = validateAllEnvironments({ configPath: file, env: {} });
+    expect(environments).toEqual(['staging', 'production']);
+    expect(errors.map((e) => e.message)).toEqual([
+      `invalid config ${file} (environment "staging"):\n  environments.staging.rollback.window: expected a duration like "10s", "5m" or "1h" (got "soon")`,
+      `invalid config ${file} (environment "production"):\n  environments.production.smoke[0].url: expected an http(s) URL (got "nowhere")`,
+    ]);
+  });
+});
