@@ -3,7 +3,6 @@ import { errorMessage } from '../errors.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
 import { Output, type GlobalOptions } from './output.js';
 
-type Action = (out: Output, ...args: never[]) => Promise<number>;
 
 /** Options every command takes. */
 function common(cmd: Command): Command {

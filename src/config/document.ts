@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
-import { ConfigError, errorMessage } from '../errors.js';
+import { CORE_SCHEMA, load, YAMLException } from 'js-yaml';
+import { ConfigError } from '../errors.js';
 import { show } from './issues.js';
 import { isPlainObject } from './merge.js';
 import { formatPath } from './paths.js';
@@ -8,8 +8,8 @@ import { formatPath } from './paths.js';
 export const DEFAULT_CONFIG_FILE = 'shipgate.yaml';
 /** The environment name when the config has no `environments` block. */
 export const DEFAULT_ENVIRONMENT = 'production';
-/** Aliases expanded at most this often: a guard against "billion laughs" documents. */
-const MAX_ALIAS_COUNT = 100;
+/** Values in a document once aliases are expanded: a guard against "billion laughs" documents. */
+const MAX_NODES = 10_000;
 
 /** Reads and parses the YAML file; the result is a plain map or a ConfigError. */
 export function readConfigDocument(path: string): Record<string, unknown> {
@@ -26,41 +26,47 @@ export function readConfigDocument(path: string): Record<string, unknown> {
 
 /** Parses config text into a plain map; YAML errors carry their line and column. */
 export function parseConfigText(text: string, path: string): Record<string, unknown> {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter, logLevel: 'error' });
-  if (doc.errors.length > 0) {
-    const sorted = [...doc.errors].sort((a, b) => a.pos[0] - b.pos[0]);
-    const lines = sorted.map((e) => {
-      const { line, col } = lineCounter.linePos(e.pos[0]);
-      return `line ${line}, column ${col}: ${yamlErrorText(e, text)}`;
-    });
-    throw new ConfigError(`${path} is not valid YAML:`, [...new Set(lines)]);
+  let value: unknown;
+  try {
+    value = load(text, { schema: CORE_SCHEMA, filename: path });
+  } catch (err) {
+    if (!(err instanceof YAMLException)) throw err;
+    throw new ConfigError(`${path} is not valid YAML:`, [`line ${err.mark.line + 1}, column ${err.mark.column + 1}: ${yamlErrorText(err, text)}`], { cause: err });
   }
-  const value = toPlainValue(doc, path);
   if (value === null || value === undefined) throw new ConfigError(`${path} is empty: expected at least "app" and "provider"`);
   if (!isPlainObject(value)) throw new ConfigError(`${path}: expected a map of settings at the top level (got ${show(value)})`);
+  ensureReasonableSize(value, path);
   return value;
 }
 
-function yamlErrorText(e: YAMLError, text: string): string {
-  if (e.code === 'DUPLICATE_KEY') return `duplicate key ${keyAt(text, e.pos[0])}(expected each key once per map)`;
-  return e.message.split('\n')[0]!;
+function yamlErrorText(e: YAMLException, text: string): string {
+  if (e.reason === 'duplicated mapping key') return `duplicate key ${keyAt(text, e.mark.position)}(expected each key once per map)`;
+  if (e.reason.startsWith('unexpected end of the stream within a flow collection')) return 'a "[" or "{" is never closed (the file ended first)';
+  if (e.reason === 'bad indentation of a mapping entry') return 'bad indentation of a mapping entry (check the spaces before this key)';
+  const alias = /^unidentified alias "(.*)"$/.exec(e.reason);
+  if (alias) return `alias *${alias[1]} has no anchor &${alias[1]} before it`;
+  return e.reason;
 }
 
 /** The key written at `offset` (`"name" `), or nothing when it cannot be read back. */
 function keyAt(text: string, offset: number): string {
-  const m = /^(?:"([^"\n]*)"|'([^'\n]*)'|([^\s:,{}[\]][^:\n,{}]*?))\s*:/.exec(text.slice(offset));
+  const m = /^\s*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s:,{}[\]][^:\n,{}]*?))\s*:/.exec(text.slice(offset));
   const key = m?.[1] ?? m?.[2] ?? m?.[3];
   return key === undefined ? '' : `"${key}" `;
 }
 
-function toPlainValue(doc: Document, path: string): unknown {
-  try {
-    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (err) {
-    // yaml throws for alias bombs and aliases to undefined anchors.
-    throw new ConfigError(`${path} is not valid YAML:`, [errorMessage(err)], { cause: err });
-  }
+/**
+ * Aliases make shared references that later copies would expand: a "billion
+ * laughs" document is refused before anything walks it.
+ */
+function ensureReasonableSize(value: unknown, path: string): void {
+  let nodes = 0;
+  const walk = (v: unknown): void => {
+    if (++nodes > MAX_NODES) throw new ConfigError(`${path} is not valid YAML:`, [`more than ${MAX_NODES} values once aliases are expanded (expected a config of ordinary size)`]);
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(value);
 }
 
 /** Environment names the document declares; a config without `environments` has one. */

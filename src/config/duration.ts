@@ -1,10 +1,10 @@
-import { z } from 'zod';
-
 /** A duration as written in config: `250ms`, `10s`, `5m`, `1h`, `2d`. */
 export const DURATION_RE = /^(\d+)(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-export type Duration = string & z.$brand<'Duration'>;
+declare const durationBrand: unique symbol;
+/** A validated duration string (branded so raw strings are not mistaken for one). */
+export type Duration = string & { readonly [durationBrand]: 'Duration' };
 
 export function isDuration(value: string): value is Duration {
   return DURATION_RE.test(value);
@@ -46,9 +46,3 @@ export function humanDuration(ms: number): string {
 }
 
 export const DURATION_MESSAGE = 'expected a duration like "10s", "5m" or "1h"';
-
-export function duration(): z.ZodType<Duration, string> {
-  return z
-    .string({ error: DURATION_MESSAGE })
-    .regex(DURATION_RE, { error: DURATION_MESSAGE }) as unknown as z.ZodType<Duration, string>;
-}

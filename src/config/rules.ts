@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { holidaysClass } from '../runtime/holiday-data.js';
 import type { Config } from './schema/index.js';
 import { HOURS_RE } from './schema/index.js';
 import { formatPath } from './paths.js';
@@ -81,8 +81,7 @@ let holidayData: HolidayData | undefined;
 /** date-holidays' data, loaded on first use (it is large) and kept. */
 function holidays(): HolidayData {
   if (!holidayData) {
-    const require = createRequire(import.meta.url);
-    const Holidays = require('date-holidays') as new () => HolidayData;
+    const Holidays = holidaysClass() as unknown as new () => HolidayData;
     holidayData = new Holidays();
   }
   return holidayData;

@@ -1,4 +1,5 @@
-import semver from 'semver';
+import parse from 'semver/functions/parse.js';
+import valid from 'semver/functions/valid.js';
 import type { z } from 'zod';
 import type { SemverGateSchema } from '../config/schema/index.js';
 import type { Gate, GateContext, GateResult } from './contract.js';
@@ -17,12 +18,12 @@ export function evaluateSemver(version: string, allowPrerelease: boolean): Semve
   if (unsafe) return { ok: false, reason: unsafe };
   const shown = showVersion(version);
   if (!version.startsWith('v')) {
-    const hint = semver.valid(version) && /^\d/.test(version) ? ` (write "v${version}")` : '';
+    const hint = valid(version) && /^\d/.test(version) ? ` (write "v${version}")` : '';
     return { ok: false, reason: `version ${shown} must start with "v", like v1.2.3${hint}` };
   }
   const rest = version.slice(1);
   // semver.parse also accepts a leading "v" or "="; the rest must start with the major number.
-  const parsed = /^\d/.test(rest) ? semver.parse(rest) : null;
+  const parsed = /^\d/.test(rest) ? parse(rest) : null;
   if (!parsed) {
     return { ok: false, reason: `version ${shown} is not a semantic version like v1.2.3 (vMAJOR.MINOR.PATCH, no leading zeros)` };
   }

@@ -1,4 +1,4 @@
-import Holidays from 'date-holidays';
+import { holidaysClass } from '../runtime/holiday-data.js';
 import { DateTime } from 'luxon';
 import { HOURS_RE, WEEKDAYS, type WindowGate } from '../config/schema/index.js';
 import type { Gate, GateContext, GateResult } from './contract.js';
@@ -158,6 +158,7 @@ function publicHoliday(region: string, date: string): HolidayHit | null {
  */
 function loadPublicHolidays(region: string, year: number): Map<string, string> {
   const [country = '', state, area] = region.split('-');
+  const Holidays = holidaysClass();
   const hd = new Holidays({ country: country.toUpperCase(), state: state?.toUpperCase(), region: area?.toUpperCase() }, { languages: ['en'] });
   const out = new Map<string, string>();
   for (const y of [year - 1, year]) {

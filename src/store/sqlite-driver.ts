@@ -2,8 +2,9 @@
  * SQLite through better-sqlite3 (synchronous; wrapped in promises to fit
  * {@link SqlDriver}). Loaded only when the store URL is `sqlite:`.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
 import { sqliteDialect } from './dialect.js';
 import type { SqlDriver, SqlExecutor, SqlParam, SqlRow } from './driver.js';
@@ -114,7 +115,7 @@ class SqliteDriver implements SqlDriver {
 /** Opens (creating it and its directory if needed) the database file at the absolute `path`, or `:memory:`. */
 export function openSqliteDriver(path: string): SqlDriver {
   if (path !== MEMORY) mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  const db = new Database(path, { timeout: SQLITE_BUSY_TIMEOUT_MS, nativeBinding: nativeBindingPath() });
   try {
     db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     db.pragma('journal_mode = WAL');
@@ -125,4 +126,18 @@ export function openSqliteDriver(path: string): SqlDriver {
     throw err;
   }
   return new SqliteDriver(db, gateFor(path));
+}
+
+/**
+ * The compiled addon's path, so better-sqlite3 skips the `bindings` package's
+ * search over candidate folders (a few ms of every start-up). Undefined -> default search.
+ */
+function nativeBindingPath(): string | undefined {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('better-sqlite3/package.json');
+    const addon = join(dirname(pkg), 'build', 'Release', 'better_sqlite3.node');
+    return existsSync(addon) ? addon : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -33,7 +33,7 @@ describe('one deployment per app and environment', () => {
     const losers = results.filter((r) => r.code === 5);
     expect(winners, results.map((r) => `${r.code}: ${r.stderr}`).join('\n')).toHaveLength(1);
     expect(losers).toHaveLength(9);
-    const holder = /as (dep_\d{8}T\d{6}Z_[a-z0-9]{4})/.exec(winners[0]!.stdout)![1]!;
+    const holder = /as (dep_\d{8}T\d{6}Z_[a-z0-9]{5})/.exec(winners[0]!.stdout)![1]!;
     for (const l of losers) {
       expect(l.stderr).toMatch(new RegExp(`locktest/production is locked by deployment ${holder} \\(by tester, since \\d{4}-\\d{2}-\\d{2}T[0-9:.]+Z, pid \\d+ on \\S+\\)`));
     }

@@ -83,7 +83,7 @@ describe('secrets never leak', () => {
     expect((await run(['config', 'print'])).code).toBe(0);
     expect((await run(['config', 'print', '--json'])).code).toBe(0);
     expect((await run(['history', '--json'])).code).toBe(0);
-    const ids = [...outputs.map((o) => o.stdout).join('\n').matchAll(/dep_\d{8}T\d{6}Z_[a-z0-9]{4}/g)].map((m) => m[0]);
+    const ids = [...outputs.map((o) => o.stdout).join('\n').matchAll(/dep_\d{8}T\d{6}Z_[a-z0-9]{5}/g)].map((m) => m[0]);
     for (const id of new Set(ids)) {
       expect((await run(['show', id, '--events', '--json'])).code).toBe(0);
       expect((await run(['show', id, '--events'])).code).toBe(0);

@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { dump } from 'js-yaml';
 import { loadConfig, validateAllEnvironments } from '../../config/load.js';
 import { configJsonSchema } from '../../config/json-schema.js';
 import { EXIT } from '../exit-codes.js';
@@ -23,7 +23,7 @@ export async function configPrintCommand(flags: GlobalOptions, out: Output): Pro
   out.masker = loaded.masker;
   const resolved = loaded.masker.maskValue({ environment: loaded.environment, ...loaded.config });
   if (out.json) out.result(resolved);
-  else out.line(stringify(resolved, { lineWidth: 0 }).trimEnd());
+  else out.line(dump(resolved, { lineWidth: -1, noRefs: true }).trimEnd());
   return EXIT.ok;
 }
 

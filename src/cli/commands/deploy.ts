@@ -2,7 +2,8 @@ import type { LoadedConfig } from '../../config/load.js';
 import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import { dryRun } from '../../pipeline/dry-run.js';
-import { fullConfig, gitFacts, inferVersion, openStoreIfExists, resolveActor } from '../context.js';
+import { openStoreIfExists, resolveActor } from '../context.js';
+import { fullConfig, gitFacts, inferVersion } from '../pipeline-context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';
 import { runPipeline } from '../run-pipeline.js';
@@ -31,7 +32,7 @@ export async function deployCommand(versionArg: string | undefined, flags: Deplo
   if (flags.emergency && !flags.reason?.trim()) throw new UsageError('--emergency needs --reason "why this cannot wait" (it is recorded)');
   const lockWaitMs = durationFlag('lock-wait', flags.lockWait);
   const timeoutMs = durationFlag('timeout', flags.timeout);
-  const loaded = fullConfig(flags, out);
+  const loaded = await fullConfig(flags, out);
   const version = versionArg ?? (await inferVersion(loaded.root));
   if (!version) throw new UsageError('no version given: pass one (shipgate deploy v1.2.3) or run on a tagged commit');
   const actor = resolveActor(flags.actor);

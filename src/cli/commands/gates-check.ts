@@ -1,6 +1,7 @@
 import { UsageError } from '../../errors.js';
 import { checkGates } from '../../pipeline/gate-check.js';
-import { fullConfig, gitFacts, resolveActor } from '../context.js';
+import { resolveActor } from '../context.js';
+import { fullConfig, gitFacts } from '../pipeline-context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';
 
@@ -28,7 +29,7 @@ export async function gatesCheckCommand(versionArg: string | undefined, flags: G
   if (!version) throw new UsageError('gates check needs --version V');
   if (flags.emergency && !flags.reason?.trim()) throw new UsageError('--emergency needs --reason "why this cannot wait"');
   const at = parseAt(flags.at);
-  const loaded = fullConfig(flags, out);
+  const loaded = await fullConfig(flags, out);
   const actor = resolveActor(flags.actor);
   const { gitSha } = await gitFacts(loaded.root, { sha: flags.sha });
   const emergency = flags.emergency ? { by: actor, reason: flags.reason!.trim() } : null;

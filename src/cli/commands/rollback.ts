@@ -1,4 +1,5 @@
-import { fullConfig, resolveActor } from '../context.js';
+import { resolveActor } from '../context.js';
+import { fullConfig } from '../pipeline-context.js';
 import type { GlobalOptions, Output } from '../output.js';
 import { runPipeline } from '../run-pipeline.js';
 import { durationFlag } from './deploy.js';
@@ -16,7 +17,7 @@ export interface RollbackFlags extends GlobalOptions {
 export async function rollbackCommand(flags: RollbackFlags, out: Output): Promise<number> {
   const lockWaitMs = durationFlag('lock-wait', flags.lockWait);
   const timeoutMs = durationFlag('timeout', flags.timeout);
-  const loaded = fullConfig(flags, out);
+  const loaded = await fullConfig(flags, out);
   const request = { to: flags.to ?? null, actor: resolveActor(flags.actor), reason: flags.reason ?? null, force: flags.force === true };
   return runPipeline(loaded, out, { lockWaitMs, timeoutMs }, (p, control) => p.rollback(request, control));
 }
@@ -29,6 +30,6 @@ export interface ResumeFlags extends GlobalOptions {
 /** `shipgate resume`: finishes an interrupted deployment according to resume.policy. */
 export async function resumeCommand(flags: ResumeFlags, out: Output): Promise<number> {
   const lockWaitMs = durationFlag('lock-wait', flags.lockWait);
-  const loaded = fullConfig(flags, out);
+  const loaded = await fullConfig(flags, out);
   return runPipeline(loaded, out, { lockWaitMs }, (p, control) => p.resume(resolveActor(flags.actor), control));
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { duration, type Duration } from '../duration.js';
+import { type Duration } from '../duration.js';
+import { duration } from './duration.js';
 import { CommandSchema, HttpUrlSchema, NameSchema } from './primitives.js';
 import { HealthTargetSchema } from './health.js';
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { duration, type Duration } from '../duration.js';
+import { type Duration } from '../duration.js';
+import { duration } from './duration.js';
 import { HttpUrlSchema, StatusListSchema } from './primitives.js';
 
 export const DEFAULT_HEALTH_INTERVAL = '10s' as Duration;

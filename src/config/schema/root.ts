@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { duration, type Duration } from '../duration.js';
+import { type Duration } from '../duration.js';
+import { duration } from './duration.js';
 import { NameSchema } from './primitives.js';
 import { ProviderSchema } from './provider.js';
 import { BuildSchema } from './build.js';

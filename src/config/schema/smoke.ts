@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { duration, type Duration } from '../duration.js';
+import { type Duration } from '../duration.js';
+import { duration } from './duration.js';
 import { HttpUrlSchema, NameSchema, StatusListSchema } from './primitives.js';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;

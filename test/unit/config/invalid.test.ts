@@ -234,16 +234,12 @@ const cases: Case[] = [
   {
     name: 'YAML syntax error',
     yaml: 'app: demo\nprovider:\n  type: command\n  deploy: ["./deploy.sh"\n',
-    message: ['shipgate.yaml is not valid YAML:', '  line 5, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+    message: ['shipgate.yaml is not valid YAML:', '  line 5, column 1: a "[" or "{" is never closed (the file ended first)'],
   },
   {
     name: 'YAML syntax error in the middle',
     yaml: 'app: demo\n  provider: x\nsmoke: []\n',
-    message: [
-      'shipgate.yaml is not valid YAML:',
-      '  line 1, column 6: Nested mappings are not allowed in compact mappings',
-      '  line 1, column 6: Implicit keys need to be on a single line',
-    ],
+    message: ['shipgate.yaml is not valid YAML:', '  line 2, column 11: bad indentation of a mapping entry (check the spaces before this key)'],
   },
   {
     name: 'duplicate YAML key',
@@ -293,12 +289,12 @@ const cases: Case[] = [
   {
     name: 'alias to a missing anchor',
     yaml: `${M}smoke: *tests\n`,
-    message: ['shipgate.yaml is not valid YAML:', '  Unresolved alias (the anchor must be set before the alias): tests'],
+    message: ['shipgate.yaml is not valid YAML:', '  line 3, column 14: alias *tests has no anchor &tests before it'],
   },
   {
     name: 'alias bomb',
     yaml: 'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n',
-    message: ['shipgate.yaml is not valid YAML:', '  Excessive alias count indicates a resource exhaustion attack'],
+    message: ['shipgate.yaml is not valid YAML:', '  more than 10000 values once aliases are expanded (expected a config of ordinary size)'],
   },
   {
     name: 'several errors at once, in document order',

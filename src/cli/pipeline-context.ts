@@ -1,0 +1,42 @@
+import type { LoadedConfig } from '../config/load.js';
+import { EventBus } from '../pipeline/events.js';
+import type { PipelineDeps } from '../pipeline/deps.js';
+import { systemClock } from '../runtime/clock.js';
+import { fetchHttp } from '../runtime/http.js';
+import { execaRunner, type Runner } from '../runtime/process.js';
+import { currentIdentity } from '../runtime/process-identity.js';
+import type { Store } from '../store/contract.js';
+import type { GlobalOptions, Output } from './output.js';
+
+/** Full config for commands that act (deploy, rollback, gates check...). */
+export async function fullConfig(opts: GlobalOptions, out: Output): Promise<LoadedConfig> {
+  // Loaded on demand: the schema (zod) is the largest part of start-up, and read-only commands skip it.
+  const { loadConfig } = await import('../config/load.js');
+  const loaded = loadConfig({ configPath: opts.config, environment: opts.env });
+  out.masker = loaded.masker;
+  return loaded;
+}
+
+export function pipelineDeps(store: Store, env: NodeJS.ProcessEnv = process.env): PipelineDeps {
+  return { store, clock: systemClock, http: fetchHttp, run: execaRunner, bus: new EventBus(), identity: currentIdentity(), env };
+}
+
+async function git(run: Runner, root: string, args: string[]): Promise<string | null> {
+  let out = '';
+  const r = await run({ argv: ['git', ...args], cwd: root, timeoutMs: 5000, onLine: (l, s) => void (s === 'stdout' && (out += l)) });
+  return r.exitCode === 0 && out.trim() ? out.trim() : null;
+}
+
+/** The commit and ref being deployed: flags, then CI variables, then the git checkout. */
+export async function gitFacts(root: string, flags: { sha?: string; ref?: string }, env: NodeJS.ProcessEnv = process.env, run: Runner = execaRunner): Promise<{ gitSha: string | null; gitRef: string | null }> {
+  const gitSha = flags.sha ?? env.GITHUB_SHA ?? (await git(run, root, ['rev-parse', 'HEAD']));
+  const gitRef = flags.ref ?? env.GITHUB_REF ?? (await git(run, root, ['describe', '--tags', '--exact-match', 'HEAD'])) ?? (await git(run, root, ['symbolic-ref', '-q', '--short', 'HEAD']));
+  return { gitSha, gitRef };
+}
+
+/** With no version given: the tag CI is building, or the tag on HEAD. */
+export async function inferVersion(root: string, env: NodeJS.ProcessEnv = process.env, run: Runner = execaRunner): Promise<string | null> {
+  if (env.GITHUB_REF_TYPE === 'tag' && env.GITHUB_REF_NAME) return env.GITHUB_REF_NAME;
+  if (env.GITHUB_REF?.startsWith('refs/tags/')) return env.GITHUB_REF.slice('refs/tags/'.length);
+  return git(run, root, ['describe', '--tags', '--exact-match', 'HEAD']);
+}
