@@ -1,4 +1,4 @@
-import { SECRET_KEY_RE, SECRET_NAME_RE } from '../runtime/secrets.js';
+import { SECRET_KEY_RE, isSecretName } from '../runtime/secrets.js';
 
 /**
  * `${VAR}` and `${VAR:-default}` in string values are read from the environment.
@@ -42,7 +42,7 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv, extraSecretN
         errors.push({ path, message: `environment variable ${name} is ${found === '' ? 'empty' : 'not set'} (used as \${${name}})` });
         return '';
       }
-      if (found !== undefined && (SECRET_NAME_RE.test(name!) || extraSecretNames.has(name!) || SECRET_KEY_RE.test(key))) {
+      if (found !== undefined && (isSecretName(name!) || extraSecretNames.has(name!) || SECRET_KEY_RE.test(key))) {
         secrets.push(value);
       }
       return value;

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, makeProject, type Project } from '../support/project.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { json, makeProject, type CliResult, type Project } from '../support/project.js';
 
 /** Acceptance (lock): 10 concurrent deploys on one environment: exactly 1 runs, 9 exit 5 naming the holder. */
 
@@ -27,8 +29,18 @@ async function waitForLock(): Promise<{ deployment_id: string; pid: number }> {
 
 describe('one deployment per app and environment', () => {
   it('10 concurrent deploys: exactly 1 runs, 9 exit 5 and name the holder', async () => {
-    const runs = Array.from({ length: 10 }, (_, i) => p.spawn(['deploy', `v1.0.${i}`], { env: { SLOW_DEPLOY: '6' } }));
-    const results = await Promise.all(runs.map((r) => r.done));
+    // The winner's deploy script holds until every loser has exited: no timing assumptions.
+    const release = join(p.dir, 'release-the-winner');
+    const runs = Array.from({ length: 10 }, (_, i) => p.spawn(['deploy', `v1.0.${i}`], { env: { HOLD_UNTIL: release } }));
+    const finished: CliResult[] = [];
+    const results = await Promise.all(
+      runs.map(async (r) => {
+        const res = await r.done;
+        finished.push(res);
+        if (finished.length === 9) await writeFile(release, '');
+        return res;
+      }),
+    );
     const winners = results.filter((r) => r.code === 0);
     const losers = results.filter((r) => r.code === 5);
     expect(winners, results.map((r) => `${r.code}: ${r.stderr}`).join('\n')).toHaveLength(1);
@@ -44,24 +56,29 @@ describe('one deployment per app and environment', () => {
   });
 
   it('--lock-wait waits for the holder to finish, then runs', async () => {
-    const first = p.spawn(['deploy', 'v2.0.0'], { env: { SLOW_DEPLOY: '3' } });
+    const release = join(p.dir, 'release-2');
+    const first = p.spawn(['deploy', 'v2.0.0'], { env: { HOLD_UNTIL: release } });
     const lock = await waitForLock();
     const blocked = await p.run(['deploy', 'v2.0.1']);
     expect(blocked.code).toBe(5);
     expect(blocked.stderr).toContain(lock.deployment_id);
-    const second = await p.run(['deploy', 'v2.0.1', '--lock-wait', '30s', '--json']);
+    const second = p.spawn(['deploy', 'v2.0.1', '--lock-wait', '60s', '--json']);
+    await writeFile(release, '');
     const firstResult = await first.done;
+    const secondResult = await second.done;
     expect(firstResult.code).toBe(0);
-    expect(second.code, second.stderr).toBe(0);
-    const rec = json<{ record: { started_at: string; previous_version: string } }>(second).record;
+    expect(secondResult.code, secondResult.stderr).toBe(0);
+    const rec = json<{ record: { previous_version: string } }>(secondResult).record;
     expect(rec.previous_version).toBe('v2.0.0');
     expect((await p.read('live.txt')).trim()).toBe('v2.0.1');
   });
 
   it('--lock-wait gives up with exit 5 after the wait', async () => {
-    const first = p.spawn(['deploy', 'v3.0.0'], { env: { SLOW_DEPLOY: '4' } });
+    const release = join(p.dir, 'release-3');
+    const first = p.spawn(['deploy', 'v3.0.0'], { env: { HOLD_UNTIL: release } });
     await waitForLock();
     const r = await p.run(['deploy', 'v3.0.1', '--lock-wait', '1s']);
+    await writeFile(release, '');
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/\(waited \ds\)/);
     expect((await first.done).code).toBe(0);

@@ -23,6 +23,7 @@ export const STATE_SCRIPTS: Record<string, string> = {
   'scripts/deploy.sh': `#!/bin/sh
 echo "deploy $SHIPGATE_VERSION" >> calls.log
 if [ -n "$SLOW_DEPLOY" ]; then sleep "$SLOW_DEPLOY"; fi
+if [ -n "$HOLD_UNTIL" ]; then i=0; while [ ! -f "$HOLD_UNTIL" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; fi
 if [ -n "$FAIL_DEPLOY" ]; then echo "deploy of $SHIPGATE_VERSION failed" >&2; exit 7; fi
 echo "$SHIPGATE_VERSION" > live.txt
 echo "deployed $SHIPGATE_VERSION (was $SHIPGATE_PREVIOUS_VERSION)"

@@ -101,7 +101,9 @@ export const ApprovalGateSchema = z.strictObject({
 
 export const GatesSchema = z
   .strictObject({
-    semver: gate(SemverGateSchema).describe('The version must look like `v1.2.3`.'),
+    semver: gate(SemverGateSchema)
+      .default({ allowPrerelease: false, applyToRollback: false })
+      .describe('The version must look like `v1.2.3`. On unless set to `false`.'),
     window: gate(WindowGateSchema).describe('Deploy only inside allowed days and hours, outside holidays and freezes.'),
     checks: gate(ChecksGateSchema).describe('Required CI checks must have passed for the deployed commit.'),
     health: gate(HealthGateSchema, HEALTH_GATE_SHAPE).describe('URLs that must answer healthy before deploying (e.g. staging).'),

@@ -34,7 +34,9 @@ describe('createGates', () => {
   it('omits gates that are false or absent', () => {
     expect(createGates(GatesSchema.parse({ semver: false, health: false, approval: { approvers: ['bob'] } })).map((g) => g.name)).toEqual(['approval']);
     expect(createGates(GatesSchema.parse(undefined)).map((g) => g.name)).toEqual(['semver']);
-    expect(createGates(GatesSchema.parse({}))).toEqual([]);
+    // semver stays on when a gates block leaves it out; only `false` turns it off.
+    expect(createGates(GatesSchema.parse({})).map((g) => g.name)).toEqual(['semver']);
+    expect(createGates(GatesSchema.parse({ semver: false }))).toEqual([]);
   });
 
   it('carries applyToRollback from the config', () => {
