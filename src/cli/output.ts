@@ -1,5 +1,8 @@
 import { Masker } from '../runtime/secrets.js';
 
+/** Narrower terminals get plain lines instead of the live view. */
+export const MIN_LIVE_COLUMNS = 40;
+
 export interface GlobalOptions {
   config?: string;
   env?: string;
@@ -22,7 +25,8 @@ export class Output {
   constructor(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env) {
     this.json = opts.json === true;
     this.verbose = opts.verbose === true;
-    this.tty = process.stdout.isTTY === true && !this.json && env.CI === undefined;
+    // A terminal that reports no usable width (some CI pseudo-terminals) gets plain lines.
+    this.tty = process.stdout.isTTY === true && (process.stdout.columns ?? 0) >= MIN_LIVE_COLUMNS && !this.json && env.CI === undefined;
     this.color = opts.color !== false && !('NO_COLOR' in env && env.NO_COLOR !== '') && process.stdout.isTTY === true && !this.json;
   }
 

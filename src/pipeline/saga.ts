@@ -35,6 +35,9 @@ export async function runForward(stages: readonly Stage[], base: BaseContext, fr
       return { stage: stage.name, error };
     }
   }
+  // The end is a safe point too: an interrupt during the last stage still means "stop and undo".
+  const last = stages[stages.length - 1];
+  if (base.signal.aborted && last) return { stage: last.name, error: abortErrorOf(base.signal) };
   return null;
 }
 

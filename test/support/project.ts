@@ -44,7 +44,7 @@ mkdir -p dist && echo "app $SHIPGATE_VERSION" > dist/app.txt
 export interface Project {
   dir: string;
   run(args: string[], opts?: { env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<CliResult>;
-  spawn(args: string[], opts?: { env?: Record<string, string | undefined> }): { child: ChildProcess; done: Promise<CliResult> };
+  spawn(args: string[], opts?: { env?: Record<string, string | undefined> }): Spawned;
   write(path: string, content: string): Promise<void>;
   read(path: string): Promise<string>;
   readOr(path: string, fallback: string): Promise<string>;
@@ -63,14 +63,36 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
   return env;
 }
 
-export function spawnCli(args: string[], cwd: string, env: Record<string, string | undefined> = {}): { child: ChildProcess; done: Promise<CliResult> } {
+export interface Spawned {
+  child: ChildProcess;
+  done: Promise<CliResult>;
+  /** Resolves with the output so far once stdout or stderr contains `text` (rejects if the process ends first). */
+  waitFor(text: string | RegExp): Promise<string>;
+}
+
+export function spawnCli(args: string[], cwd: string, env: Record<string, string | undefined> = {}): Spawned {
   const child = spawn(process.execPath, [CLI, ...args], { cwd, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const watchers = new Set<() => void>();
+  const notify = (): void => watchers.forEach((w) => w());
+  child.stdout!.on('data', (d: Buffer) => ((stdout += d.toString()), notify()));
+  child.stderr!.on('data', (d: Buffer) => ((stderr += d.toString()), notify()));
   const done = new Promise<CliResult>((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })));
-  return { child, done };
+  const waitFor = (text: string | RegExp): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        const all = stdout + stderr;
+        if (typeof text === 'string' ? all.includes(text) : text.test(all)) {
+          watchers.delete(check);
+          resolve(all);
+        }
+      };
+      watchers.add(check);
+      check();
+      void done.then((r) => watchers.has(check) && reject(new Error(`process ended (exit ${r.code}) before printing ${String(text)}\n${r.stdout}\n${r.stderr}`)));
+    });
+  return { child, done, waitFor };
 }
 
 export async function makeProject(config: string, files: Record<string, string> = STATE_SCRIPTS): Promise<Project> {

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { json, makeProject, type Project } from '../support/project.js';
+
+/** Manual rollback: previous release or --to, the rollback window and --force, gates skipped unless applyToRollback. */
+
+const config = (window: string, extra = '') => `
+app: rollbacks
+provider:
+  type: command
+  deploy: ["./scripts/deploy.sh"]
+  rollback: ["./scripts/rollback.sh"]
+rollback: { window: ${window} }
+${extra}`;
+
+describe('rollback', () => {
+  let p: Project;
+  beforeAll(async () => {
+    p = await makeProject(config('60m'));
+  });
+  afterAll(async () => p?.cleanup());
+
+  it('with nothing deployed there is nothing to roll back (exit 2)', async () => {
+    const r = await p.run(['rollback']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('nothing to roll back: rollbacks/production has no successful deployment yet');
+  });
+
+  it('after a single deployment there is nothing earlier (exit 2)', async () => {
+    expect((await p.run(['deploy', 'v1.0.0'])).code).toBe(0);
+    const r = await p.run(['rollback']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('was the first deployment of rollbacks/production; pass --to VERSION');
+  });
+
+  it('returns to the previous release, then --to picks any kept one', async () => {
+    expect((await p.run(['deploy', 'v1.1.0'])).code).toBe(0);
+    expect((await p.run(['deploy', 'v1.2.0'])).code).toBe(0);
+    expect((await p.run(['rollback'])).code).toBe(0);
+    expect((await p.read('live.txt')).trim()).toBe('v1.1.0');
+    const to = await p.run(['rollback', '--to', 'v1.0.0', '--json']);
+    expect(to.code, to.stderr).toBe(0);
+    expect(json<{ version: string }>(to).version).toBe('v1.0.0');
+    expect((await p.read('live.txt')).trim()).toBe('v1.0.0');
+  });
+
+  it('--to an unknown or already-live version is refused (exit 2)', async () => {
+    const unknown = await p.run(['rollback', '--to', 'v9.9.9']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no kept release v9\.9\.9 of rollbacks \(kept: .*v1\.2\.0.*\)/);
+    const live = await p.run(['rollback', '--to', 'v1.0.0']);
+    expect(live.code).toBe(2);
+    expect(live.stderr).toContain('v1.0.0 is already live');
+    const unsafe = await p.run(['rollback', '--to', 'v1 2']);
+    expect(unsafe.code).toBe(2);
+  });
+});
+
+describe('the rollback window', () => {
+  let p: Project;
+  beforeAll(async () => {
+    p = await makeProject(config('0s', 'gates:\n  window: { timezone: UTC, days: [mon], hours: "00:00-00:01" }\n'));
+    expect((await p.run(['deploy', 'v1.0.0', '--emergency', '--reason', 'setup'])).code).toBe(0);
+    expect((await p.run(['deploy', 'v1.1.0', '--emergency', '--reason', 'setup'])).code).toBe(0);
+  });
+  afterAll(async () => p?.cleanup());
+
+  it('past the window a rollback is refused with the way out (exit 3)', async () => {
+    const r = await p.run(['rollback']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('the rollback window of 0ms closed');
+    expect(r.stderr).toContain('pass --force to roll back anyway');
+  });
+
+  it('--force goes past it and is recorded; gates without applyToRollback are skipped', async () => {
+    const r = await p.run(['rollback', '--force', '--reason', 'bad release', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const rec = json<{ record: { forced: boolean; gates: { name: string; result: string }[] } }>(r).record;
+    expect(rec.forced).toBe(true);
+    expect(rec.gates.map((g) => [g.name, g.result])).toEqual([['semver', 'skip'], ['window', 'skip']]);
+  });
+});
