@@ -35,7 +35,7 @@ describe('output', () => {
         expect.stringMatching(/^dep_\S+ succeeded in/),
       ]),
     );
-    expect(r.stdout).not.toMatch(/\u001b\[/);
+    expect(r.stdout).not.toContain('\u001b[');
   });
 
   it('--json: stdout is one JSON document; progress goes to stderr', async () => {
