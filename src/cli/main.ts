@@ -1,7 +1,12 @@
-import { Command, CommanderError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import type * as CommanderModule from 'commander';
+import type { Command } from 'commander';
 import { errorMessage } from '../errors.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
 import { Output, type GlobalOptions } from './output.js';
+
+// commander is CommonJS: `require` skips the ESM wrapper and its export scan (a few ms of every start).
+const { Command: CommandClass, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof CommanderModule;
 
 
 /** Options every command takes. */
@@ -17,7 +22,7 @@ function common(cmd: Command): Command {
 const DURATION_HINT = '(e.g. 30s, 10m, 1h)';
 
 export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOptions) => void, version: string): Command {
-  const program = new Command('shipgate')
+  const program = new CommandClass('shipgate')
     .description('One reliable command for your production deployment runbook.')
     .version(version, '-V, --version')
     .enablePositionalOptions()

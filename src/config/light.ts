@@ -24,11 +24,13 @@ export interface StoreSettings {
   environment: string | null;
   /** `rollback.window` of that environment (default 60m). */
   rollbackWindow: string;
+  /** `rollback.window` of every environment. */
+  rollbackWindows: Record<string, string>;
   masker: Masker;
 }
 
 /**
- * Reads only `app` and `store` (with the environment's overlay). Read-only commands
+ * Reads only `app`, `store` and `rollback.window` (with the environment's overlay). Read-only commands
  * use this, so they start fast and work on a machine that lacks the deploy secrets
  * the rest of the config refers to. `deploy` validates everything.
  */
@@ -38,11 +40,11 @@ export function loadStoreSettings(opts: LoadConfigOptions & { requireEnvironment
   const environments = environmentNames(doc);
   const environment = opts.environment !== undefined || environments.length === 1 || opts.requireEnvironment ? selectEnvironment(doc, opts.environment, path) : null;
   const overlay = environment ? environmentOverlay(doc, environment).overlay : {};
-  const pick = (d: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(['store', 'rollback'].filter((k) => d[k] !== undefined).map((k) => [k, d[k]]));
-  const merged = deepMerge({ app: doc.app, ...pick(doc) }, pick(overlay)).value as Record<string, unknown>;
+  const rollbackWindows = Object.fromEntries(environments.map((e) => [e, rollbackWindowOf(doc, e)]));
+  const merged = deepMerge({ app: doc.app, store: doc.store }, overlay.store === undefined ? {} : { store: overlay.store }).value as Record<string, unknown>;
   const { value, errors, secrets } = interpolate(merged, opts.env ?? process.env);
-  const v = value as { app?: unknown; store?: unknown; rollback?: unknown };
-  const window = isPlainObject(v.rollback) && typeof v.rollback.window === 'string' && DURATION_RE.test(v.rollback.window) ? v.rollback.window : LIGHT_DEFAULT_ROLLBACK_WINDOW;
+  const v = value as { app?: unknown; store?: unknown };
+  const window = environment ? rollbackWindows[environment]! : LIGHT_DEFAULT_ROLLBACK_WINDOW;
   const storeUrl = isPlainObject(v.store) && v.store.url !== undefined ? v.store.url : LIGHT_DEFAULT_STORE_URL;
   const lines = errors.map((e) => `${formatPath(e.path)}: ${e.message}`);
   if (typeof v.app !== 'string' || !APP_NAME_RE.test(v.app)) lines.push(`app: expected a name of letters, digits, ".", "_" or "-" (got ${JSON.stringify(v.app ?? null)})`);
@@ -50,5 +52,13 @@ export function loadStoreSettings(opts: LoadConfigOptions & { requireEnvironment
   if (lines.length > 0) throw new ConfigError(`invalid config ${path}:`, lines);
   const masker = new Masker(secrets);
   masker.add(storeUrl as string);
-  return { app: v.app as string, storeUrl: storeUrl as string, root: dirname(path), path, environments, environment, rollbackWindow: window, masker };
+  return { app: v.app as string, storeUrl: storeUrl as string, root: dirname(path), path, environments, environment, rollbackWindow: window, rollbackWindows, masker };
+}
+
+/** An environment's `rollback.window` as written (no interpolation: durations are never secrets). */
+function rollbackWindowOf(doc: Record<string, unknown>, env: string): string {
+  const overlay = environmentOverlay(doc, env).overlay;
+  const merged = deepMerge({ rollback: doc.rollback }, overlay.rollback === undefined ? {} : { rollback: overlay.rollback }).value as { rollback?: unknown };
+  const w = isPlainObject(merged.rollback) ? merged.rollback.window : undefined;
+  return typeof w === 'string' && DURATION_RE.test(w) ? w : LIGHT_DEFAULT_ROLLBACK_WINDOW;
 }

@@ -1,14 +1,13 @@
 /** The deployments table. Ids sort by time, so "newest first" is `ORDER BY id DESC`. */
 import { NotFound } from '../errors.js';
 import {
-  DEPLOYMENT_STATUSES,
-  TERMINAL_STATUSES,
   type DeploymentPatch,
   type DeploymentRow,
   type ListDeploymentsQuery,
   type NewDeployment,
 } from './contract.js';
 import type { SqlExecutor, SqlParam, SqlRow } from './driver.js';
+import { UNFINISHED_SQL } from './migrations.js';
 import { fromJson, nullable, placeholders, toJson, toNumber } from './values.js';
 
 export const DEFAULT_LIST_LIMIT = 20;
@@ -20,7 +19,6 @@ const COLUMNS = [
 const SELECT = `SELECT ${COLUMNS.join(', ')} FROM deployments`;
 const INSERT = `INSERT INTO deployments (${COLUMNS.join(', ')}) VALUES `;
 const ROW_PLACEHOLDERS = `(${placeholders(COLUMNS.length)})`;
-const UNFINISHED = DEPLOYMENT_STATUSES.filter((s) => !TERMINAL_STATUSES.has(s));
 
 const PATCH_COLUMNS: Record<keyof DeploymentPatch, string> = {
   status: 'status',
@@ -132,8 +130,8 @@ export async function countDeployments(db: SqlExecutor, app: string, environment
 }
 
 export async function listUnfinished(db: SqlExecutor, app: string, environment: string): Promise<DeploymentRow[]> {
-  const sql = `${SELECT} WHERE app = ? AND environment = ? AND status IN (${placeholders(UNFINISHED.length)}) ORDER BY id ASC`;
-  return (await db.all(sql, [app, environment, ...UNFINISHED])).map(fromRow);
+  const sql = `${SELECT} WHERE app = ? AND environment = ? AND status IN ${UNFINISHED_SQL} ORDER BY id ASC`;
+  return (await db.all(sql, [app, environment])).map(fromRow);
 }
 
 export async function lastSucceeded(db: SqlExecutor, app: string, environment: string): Promise<DeploymentRow | undefined> {

@@ -84,7 +84,16 @@ const v1: Migration = {
   ],
 };
 
-export const MIGRATIONS: readonly Migration[] = [v1];
+/** Statuses of deployments still in progress (kept literal so the partial index applies). */
+export const UNFINISHED_SQL = "('running', 'awaiting_approval')";
+
+const v2: Migration = {
+  version: 2,
+  description: 'partial index for unfinished deployments (status and recovery stay fast on a long history)',
+  up: () => [`CREATE INDEX deployments_unfinished ON deployments (app, environment, id) WHERE status IN ${UNFINISHED_SQL}`],
+};
+
+export const MIGRATIONS: readonly Migration[] = [v1, v2];
 
 export const LATEST_SCHEMA_VERSION = latestVersion(MIGRATIONS);
 

@@ -5,9 +5,12 @@
 import { dirname, join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { sqliteDialect } from './dialect.js';
 import type { SqlDriver, SqlExecutor, SqlParam, SqlRow } from './driver.js';
+
+/** better-sqlite3 is CommonJS: `require` skips the ESM wrapper's export scan. */
+const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 export const MEMORY = ':memory:';
@@ -44,9 +47,9 @@ function gateFor(path: string): FileGate {
 
 /** Statements of one connection, prepared once. */
 class Statements implements SqlExecutor {
-  private cache = new Map<string, Database.Statement>();
+  private cache = new Map<string, BetterSqlite3.Statement>();
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: BetterSqlite3.Database) {}
 
   async all(sql: string, params: readonly SqlParam[] = []): Promise<SqlRow[]> {
     return this.prepare(sql).all(params) as SqlRow[];
@@ -60,7 +63,7 @@ class Statements implements SqlExecutor {
     this.db.exec(sql);
   }
 
-  private prepare(sql: string): Database.Statement {
+  private prepare(sql: string): BetterSqlite3.Statement {
     let stmt = this.cache.get(sql);
     if (!stmt) this.cache.set(sql, (stmt = this.db.prepare(sql)));
     return stmt;
@@ -72,7 +75,7 @@ class SqliteDriver implements SqlDriver {
   private readonly statements: Statements;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: BetterSqlite3.Database,
     private readonly gate: FileGate,
   ) {
     this.statements = new Statements(db);

@@ -2,7 +2,6 @@ import { humanDuration } from '../../config/duration.js';
 import { describeEnvironment, type EnvironmentStatus } from '../../pipeline/environment-status.js';
 import { currentIdentity } from '../../runtime/process-identity.js';
 import { lightConfig, openStoreFor } from '../context.js';
-import { loadStoreSettings } from '../../config/light.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';
 
@@ -16,7 +15,7 @@ export async function statusCommand(flags: GlobalOptions, out: Output): Promise<
     const statuses: EnvironmentStatus[] = [];
     for (const environment of envs) {
       const [live, unfinished, lock] = await Promise.all([store.lastSucceeded(settings.app, environment), store.listUnfinished(settings.app, environment), store.getLock(settings.app, environment)]);
-      statuses.push(describeEnvironment({ app: settings.app, environment, live, unfinished, lock, me, nowMs: Date.now(), rollbackWindow: settingsFor(flags, out, environment).rollbackWindow }));
+      statuses.push(describeEnvironment({ app: settings.app, environment, live, unfinished, lock, me, nowMs: Date.now(), rollbackWindow: settings.rollbackWindows[environment] ?? settings.rollbackWindow }));
     }
     if (out.json) out.result(statuses.map(toJson));
     else statuses.forEach((s, i) => printStatus(s, out, i > 0));
@@ -24,11 +23,6 @@ export async function statusCommand(flags: GlobalOptions, out: Output): Promise<
   } finally {
     await store.close();
   }
-}
-
-/** Each environment's own overlay may set a different rollback window. */
-function settingsFor(flags: GlobalOptions, _out: Output, environment: string) {
-  return loadStoreSettings({ configPath: flags.config, environment });
 }
 
 function toJson(s: EnvironmentStatus): Record<string, unknown> {
