@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
 import { loadStoreSettings, type StoreSettings } from '../config/light.js';
 import type { Store } from '../store/contract.js';
-import { openStore } from '../store/index.js';
+import { openExistingStore, openStore } from '../store/index.js';
 import type { GlobalOptions, Output } from './output.js';
 
 /* Read-only commands import only this file: it keeps their start-up short. */
@@ -21,11 +19,7 @@ export async function openStoreFor(url: string, root: string): Promise<Store> {
 
 /** Read-only use that must change nothing (dry run): null when the SQLite file does not exist yet. */
 export async function openStoreIfExists(url: string, root: string): Promise<Store | null> {
-  if (url.startsWith('sqlite:')) {
-    const path = url.slice('sqlite:'.length);
-    if (path !== ':memory:' && !existsSync(isAbsolute(path) ? path : resolve(root, path))) return null;
-  }
-  return openStore(url, { root });
+  return openExistingStore(url, { root });
 }
 
 /** Who is acting: --actor, then SHIPGATE_ACTOR, GITHUB_ACTOR, USER, the OS user. */

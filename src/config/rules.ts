@@ -68,7 +68,13 @@ const ensureUniqueNames: Rule = (c) => [
   ...uniqueNames(['gates', 'checks', 'commands'], c.gates.checks ? c.gates.checks.commands.map((s) => s.name) : []),
 ];
 
-const RULES: Rule[] = [ensureTimeZone, ensureHoursOrder, ensureFreezeOrder, ensureApprovalCount, ensureHolidayRegion, ensureUniqueNames];
+/** The release's manifest lives at its root: an artifact may not take that name. */
+const ensureArtifactNames: Rule = (c) =>
+  (c.build?.artifacts ?? []).flatMap((a, i) =>
+    a.replace(/^\.\//, '').replace(/\/+$/, '') === 'manifest.json' ? [{ path: ['build', 'artifacts', i], message: `expected a name other than "manifest.json", which the release's sha256 manifest uses (got "${a}")` }] : [],
+  );
+
+const RULES: Rule[] = [ensureArtifactNames, ensureTimeZone, ensureHoursOrder, ensureFreezeOrder, ensureApprovalCount, ensureHolidayRegion, ensureUniqueNames];
 
 interface HolidayData {
   getCountries(): Record<string, string>;

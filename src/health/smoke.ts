@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { toMs } from '../config/duration.js';
 import type { SmokeTest } from '../config/schema/index.js';
 import type { Clock } from '../runtime/clock.js';
@@ -41,7 +42,7 @@ function firstMismatch(want: unknown, got: unknown, path: string): string | null
     }
     return null;
   }
-  return JSON.stringify(want) === JSON.stringify(got) ? null : `body${path} is ${JSON.stringify(got) ?? 'missing'}, expected ${JSON.stringify(want)}`;
+  return isDeepStrictEqual(want, got) ? null : `body${path} is ${JSON.stringify(got) ?? 'missing'}, expected ${JSON.stringify(want)}`;
 }
 
 export async function runSmokeTest(test: SmokeTest, deps: { http: HttpClient; clock: Clock; signal?: AbortSignal }): Promise<SmokeResult> {

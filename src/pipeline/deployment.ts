@@ -35,6 +35,8 @@ export interface RollbackRequest {
   reason?: string | null;
   /** Go past `rollback.window` (recorded). */
   force?: boolean;
+  /** Overrides `rollback.auto` for this rollback's own failure. */
+  autoRollback?: boolean;
 }
 
 export interface RunOutcome {
@@ -77,7 +79,7 @@ export class Pipeline {
     return this.locked(req.actor, control, async (id, recovered) => {
       const { live, target } = await this.rollbackTarget(req);
       const facts = this.facts(id, 'rollback', target, live.version, req.actor, req.reason ?? null, { gitSha: null, gitRef: null, emergency: null, rollbackOf: live.id });
-      const meta = { forced: req.force === true, autoRollback: this.loaded.config.rollback.auto, approval: this.approvalRule('rollback') };
+      const meta = { forced: req.force === true, autoRollback: req.autoRollback ?? this.loaded.config.rollback.auto, approval: this.approvalRule('rollback') };
       return { recovered, result: await this.start(facts, meta, control) };
     });
   }

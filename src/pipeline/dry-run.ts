@@ -16,24 +16,35 @@ export interface DryRunPlan {
 
 export const DRY_RUN_ID = '(dry-run)';
 
+/** A rollback to describe: its target and what it replaces (from Pipeline.rollbackTarget). */
+export interface RollbackDryRun {
+  kind: 'rollback';
+  version: string;
+  previousVersion: string;
+  rollbackOf: string;
+  actor: string;
+  reason?: string | null;
+}
+
 /** Evaluates the gates and describes every stage, step and command. Changes nothing. */
-export async function dryRun(loaded: LoadedConfig, store: Store | null, req: DeployRequest, deps?: GateCheckDeps): Promise<DryRunPlan> {
-  const gates = await checkGates(loaded, { version: req.version, actor: req.actor, gitSha: req.gitSha, emergency: req.emergency }, deps);
-  const live = store ? await store.lastSucceeded(loaded.config.app, loaded.environment) : undefined;
+export async function dryRun(loaded: LoadedConfig, store: Store | null, req: DeployRequest | RollbackDryRun, deps?: GateCheckDeps): Promise<DryRunPlan> {
+  const kind = 'kind' in req ? req.kind : 'deploy';
+  const gates = await checkGates(loaded, { version: req.version, kind, actor: req.actor, gitSha: 'gitSha' in req ? req.gitSha : null, emergency: 'emergency' in req ? req.emergency : null }, deps);
+  const live = kind === 'deploy' && store ? await store.lastSucceeded(loaded.config.app, loaded.environment) : undefined;
   const facts: DeploymentFacts = {
     id: DRY_RUN_ID,
     app: loaded.config.app,
     environment: loaded.environment,
-    kind: 'deploy',
+    kind,
     version: req.version,
-    previousVersion: live?.version ?? null,
+    previousVersion: 'previousVersion' in req ? req.previousVersion : (live?.version ?? null),
     actor: req.actor,
     reason: req.reason ?? null,
-    gitSha: req.gitSha ?? null,
-    gitRef: req.gitRef ?? null,
-    emergency: req.emergency ?? null,
-    rollbackOf: null,
+    gitSha: 'gitSha' in req ? (req.gitSha ?? null) : null,
+    gitRef: 'gitRef' in req ? (req.gitRef ?? null) : null,
+    emergency: 'emergency' in req ? (req.emergency ?? null) : null,
+    rollbackOf: 'rollbackOf' in req ? req.rollbackOf : null,
   };
   const ctx = { facts, config: loaded.config, loaded, paths: statePaths(loaded), provider: createProvider(loaded.config.provider), masker: loaded.masker };
-  return { facts, gates, stages: describePlan(stagesFor('deploy', loaded.config), ctx) };
+  return { facts, gates, stages: describePlan(stagesFor(kind, loaded.config), ctx) };
 }

@@ -1,5 +1,5 @@
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { UsageError } from '../errors.js';
+import { NotFound, UsageError } from '../errors.js';
 import type { GateResult } from '../gates/contract.js';
 import { probeTarget, type ProbeResult } from '../health/probe.js';
 import { runSmokeTest, type SmokeResult } from '../health/smoke.js';
@@ -8,7 +8,7 @@ import { fetchHttp, type HttpClient } from '../runtime/http.js';
 import { execaRunner, type Runner } from '../runtime/process.js';
 import { currentIdentity } from '../runtime/process-identity.js';
 import type { Store } from '../store/contract.js';
-import { openStore } from '../store/index.js';
+import { openExistingStore, openStore } from '../store/index.js';
 import { Pipeline, type RunOutcome } from './deployment.js';
 import { dryRun, type DryRunPlan } from './dry-run.js';
 import { describeEnvironment, type EnvironmentStatus } from './environment-status.js';
@@ -151,15 +151,38 @@ export class DeploymentManager {
       autoRollback: this.options.autoRollback,
     };
     if (this.options.dryRun || this.options.requireConfirmation) {
-      const plan = await dryRun(this.loaded, await this.store(), request, this.effects());
-      if (this.options.dryRun) return planResult(plan, 'dry_run');
-      if (!(await this.options.confirm!(plan))) return planResult(plan, 'not_confirmed');
+      const answer = await this.planFirst(await dryRun(this.loaded, await this.existingStore(), request, this.effects()));
+      if (answer) return answer;
     }
     return this.run((p, control) => p.deploy(request, control), opts);
   }
 
+  /** Redeploys the previous release (or `to`); honours dryRun, requireConfirmation and autoRollback like deploy(). */
   async rollback(options: RollbackOptions = {}): Promise<DeploymentResult> {
-    return this.run((p, control) => p.rollback({ to: options.to ?? null, actor: this.actor, reason: options.reason ?? null, force: options.force }, control), options);
+    const request = { to: options.to ?? null, actor: this.actor, reason: options.reason ?? null, force: options.force, autoRollback: this.options.autoRollback };
+    if (this.options.dryRun || this.options.requireConfirmation) {
+      const store = await this.existingStore();
+      if (!store) throw new NotFound(`nothing to roll back: ${this.loaded.config.app}/${this.loaded.environment} has no deployment yet`);
+      const { live, target } = await (await this.pipeline()).rollbackTarget(request);
+      const plan = await dryRun(this.loaded, store, { kind: 'rollback', version: target, previousVersion: live.version, rollbackOf: live.id, actor: this.actor, reason: request.reason }, this.effects());
+      const answer = await this.planFirst(plan);
+      if (answer) return answer;
+    }
+    return this.run((p, control) => p.rollback(request, control), options);
+  }
+
+  /** With dryRun: the plan is the answer. With requireConfirmation: null when confirmed. */
+  private async planFirst(plan: DryRunPlan): Promise<DeploymentResult | null> {
+    if (this.options.dryRun) return planResult(plan, 'dry_run');
+    return (await this.options.confirm!(plan)) ? null : planResult(plan, 'not_confirmed');
+  }
+
+  /** The store if it exists; a dry run must not create it. */
+  private async existingStore(): Promise<Store | null> {
+    if (this.storePromise) return this.storePromise;
+    const store = await openExistingStore(this.loaded.config.store.url, { root: this.loaded.root });
+    if (store) this.storePromise = Promise.resolve(store);
+    return store;
   }
 
   /** Evaluates every gate for `version` without deploying (at `at`, for the window). */

@@ -45,12 +45,11 @@ export async function collectRelease(root: string, releasesDir: string, version:
   const tmp = join(releasesDir, `.tmp-${version}-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
-  for (const artifact of artifacts) {
-    const src = resolve(root, artifact);
-    await stat(src).catch(() => {
-      throw new Error(`artifact "${artifact}" does not exist after the build (looked for ${src})`);
-    });
-    await cp(src, join(tmp, artifact), { recursive: true, dereference: false, preserveTimestamps: true });
+  try {
+    await copyArtifacts(root, tmp, artifacts);
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
   }
   const files: ManifestEntry[] = [];
   for (const file of await listFiles(tmp)) {
@@ -62,6 +61,16 @@ export async function collectRelease(root: string, releasesDir: string, version:
   await rm(dir, { recursive: true, force: true });
   await rename(tmp, dir);
   return { dir, manifestSha256: createHash('sha256').update(text).digest('hex'), manifest };
+}
+
+async function copyArtifacts(root: string, into: string, artifacts: string[]): Promise<void> {
+  for (const artifact of artifacts) {
+    const src = resolve(root, artifact);
+    await stat(src).catch(() => {
+      throw new Error(`artifact "${artifact}" does not exist after the build (looked for ${src})`);
+    });
+    await cp(src, join(into, artifact), { recursive: true, dereference: false, preserveTimestamps: true });
+  }
 }
 
 /** True when the release folder still holds the manifest the store recorded. */

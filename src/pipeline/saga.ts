@@ -1,5 +1,6 @@
 import { Cancelled, GateBlocked, StageFailed, errorMessage } from '../errors.js';
 import type { DeploymentStatus } from '../store/contract.js';
+import { abortReason as abortErrorOf } from '../runtime/clock.js';
 import { forStage, type BaseContext } from './context.js';
 import { deriveSagaState, stagesToUndo } from './saga-state.js';
 import type { Stage } from './stage.js';
@@ -29,7 +30,8 @@ export async function runForward(stages: readonly Stage[], base: BaseContext, fr
       const output = (await stage.run(forStage(base, stage.name))) ?? undefined;
       await base.journal.append('stage:finished', { deploymentId: id, stage: stage.name, durationMs: base.clock.now() - started, ...(output ? { output } : {}) });
     } catch (thrown) {
-      const error = thrown instanceof Cancelled && base.signal.aborted ? abortErrorOf(base.signal) : (thrown as Error);
+      // Once the run is aborted, a stage that throws was (almost surely) stopped by the abort.
+      const error = base.signal.aborted ? abortErrorOf(base.signal) : (thrown as Error);
       const output = (error as { output?: Record<string, unknown> }).output;
       await base.journal.append('stage:failed', { deploymentId: id, stage: stage.name, durationMs: base.clock.now() - started, error: base.masker.mask(errorMessage(error)), ...(output ? { output } : {}) });
       return { stage: stage.name, error };
@@ -41,9 +43,6 @@ export async function runForward(stages: readonly Stage[], base: BaseContext, fr
   return null;
 }
 
-function abortErrorOf(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Cancelled();
-}
 
 /** Undoes stages newest first; stops at the first undo that fails (a human must look). */
 export async function undoStages(names: readonly string[], stages: readonly Stage[], base: BaseContext): Promise<Pick<SagaOutcome, 'undone' | 'undoFailures'>> {

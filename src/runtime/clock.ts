@@ -1,4 +1,4 @@
-import { Cancelled } from '../errors.js';
+import { Cancelled, ShipgateError } from '../errors.js';
 
 /** The only source of time for decision code. Tests drive a {@link FakeClock}. */
 export interface Clock {
@@ -7,9 +7,13 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The error a wait ends with when its signal aborts: the abort reason when it is an Error. */
+/**
+ * The error a wait ends with when its signal aborts: a shipgate error given as the
+ * reason (Cancelled, DeadlineExceeded) as it is; anything else, including the
+ * DOMException of a plain `abort()`, is a cancellation.
+ */
 export function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Cancelled();
+  return signal.reason instanceof ShipgateError ? signal.reason : new Cancelled();
 }
 
 export const systemClock: Clock = {

@@ -3,6 +3,7 @@
  * --json` answers in ~100 ms), so this module loads no database client itself:
  * pg or better-sqlite3 is imported only once the URL says which one is needed.
  */
+import { existsSync } from 'node:fs';
 import { errorMessage, ShipgateError } from '../errors.js';
 import type { Store } from './contract.js';
 import { openDriver } from './open-driver.js';
@@ -30,4 +31,14 @@ export async function openStore(url: string, opts: OpenStoreOptions): Promise<St
     if (err instanceof ShipgateError) throw err;
     throw new ShipgateError(`cannot open store ${maskStoreUrl(url)}: ${errorMessage(err)}`, { cause: err });
   }
+}
+
+/**
+ * For uses that must change nothing (dry runs): null when a SQLite store file does
+ * not exist yet, instead of creating it. PostgreSQL stores are opened as usual.
+ */
+export async function openExistingStore(url: string, opts: OpenStoreOptions): Promise<Store | null> {
+  const target = parseStoreUrl(url, opts.root);
+  if (target.dialect === 'sqlite' && target.path !== ':memory:' && !existsSync(target.path)) return null;
+  return openStore(url, opts);
 }

@@ -5,3 +5,5 @@ export * from './provider.js';
 export * from './build.js';
 export * from './smoke.js';
 export * from './root.js';
+export * from './local.js';
+export * from './rollout.js';

@@ -3,6 +3,7 @@ import { type Duration } from '../duration.js';
 import { duration } from './duration.js';
 import { CommandSchema, EnvMapSchema } from './primitives.js';
 import { HealthTargetSchema } from './health.js';
+import { LocalProviderSchema } from './local.js';
 
 export const DEFAULT_SCRIPT_TIMEOUT = '15m' as Duration;
 
@@ -18,7 +19,7 @@ export const CommandProviderSchema = z.strictObject({
 });
 export type CommandProviderConfig = z.infer<typeof CommandProviderSchema>;
 
-export const ProviderSchema = z.discriminatedUnion('type', [CommandProviderSchema], {
-  error: 'expected a provider with type: command',
+export const ProviderSchema = z.discriminatedUnion('type', [CommandProviderSchema, LocalProviderSchema], {
+  error: 'expected a provider with type: command or local',
 });
 export type ProviderConfig = z.infer<typeof ProviderSchema>;

@@ -4,6 +4,7 @@ import { duration } from './duration.js';
 import { NameSchema } from './primitives.js';
 import { ProviderSchema } from './provider.js';
 import { BuildSchema } from './build.js';
+import { RolloutSchema } from './rollout.js';
 import { GatesSchema } from './gates.js';
 import { SmokeTestSchema } from './smoke.js';
 
@@ -33,6 +34,7 @@ export const settingsShape = {
   store: StoreSchema.default({ url: DEFAULT_STORE_URL }).describe('Where shipgate keeps its state.'),
   provider: ProviderSchema.describe('How a version is deployed.'),
   build: BuildSchema.optional().describe('How a version is built into a release.'),
+  rollout: RolloutSchema.optional().describe('How traffic moves to the new version (providers that split traffic: local).'),
   gates: GatesSchema.describe('Checks that must pass before anything changes.'),
   smoke: z.array(SmokeTestSchema).default([]).describe('HTTP checks after rollout; a failure undoes the deploy.'),
   rollback: RollbackSchema.default({ auto: true, window: DEFAULT_ROLLBACK_WINDOW }).describe('Automatic and manual rollback.'),

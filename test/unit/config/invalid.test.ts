@@ -25,6 +25,11 @@ interface Case {
 
 const cases: Case[] = [
   {
+    name: 'an artifact named like the release manifest',
+    yaml: `${M}build: { command: ["make"], artifacts: [dist, manifest.json] }\n`,
+    message: [HEAD, '  build.artifacts[1]: expected a name other than "manifest.json", which the release\'s sha256 manifest uses (got "manifest.json")'],
+  },
+  {
     name: 'bad hours',
     yaml: `${M}gates: { window: { timezone: UTC, hours: "9-5" } }\n`,
     message: [HEAD, '  gates.window.hours: expected "HH:MM-HH:MM" (got "9-5")'],
@@ -37,7 +42,7 @@ const cases: Case[] = [
   {
     name: 'unknown top-level key, listing the known ones',
     yaml: `${M}colour: blue\n`,
-    message: [HEAD, '  colour: unknown key (expected one of app, store, provider, build, gates, smoke, rollback, resume, services, secrets, timeout, environments)'],
+    message: [HEAD, '  colour: unknown key (expected one of app, store, provider, build, rollout, gates, smoke, rollback, resume, services, secrets, timeout, environments)'],
   },
   {
     name: 'unknown nested key',
@@ -72,17 +77,17 @@ const cases: Case[] = [
   {
     name: 'missing provider',
     yaml: 'app: demo\n',
-    message: [HEAD, '  provider: is required (expected a provider with type: command)'],
+    message: [HEAD, '  provider: is required (expected a provider with type: command or local)'],
   },
   {
     name: 'provider without a type',
     yaml: 'app: demo\nprovider: { deploy: ["./deploy.sh"] }\n',
-    message: [HEAD, '  provider.type: is required (expected "command")'],
+    message: [HEAD, '  provider.type: is required (expected one of "command", "local")'],
   },
   {
     name: 'bad provider type',
     yaml: 'app: demo\nprovider: { type: kubernetes, deploy: ["./deploy.sh"] }\n',
-    message: [HEAD, '  provider.type: expected "command" (got "kubernetes")'],
+    message: [HEAD, '  provider.type: expected one of "command", "local" (got "kubernetes")'],
   },
   {
     name: 'empty deploy argv',
@@ -282,7 +287,7 @@ const cases: Case[] = [
     yaml: 'provider: { type: command, deploy: ["./deploy.sh"] }\n__proto__: { app: demo }\n',
     message: [
       HEAD,
-      '  __proto__: unknown key (expected one of app, store, provider, build, gates, smoke, rollback, resume, services, secrets, timeout, environments)',
+      '  __proto__: unknown key (expected one of app, store, provider, build, rollout, gates, smoke, rollback, resume, services, secrets, timeout, environments)',
       '  app: is required (expected a name)',
     ],
   },

@@ -43,6 +43,7 @@ describe('the canonical example', () => {
 
   it('runs an argv deploy directly and a string build through /bin/sh', () => {
     const { provider, build } = production.config;
+    if (provider.type !== 'command') throw new Error('expected the command provider');
     expect(provider.deploy).toEqual(['./scripts/deploy.sh']);
     expect(toArgv(provider.deploy)).toEqual(['./scripts/deploy.sh']);
     expect(build!.command).toBe('npm run build');
@@ -55,7 +56,7 @@ describe('the canonical example', () => {
     expect(config.store.url).toBe('sqlite:.shipgate/state.db');
     expect(config.rollback).toEqual({ auto: true, window: '60m' });
     expect(config.resume).toEqual({ policy: 'rollback' });
-    expect(config.provider.timeout).toBe('15m');
+    expect(config.provider).toMatchObject({ type: 'command', timeout: '15m' });
     expect(config.build).toMatchObject({ artifacts: ['dist'], keep: 3, timeout: '30m' });
     expect(config.smoke).toEqual([{ name: 'api', method: 'GET', url: 'http://127.0.0.1:8080/api/health', expect: [200], timeout: '10s', retries: 0 }]);
     expect(config.secrets).toEqual([]);
@@ -147,12 +148,14 @@ provider:
 describe('commands', () => {
   it('keeps a string command a string, run through /bin/sh -c', () => {
     const { config } = loadText('app: demo\nprovider: { type: command, deploy: "./deploy.sh --fast && echo done" }\n');
+    if (config.provider.type !== 'command') throw new Error('expected the command provider');
     expect(config.provider.deploy).toBe('./deploy.sh --fast && echo done');
     expect(toArgv(config.provider.deploy)).toEqual(['/bin/sh', '-c', './deploy.sh --fast && echo done']);
   });
 
   it('passes an argv array through untouched', () => {
     const { config } = loadText('app: demo\nprovider: { type: command, deploy: ["./deploy.sh", "v1.2.3;rm -rf /"] }\n');
+    if (config.provider.type !== 'command') throw new Error('expected the command provider');
     expect(toArgv(config.provider.deploy)).toEqual(['./deploy.sh', 'v1.2.3;rm -rf /']);
   });
 });

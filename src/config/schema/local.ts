@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { type Duration } from '../duration.js';
+import { duration } from './duration.js';
+import { CommandSchema, EnvMapSchema, StatusListSchema } from './primitives.js';
+import { HealthTargetSchema } from './health.js';
+
+export const DEFAULT_LISTEN = '127.0.0.1:3000';
+export const DEFAULT_INSTANCES = 2;
+export const DEFAULT_STOP_TIMEOUT = '30s' as Duration;
+export const DEFAULT_DEADMAN = '30s' as Duration;
+export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
+
+/** `host:port`, `[::1]:port` or `:port` (all interfaces). */
+export const LISTEN_RE = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/;
+
+export const ListenSchema = z
+  .string({ error: 'expected "host:port", like "127.0.0.1:3000"' })
+  .regex(LISTEN_RE, { error: 'expected "host:port", like "127.0.0.1:3000"' })
+  .refine((v) => {
+    const port = Number(LISTEN_RE.exec(v)?.[2]);
+    return port >= 1 && port <= 65535;
+  }, { error: 'expected a port from 1 to 65535' });
+
+export function parseListen(value: string): { host: string; port: number } {
+  const m = LISTEN_RE.exec(value);
+  if (!m) throw new TypeError(`not a listen address: ${value}`);
+  const host = m[1]!.replace(/^\[|\]$/g, '');
+  return { host: host === '' ? '0.0.0.0' : host, port: Number(m[2]) };
+}
+
+export const ReadinessSchema = z.strictObject({
+  path: z.string().regex(/^\//, { error: 'expected a path starting with "/"' }).default('/health').describe('Probed on each instance directly.'),
+  interval: duration().default('1s' as Duration).describe('Pause between probes.'),
+  timeout: duration().default('2s' as Duration).describe('Timeout of one probe.'),
+  grace: duration().default('30s' as Duration).describe('How long a new instance may take to become ready before it counts as failed.'),
+  expect: StatusListSchema.optional().describe('Ready statuses. Default: any 2xx or 3xx.'),
+});
+export type Readiness = z.infer<typeof ReadinessSchema>;
+
+export const RouterSchema = z.strictObject({
+  stickyCookie: z
+    .union([z.literal(false), z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'expected a cookie name' })])
+    .default(false)
+    .describe('Name of a cookie that keeps a client on one version (off by default).'),
+  versionHeader: z.boolean().default(true).describe('`X-Shipgate-Version: v1.2.3` reaches that version at any weight, including 0.'),
+  bodyLimit: z.number().int().min(1).default(DEFAULT_BODY_LIMIT).describe('Largest request body in bytes; larger ones get 413.'),
+  retry: z.boolean().default(true).describe('Retry once on another instance when the connection is refused (idempotent methods only).'),
+});
+export type RouterConfig = z.infer<typeof RouterSchema>;
+
+export const ControlSchema = z.strictObject({
+  listen: ListenSchema.describe('TCP address of the control API (the unix socket is always there).'),
+  token: z.string().min(16, { error: 'expected a token of at least 16 characters' }).describe('Bearer token required on the TCP control API; write `${AGENT_TOKEN}`.'),
+});
+
+export const LocalProviderSchema = z.strictObject({
+  type: z.literal('local').describe('`local`: the built-in agent runs the instances behind a weighted router.'),
+  command: CommandSchema.describe('Starts one instance, in the release folder, with `PORT` and `SHIPGATE_VERSION` set.'),
+  instances: z.number().int().min(1, { error: 'expected at least 1' }).max(64).default(DEFAULT_INSTANCES).describe('Instances per version.'),
+  listen: ListenSchema.default(DEFAULT_LISTEN).describe('Where the router listens.'),
+  readiness: ReadinessSchema.default({ path: '/health', interval: '1s' as Duration, timeout: '2s' as Duration, grace: '30s' as Duration }).describe('When an instance is ready for traffic (probed before and during its life).'),
+  stopTimeout: duration().default(DEFAULT_STOP_TIMEOUT).describe('SIGTERM, then SIGKILL after this long.'),
+  env: EnvMapSchema.optional().describe('Extra environment for the instances.'),
+  deadman: duration().default(DEFAULT_DEADMAN).describe('If the process driving a rollout stops sending heartbeats this long, the agent returns all traffic to the stable version.'),
+  router: RouterSchema.default({ stickyCookie: false, versionHeader: true, bodyLimit: DEFAULT_BODY_LIMIT, retry: true }).describe('The reverse proxy on `listen`.'),
+  control: ControlSchema.optional().describe('Optional TCP control API (token required); the default is a unix socket with mode 0600.'),
+  health: HealthTargetSchema.optional().describe('Checked through the router after the rollout.'),
+});
+export type LocalProviderConfig = z.infer<typeof LocalProviderSchema>;

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { describeEvent } from '../../../../src/cli/render/describe-event.js';
+import type { AnyLifecycleEvent, LifecycleEventName } from '../../../../src/pipeline/events.js';
+
+const at = '2026-11-23T17:00:00.000Z';
+const id = 'dep_20261123T170000Z_00abc';
+
+/** One example of every lifecycle event, with the line it must render (plain, then verbose). */
+const cases: { event: AnyLifecycleEvent; plain: string | null; verbose?: string | null }[] = [
+  {
+    event: { type: 'deploy:started', at, deploymentId: id, app: 'shop', environment: 'production', version: 'v1.2.0', kind: 'deploy', previousVersion: 'v1.1.0', stages: ['gates', 'deploy', 'verify'] },
+    plain: `deploy v1.2.0 to shop/production (live: v1.1.0) as ${id}; stages: gates → deploy → verify`,
+  },
+  { event: { type: 'gate:evaluated', at, deploymentId: id, gate: { name: 'window', result: 'block', reason: 'Saturday is not a deploy day' } }, plain: 'gate window: block — Saturday is not a deploy day' },
+  { event: { type: 'gate:waiting', at, deploymentId: id, gate: 'approval', message: 'waiting for 1 approval from alice, bob' }, plain: 'gate approval: waiting for 1 approval from alice, bob' },
+  { event: { type: 'stage:started', at, deploymentId: id, stage: 'build' }, plain: 'stage build started' },
+  { event: { type: 'stage:finished', at, deploymentId: id, stage: 'build', durationMs: 125_000 }, plain: 'stage build finished (2m5s)' },
+  { event: { type: 'stage:failed', at, deploymentId: id, stage: 'deploy', durationMs: 450, error: 'deploy: exited with code 7' }, plain: 'stage deploy FAILED (450ms): deploy: exited with code 7' },
+  { event: { type: 'step:started', at, deploymentId: id, stage: 'deploy', step: 'deploy', detail: './deploy.sh' }, plain: '  deploy/deploy started: ./deploy.sh' },
+  { event: { type: 'step:finished', at, deploymentId: id, stage: 'deploy', step: 'deploy', durationMs: 3000 }, plain: null, verbose: '  deploy/deploy finished (3s)' },
+  { event: { type: 'step:failed', at, deploymentId: id, stage: 'smoke', step: 'api', error: 'HTTP 500' , durationMs: 10 }, plain: '  smoke/api failed: HTTP 500' },
+  {
+    event: { type: 'step:output', at, deploymentId: id, stage: 'deploy', step: 'deploy', lines: [{ stream: 'stdout', text: 'pulling' }, { stream: 'stderr', text: 'warn: slow' }] },
+    plain: '    │ pulling\n    │ warn: slow',
+  },
+  { event: { type: 'undo:started', at, deploymentId: id, stage: 'deploy' }, plain: 'undo deploy started' },
+  { event: { type: 'undo:finished', at, deploymentId: id, stage: 'deploy', durationMs: 61_000, done: true, detail: 'restored v1.1.0' }, plain: 'undo deploy finished: restored v1.1.0 (1m1s)' },
+  { event: { type: 'undo:failed', at, deploymentId: id, stage: 'deploy', durationMs: 5, error: 'rollback.sh exited with code 9' }, plain: 'undo deploy FAILED: rollback.sh exited with code 9' },
+  { event: { type: 'approval:added', at, deploymentId: id, approver: 'bob', comment: 'lgtm' }, plain: 'approved by bob: lgtm' },
+  { event: { type: 'recovery:started', at, deploymentId: id, policy: 'rollback', reason: 'its process (pid 42 on ci-1) is gone' }, plain: `recovering interrupted deployment ${id} (its process (pid 42 on ci-1) is gone); policy: rollback` },
+  { event: { type: 'cancel:requested', at, deploymentId: id, signal: 'SIGINT' }, plain: 'cancel requested (SIGINT)' },
+  { event: { type: 'deploy:finished', at, deploymentId: id, status: 'rolled_back', durationMs: 90_000, error: 'smoke failed', recordPath: '/x.json' }, plain: `${id} rolled_back in 1m30s: smoke failed` },
+];
+
+describe('describeEvent', () => {
+  for (const c of cases) {
+    it(`renders ${c.event.type}`, () => {
+      expect(describeEvent(c.event, false)).toBe(c.plain);
+      expect(describeEvent(c.event, true)).toBe(c.verbose === undefined ? c.plain : c.verbose);
+    });
+  }
+
+  it('covers every lifecycle event type', () => {
+    const all: Record<LifecycleEventName, true> = {
+      'deploy:started': true,
+      'gate:evaluated': true,
+      'gate:waiting': true,
+      'stage:started': true,
+      'stage:finished': true,
+      'stage:failed': true,
+      'step:started': true,
+      'step:finished': true,
+      'step:failed': true,
+      'step:output': true,
+      'undo:started': true,
+      'undo:finished': true,
+      'undo:failed': true,
+      'approval:added': true,
+      'recovery:started': true,
+      'cancel:requested': true,
+      'deploy:finished': true,
+    };
+    expect(cases.map((c) => c.event.type).sort()).toEqual(Object.keys(all).sort());
+  });
+
+  it('words a first deployment, a rollback, and a success without error', () => {
+    expect(describeEvent({ type: 'deploy:started', at, deploymentId: id, app: 'shop', environment: 'staging', version: 'v1.0.0', kind: 'rollback', previousVersion: null, stages: ['rollback'] }, false)).toBe(
+      `rollback v1.0.0 to shop/staging (first deployment) as ${id}; stages: rollback`,
+    );
+    expect(describeEvent({ type: 'deploy:finished', at, deploymentId: id, status: 'succeeded', durationMs: 999, error: null, recordPath: null }, false)).toBe(`${id} succeeded in 999ms`);
+    expect(describeEvent({ type: 'approval:added', at, deploymentId: id, approver: 'bob', comment: null }, false)).toBe('approved by bob');
+  });
+
+  it('shows a step start without detail only when verbose', () => {
+    const e: AnyLifecycleEvent = { type: 'step:started', at, deploymentId: id, stage: 'smoke', step: 'api' };
+    expect(describeEvent(e, false)).toBeNull();
+    expect(describeEvent(e, true)).toBe('  smoke/api started');
+  });
+});
