@@ -31,7 +31,9 @@ export function parseConfigText(text: string, path: string): Record<string, unkn
     value = load(text, { schema: CORE_SCHEMA, filename: path });
   } catch (err) {
     if (!(err instanceof YAMLException)) throw err;
-    throw new ConfigError(`${path} is not valid YAML:`, [`line ${err.mark.line + 1}, column ${err.mark.column + 1}: ${yamlErrorText(err, text)}`], { cause: err });
+    // js-yaml leaves `mark` out for some errors (a stray "..." document end, for one).
+    const where = err.mark ? `line ${err.mark.line + 1}, column ${err.mark.column + 1}: ` : '';
+    throw new ConfigError(`${path} is not valid YAML:`, [`${where}${yamlErrorText(err, text)}`], { cause: err });
   }
   if (value === null || value === undefined) throw new ConfigError(`${path} is empty: expected at least "app" and "provider"`);
   if (!isPlainObject(value)) throw new ConfigError(`${path}: expected a map of settings at the top level (got ${show(value)})`);
@@ -40,7 +42,7 @@ export function parseConfigText(text: string, path: string): Record<string, unkn
 }
 
 function yamlErrorText(e: YAMLException, text: string): string {
-  if (e.reason === 'duplicated mapping key') return `duplicate key ${keyAt(text, e.mark.position)}(expected each key once per map)`;
+  if (e.reason === 'duplicated mapping key') return `duplicate key ${e.mark ? keyAt(text, e.mark.position) : ''}(expected each key once per map)`;
   if (e.reason.startsWith('unexpected end of the stream within a flow collection')) return 'a "[" or "{" is never closed (the file ended first)';
   if (e.reason === 'bad indentation of a mapping entry') return 'bad indentation of a mapping entry (check the spaces before this key)';
   const alias = /^unidentified alias "(.*)"$/.exec(e.reason);

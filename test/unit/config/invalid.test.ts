@@ -25,6 +25,11 @@ interface Case {
 
 const cases: Case[] = [
   {
+    name: 'a YAML error without a position (found by the property test)',
+    yaml: '... app',
+    message: ['shipgate.yaml is not valid YAML:', '  expected a single document in the stream, but found more'],
+  },
+  {
     name: 'an artifact named like the release manifest',
     yaml: `${M}build: { command: ["make"], artifacts: [dist, manifest.json] }\n`,
     message: [HEAD, '  build.artifacts[1]: expected a name other than "manifest.json", which the release\'s sha256 manifest uses (got "manifest.json")'],
