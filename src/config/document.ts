@@ -32,7 +32,7 @@ export function parseConfigText(text: string, path: string): Record<string, unkn
   } catch (err) {
     if (!(err instanceof YAMLException)) throw err;
     // js-yaml leaves `mark` out for some errors (a stray "..." document end, for one).
-    const where = err.mark ? `line ${err.mark.line + 1}, column ${err.mark.column + 1}: ` : '';
+    const where = err.mark ? `line ${err.mark.line + 1}, column ${err.mark.column + 1}: ` : 'the whole file: ';
     throw new ConfigError(`${path} is not valid YAML:`, [`${where}${yamlErrorText(err, text)}`], { cause: err });
   }
   if (value === null || value === undefined) throw new ConfigError(`${path} is empty: expected at least "app" and "provider"`);

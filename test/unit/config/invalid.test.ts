@@ -27,7 +27,7 @@ const cases: Case[] = [
   {
     name: 'a YAML error without a position (found by the property test)',
     yaml: '... app',
-    message: ['shipgate.yaml is not valid YAML:', '  expected a single document in the stream, but found more'],
+    message: ['shipgate.yaml is not valid YAML:', '  the whole file: expected a single document in the stream, but found more'],
   },
   {
     name: 'an artifact named like the release manifest',
