@@ -1,0 +1,147 @@
+/**
+ * What a rollout needs from a provider that can split traffic (the local agent;
+ * Fly.io and Kubernetes later), and the shapes of plans, figures and verdicts.
+ * Plans and verdicts are pure; the controller executes them, driven by a Clock.
+ */
+
+/** Router figures for one version over a sliding window. */
+export interface VersionStats {
+  version: string;
+  windowMs: number;
+  requests: number;
+  /** 5xx responses from the version's instances. */
+  errors5xx: number;
+  /** Requests that failed to reach an instance (refused, reset, timeout). */
+  connErrors: number;
+  /** (errors5xx + connErrors) / requests, or 0 with no requests. */
+  errorRate: number;
+  /** Latency percentiles in ms, null with no requests. */
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+/** A direct probe of one instance (not through the router). */
+export interface InstanceProbe {
+  instanceId: string;
+  version: string;
+  ok: boolean;
+  status: number | null;
+  ms: number | null;
+  reason: string;
+}
+
+export type InstanceState = 'starting' | 'ready' | 'unhealthy' | 'crashloop' | 'draining' | 'stopped';
+
+export interface InstanceInfo {
+  id: string;
+  version: string;
+  pid: number | null;
+  port: number;
+  state: InstanceState;
+  restarts: number;
+  startedAt: string;
+  readyAt: string | null;
+  lastExit: { code: number | null; signal: string | null; at: string } | null;
+}
+
+/** Commands a person sends to a running rollout (`shipgate promote|abort|pause|resume`). */
+export type RolloutCommand = 'promote' | 'promote-full' | 'abort' | 'pause' | 'resume';
+
+/** What the agent tells the driver on each heartbeat. */
+export interface RolloutSignals {
+  /** The dead-man switch fired: traffic is back on stable and the rollout is aborted. */
+  abortedByDeadman: boolean;
+  /** Commands received since the last heartbeat, oldest first. */
+  commands: RolloutCommand[];
+}
+
+export interface RolloutRegistration {
+  id: string;
+  stable: string | null;
+  candidate: string;
+  /** The agent returns all traffic to `stable` if heartbeats stop this long. */
+  deadmanMs: number;
+}
+
+/** Why an instance set could not be made ready. */
+export class InstancesFailed extends Error {
+  constructor(
+    readonly version: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ProbeOptions {
+  /** Reach the instances through the router's version-header route (blue-green preview), not directly. */
+  viaHeader?: boolean;
+}
+
+/** The traffic capability a rollout drives. Weights are percents that sum to 100. */
+export interface TrafficControl {
+  /** Makes `version` run `count` ready instances (starting or stopping some); rejects with InstancesFailed. */
+  ensureInstances(version: string, count: number, signal?: AbortSignal): Promise<InstanceInfo[]>;
+  /** Sets the traffic split atomically. */
+  setWeights(weights: Record<string, number>): Promise<void>;
+  currentWeights(): Promise<Record<string, number>>;
+  /** Drains, then stops every instance of `version`. */
+  stopVersion(version: string): Promise<void>;
+  /** Keeps `version`'s instances running at weight 0 until `untilMs`, then stops them (blue-green). */
+  keepWarm(version: string, untilMs: number): Promise<void>;
+  instances(version: string): Promise<InstanceInfo[]>;
+  stats(version: string, windowMs: number): Promise<VersionStats>;
+  /** Probes `version`'s instances directly, or through the router with the version header when `opts.viaHeader`. */
+  probe(version: string, opts?: ProbeOptions): Promise<InstanceProbe[]>;
+  beginRollout(r: RolloutRegistration): Promise<void>;
+  heartbeat(rolloutId: string): Promise<RolloutSignals>;
+  endRollout(rolloutId: string): Promise<void>;
+}
+
+/** One action of a plan step. */
+export type RolloutAction =
+  | { type: 'ensure'; version: string; count: number }
+  | { type: 'weights'; weights: Record<string, number> }
+  | { type: 'stop'; version: string }
+  | { type: 'keepWarm'; version: string };
+
+/** One step of a plan: actions, then watch for `pauseMs` (or until promoted, for `manual`). */
+export interface PlanStep {
+  /** `canary`, `progressive`, `full`, `switch`, `batch-2`, `preview`... (the record's `stage`). */
+  name: string;
+  actions: RolloutAction[];
+  /** The new version's share of traffic after the actions (the record's `traffic_percentage`). */
+  trafficPercentage: number;
+  pauseMs: number | 'manual';
+  /** Run analysis during the pause. */
+  analyse: boolean;
+  /** Analysis reaches the new version through the version header, not by weight (blue-green preview). */
+  viaHeader: boolean;
+}
+
+export interface RolloutPlan {
+  strategy: 'immediate' | 'rolling' | 'canary' | 'bluegreen';
+  stable: string | null;
+  candidate: string;
+  steps: PlanStep[];
+  /** What returns traffic to stable when the rollout fails (also used by undo). The first action is always the weights, when there is a stable version. */
+  revert: RolloutAction[];
+  /** Actions run once the last step's watch has passed (stopping stable after `full`). */
+  finish?: RolloutAction[];
+  /** Decisions the planner made on the user's behalf (e.g. `maxSurge` raised to 1), for the plan output and the journal. */
+  notes?: string[];
+}
+
+export type Verdict = 'pass' | 'fail' | 'inconclusive';
+
+/** One analysis evaluation, with its figures (journaled and recorded). */
+export interface Evaluation {
+  at: string;
+  step: string;
+  verdict: Verdict;
+  reasons: string[];
+  candidate: VersionStats;
+  stable: VersionStats | null;
+  probes: InstanceProbe[];
+}
