@@ -2,6 +2,14 @@
 // Entry point. `--version` answers without loading the CLI, to keep cold start short.
 import { readFileSync } from 'node:fs';
 
+// A closed pipe (`shipgate history | head`) is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const args = process.argv.slice(2);
 const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {

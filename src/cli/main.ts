@@ -59,7 +59,7 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
     async () => (await import('./commands/rollback.js')).rollbackCommand,
   );
   wire<[]>(
-    common(program.command('resume').description('finish an interrupted deployment according to resume.policy'))
+    common(program.command('resume').description('continue a paused rollout, or finish an interrupted deployment according to resume.policy'))
       .option('--actor <name>', 'who is acting')
       .option('--lock-wait <duration>', `wait for a running deployment ${DURATION_HINT}`),
     async () => (await import('./commands/rollback.js')).resumeCommand,
@@ -71,6 +71,14 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
       .option('--before <id>', 'page: only deployments older than this id'),
     async () => (await import('./commands/history.js')).historyCommand,
   );
+  wire<[]>(
+    common(program.command('logs').description('print the local agent\'s instance logs (last lines, or --follow)'))
+      .addOption(new Option('--version <version>', 'only this version'))
+      .option('--instance <id>', 'only this instance, e.g. v1.2.0#1')
+      .option('-n, --lines <n>', 'last lines per instance (default: 100)')
+      .option('-f, --follow', 'keep printing new lines until Ctrl-C'),
+    async () => (await import('./commands/logs.js')).logsCommand,
+  );
   wire<[string]>(common(program.command('show').argument('<id>', 'deployment id').description('print a deployment record')).option('--events', 'also print the journal'), async () => (await import('./commands/show.js')).showCommand);
   wire<[string]>(
     common(program.command('approve').argument('<id>', 'deployment id').description('approve a deployment waiting in the approval gate'))
@@ -79,6 +87,29 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
     async () => (await import('./commands/approve.js')).approveCommand,
   );
   wire<[]>(common(program.command('releases').description('kept releases and where they are live')), async () => (await import('./commands/releases.js')).releasesCommand);
+
+  const agent = program.command('agent').description('the local agent: supervisor, router and control socket (provider type local)');
+  wire<[]>(common(agent.command('start').description('start the agent (detached; --foreground for systemd)')).option('--foreground', 'run in this process'), async () => (await import('./commands/agent.js')).agentStartCommand);
+  wire<[]>(common(agent.command('stop').description('stop the agent and its instances')).option('--keep-instances', 'leave the instances running'), async () => (await import('./commands/agent.js')).agentStopCommand);
+  wire<[]>(common(agent.command('restart').description('hand over to a new agent process without dropping traffic')), async () => (await import('./commands/agent.js')).agentRestartCommand);
+  wire<[]>(common(agent.command('status').description('the agent, its router weights and instances')), async () => (await import('./commands/agent.js')).agentStatusCommand);
+  wire<[]>(common(program.command('promote').description('end the current rollout step now')).option('--full', 'go straight to 100%'), async () => {
+    const { rolloutCommand } = await import('./commands/rollout-control.js');
+    return (flags: GlobalOptions & { full?: boolean }, out: Output) => rolloutCommand(flags.full ? 'promote-full' : 'promote', flags, out);
+  });
+  wire<[]>(common(program.command('abort').description('abort the rollout in progress: traffic back to stable, then undo')), async () => {
+    const { rolloutCommand } = await import('./commands/rollout-control.js');
+    return (flags: GlobalOptions, out: Output) => rolloutCommand('abort', flags, out);
+  });
+  wire<[]>(common(program.command('pause').description('pause the rollout in progress (analysis keeps running)')), async () => {
+    const { rolloutCommand } = await import('./commands/rollout-control.js');
+    return (flags: GlobalOptions, out: Output) => rolloutCommand('pause', flags, out);
+  });
+
+  program
+    .command('demo')
+    .description('a scripted tour: agent, canary promoted by analysis, a bad canary rolled back automatically')
+    .action(() => run(async () => (await import('../demo/run-demo.js')).runDemo(), {}));
 
   const gates = program.command('gates').description('gate commands');
   wire<[string | undefined]>(

@@ -74,7 +74,25 @@ const ensureArtifactNames: Rule = (c) =>
     a.replace(/^\.\//, '').replace(/\/+$/, '') === 'manifest.json' ? [{ path: ['build', 'artifacts', i], message: `expected a name other than "manifest.json", which the release's sha256 manifest uses (got "${a}")` }] : [],
   );
 
-const RULES: Rule[] = [ensureArtifactNames, ensureTimeZone, ensureHoursOrder, ensureFreezeOrder, ensureApprovalCount, ensureHolidayRegion, ensureUniqueNames];
+/** The agent runs instances from `.shipgate/releases/<version>/`, which the build fills. */
+const ensureLocalHasBuild: Rule = (c) =>
+  c.provider.type === 'local' && !c.build
+    ? [{ path: ['build'], message: 'is required with provider type local (instances run from .shipgate/releases/<version>/, which the build fills: add build.command and build.artifacts)' }]
+    : [];
+
+/** Progressive rollouts need a provider that can split traffic. */
+const ensureRolloutProvider: Rule = (c) =>
+  c.rollout && c.provider.type === 'command' && c.rollout.strategy !== 'immediate'
+    ? [{ path: ['rollout', 'strategy'], message: `expected "immediate" with provider type command, which cannot split traffic (got "${c.rollout.strategy}"; use provider type local)` }]
+    : [];
+
+/** Canary weights only go up. */
+const ensureRisingSteps: Rule = (c) =>
+  (c.rollout?.steps ?? []).flatMap((step, i, all) =>
+    i > 0 && step.weight < all[i - 1]!.weight ? [{ path: ['rollout', 'steps', i, 'weight'], message: `expected at least the previous step's ${all[i - 1]!.weight} (got ${step.weight})` }] : [],
+  );
+
+const RULES: Rule[] = [ensureArtifactNames, ensureLocalHasBuild, ensureRolloutProvider, ensureRisingSteps, ensureTimeZone, ensureHoursOrder, ensureFreezeOrder, ensureApprovalCount, ensureHolidayRegion, ensureUniqueNames];
 
 interface HolidayData {
   getCountries(): Record<string, string>;

@@ -160,7 +160,7 @@ export class Pipeline {
       paths: statePaths(this.loaded),
       store,
       journal: new Journal(store, bus, clock, masker, env),
-      provider: createProvider(config.provider),
+      provider: createProvider(config.provider, config.rollout),
       clock,
       http,
       run,

@@ -45,6 +45,6 @@ export async function dryRun(loaded: LoadedConfig, store: Store | null, req: Dep
     emergency: 'emergency' in req ? (req.emergency ?? null) : null,
     rollbackOf: 'rollbackOf' in req ? req.rollbackOf : null,
   };
-  const ctx = { facts, config: loaded.config, loaded, paths: statePaths(loaded), provider: createProvider(loaded.config.provider), masker: loaded.masker };
+  const ctx = { facts, config: loaded.config, loaded, paths: statePaths(loaded), provider: createProvider(loaded.config.provider, loaded.config.rollout), masker: loaded.masker };
   return { facts, gates, stages: describePlan(stagesFor(kind, loaded.config), ctx) };
 }

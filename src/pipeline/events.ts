@@ -1,6 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { GateResult } from '../gates/contract.js';
 import type { DeploymentStatus } from '../store/contract.js';
+import type { RolloutEvent } from '../rollout/events.js';
+
+/** A rollout event as journaled: with the deployment and the stage that ran it. */
+type Journaled<E> = Omit<E, 'type'> & { deploymentId: string; stage: string };
 
 /**
  * Typed lifecycle events. The journal writes each one before subscribers hear it.
@@ -24,6 +28,12 @@ export interface LifecycleEvents {
   'approval:added': { deploymentId: string; approver: string; comment: string | null };
   'recovery:started': { deploymentId: string; policy: 'rollback' | 'resume'; reason: string };
   'cancel:requested': { deploymentId: string; signal: string };
+  'rollout:step': Journaled<Extract<RolloutEvent, { type: 'rollout:step' }>>;
+  'rollout:evaluation': Journaled<Extract<RolloutEvent, { type: 'rollout:evaluation' }>>;
+  'rollout:weights': Journaled<Extract<RolloutEvent, { type: 'rollout:weights' }>>;
+  'rollout:paused': Journaled<Extract<RolloutEvent, { type: 'rollout:paused' }>>;
+  'rollout:resumed': Journaled<Extract<RolloutEvent, { type: 'rollout:resumed' }>>;
+  'rollout:command': Journaled<Extract<RolloutEvent, { type: 'rollout:command' }>>;
   'deploy:finished': { deploymentId: string; status: DeploymentStatus; durationMs: number; error: string | null; recordPath: string | null };
 }
 

@@ -196,7 +196,7 @@ export class DeploymentManager {
   /** Checks what is live now: the provider's health target and the smoke tests. */
   async verifyDeployment(): Promise<VerificationResult> {
     const { clock, http } = this.effects();
-    const target = createProvider(this.loaded.config.provider).health;
+    const target = createProvider(this.loaded.config.provider, this.loaded.config.rollout).health;
     const health = target ? await probeTarget(target, { http, clock }) : null;
     const smoke: SmokeResult[] = [];
     for (const t of this.loaded.config.smoke) smoke.push(await runSmokeTest(t, { http, clock }));

@@ -1,4 +1,5 @@
 import type { GateResult } from '../gates/contract.js';
+import type { Evaluation } from '../rollout/contract.js';
 import type { DeploymentRow, DeploymentStatus, EventRow } from '../store/contract.js';
 import { deriveSagaState, type StageState } from './saga-state.js';
 
@@ -19,6 +20,17 @@ export interface StageRecord {
   finished_at: string | null;
   duration_seconds: number | null;
   error: string | null;
+}
+
+export interface AnalysisRecord {
+  at: string;
+  step: string;
+  verdict: string;
+  reasons: string[];
+  requests: number;
+  error_rate: number;
+  p95_ms: number | null;
+  stable_error_rate: number | null;
 }
 
 /** The deployment record (shape of the seed runbook's audit record, plus what shipgate knows). */
@@ -50,6 +62,8 @@ export interface DeploymentRecord {
   started_at: string;
   finished_at: string | null;
   stages: StageRecord[];
+  /** Every analysis evaluation of a progressive rollout, with its figures. */
+  analysis: AnalysisRecord[];
   emergency: { by: string; reason: string } | null;
   forced: boolean;
   error: string | null;
@@ -70,11 +84,45 @@ function stageRecord(s: StageState): StageRecord {
   return { name: s.name, status, undo, started_at: s.startedAt, finished_at: s.finishedAt, duration_seconds: seconds(s.startedAt, s.finishedAt), error: s.error };
 }
 
-function rolloutStages(stages: StageRecord[], kind: 'deploy' | 'rollback'): RolloutStageRecord[] {
-  const s = stages.find((x) => x.name === (kind === 'deploy' ? 'deploy' : 'rollback'));
+interface RolloutStepOutput {
+  name: string;
+  trafficPercentage: number;
+  durationMs: number;
+  status: string;
+}
+
+/** The rollout's steps when a provider split traffic; one `full` step at 100% otherwise. */
+function rolloutStages(stages: StageRecord[], states: Map<string, StageState>, kind: 'deploy' | 'rollback'): RolloutStageRecord[] {
+  const name = kind === 'deploy' ? 'deploy' : 'rollback';
+  const s = stages.find((x) => x.name === name);
   if (!s) return [];
+  const steps = (states.get(name)?.output?.rollout as { steps?: RolloutStepOutput[] } | undefined)?.steps;
+  if (steps) {
+    return steps.map((st) => ({
+      stage: st.name,
+      traffic_percentage: st.trafficPercentage,
+      duration_seconds: Math.round(st.durationMs / 100) / 10,
+      status: (s.undo === 'undone' && st.status === 'healthy' ? 'rolled_back' : st.status === 'failed' ? 'failed' : st.status === 'healthy' ? 'healthy' : 'not_started') as RolloutStageRecord['status'],
+    }));
+  }
   const status: RolloutStageRecord['status'] = s.undo === 'undone' ? 'rolled_back' : s.status === 'succeeded' ? 'healthy' : s.status === 'failed' ? 'failed' : s.status === 'interrupted' ? 'interrupted' : 'not_started';
   return [{ stage: 'full', traffic_percentage: 100, duration_seconds: s.duration_seconds, status }];
+}
+
+function analysisRecords(events: readonly EventRow[]): AnalysisRecord[] {
+  return events
+    .filter((e) => e.type === 'rollout:evaluation')
+    .map((e) => e.data.evaluation as Evaluation)
+    .map((ev) => ({
+      at: ev.at,
+      step: ev.step,
+      verdict: ev.verdict,
+      reasons: ev.reasons,
+      requests: ev.candidate.requests,
+      error_rate: ev.candidate.errorRate,
+      p95_ms: ev.candidate.p95,
+      stable_error_rate: ev.stable ? ev.stable.errorRate : null,
+    }));
 }
 
 function healthChecks(events: readonly EventRow[], stages: Map<string, StageState>): Record<string, string> {
@@ -115,7 +163,7 @@ export function buildRecord(input: RecordInput): DeploymentRecord {
     services_deployed: deployed && row.status === 'succeeded' ? input.services : [],
     database_backup: null,
     migrations_applied: 0,
-    rollout_stages: rolloutStages(stages, row.kind),
+    rollout_stages: rolloutStages(stages, state.stages, row.kind),
     health_checks: healthChecks(events, state.stages),
     gates,
     rollback_of: row.rollbackOf,
@@ -126,6 +174,7 @@ export function buildRecord(input: RecordInput): DeploymentRecord {
     started_at: row.startedAt,
     finished_at: row.finishedAt,
     stages,
+    analysis: analysisRecords(events),
     emergency: (row.meta.emergency as DeploymentRecord['emergency']) ?? null,
     forced: row.meta.forced === true,
     error: row.error,

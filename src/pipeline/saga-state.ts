@@ -51,7 +51,7 @@ export function deriveSagaState(events: readonly EventRow[]): SagaState {
         Object.assign(s, { finished: true, finishedAt: e.at, output: (e.data.output as Record<string, unknown>) ?? null });
         break;
       case 'stage:failed':
-        Object.assign(s, { failed: true, finishedAt: e.at, error: String(e.data.error ?? '') });
+        Object.assign(s, { failed: true, finishedAt: e.at, error: String(e.data.error ?? ''), output: (e.data.output as Record<string, unknown>) ?? null });
         break;
       case 'undo:started':
         s.undoStarted = true;

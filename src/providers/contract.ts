@@ -12,7 +12,8 @@ export interface Provider {
   planDeploy(ctx: ProviderPlanContext): PlannedCommand[];
   /** Commands a rollback to `toVersion` would run. */
   planRollback(ctx: ProviderPlanContext, toVersion: string, fromVersion: string | null): PlannedCommand[];
-  deploy(ctx: StageContext): Promise<void>;
+  /** Returns what the record should know (e.g. the rollout's steps and verdicts). */
+  deploy(ctx: StageContext): Promise<Record<string, unknown> | void>;
   /** Returns the target to `toVersion`. Must be safe to run after a partial deploy. */
   rollback(ctx: StageContext, toVersion: string, fromVersion: string | null): Promise<void>;
   /** Verified after deploy and rollback. */

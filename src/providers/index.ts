@@ -1,15 +1,15 @@
-import type { ProviderConfig } from '../config/schema/index.js';
+import type { ProviderConfig, RolloutConfig } from '../config/schema/index.js';
 import { createCommandProvider } from './command/command-provider.js';
 import type { Provider } from './contract.js';
-import { UsageError } from '../errors.js';
+import { createLocalProvider } from './local/local-provider.js';
 
 /** Picks the provider implementation from config. Adding one means adding one folder and one case. */
-export function createProvider(cfg: ProviderConfig): Provider {
+export function createProvider(cfg: ProviderConfig, rollout?: RolloutConfig): Provider {
   switch (cfg.type) {
     case 'command':
       return createCommandProvider(cfg);
     case 'local':
-      throw new UsageError('provider type "local" is not available in this build yet');
+      return createLocalProvider(cfg, rollout);
   }
 }
 

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { EXIT } from '../exit-codes.js';
 import { resolveActor } from '../context.js';
 import { fullConfig } from '../pipeline-context.js';
 import type { GlobalOptions, Output } from '../output.js';
@@ -27,9 +29,26 @@ export interface ResumeFlags extends GlobalOptions {
   lockWait?: string;
 }
 
-/** `shipgate resume`: finishes an interrupted deployment according to resume.policy. */
+/**
+ * `shipgate resume`: continues a paused rollout; otherwise finishes an interrupted
+ * deployment according to resume.policy.
+ */
 export async function resumeCommand(flags: ResumeFlags, out: Output): Promise<number> {
   const lockWaitMs = durationFlag('lock-wait', flags.lockWait);
   const loaded = await fullConfig(flags, out);
+  if (await resumePausedRollout(loaded.root, flags, out)) return EXIT.ok;
   return runPipeline(loaded, out, { lockWaitMs }, (p, control) => p.resume(resolveActor(flags.actor), control));
+}
+
+/** True when a paused rollout was resumed (only with the local agent). */
+async function resumePausedRollout(root: string, flags: GlobalOptions, out: Output): Promise<boolean> {
+  const { agentPaths, agentStateDir } = await import('../../agent/paths.js');
+  const { agentStatus } = await import('../../agent/lifecycle.js');
+  const paths = agentPaths(agentStateDir(root));
+  if (!existsSync(paths.socket)) return false;
+  const status = await agentStatus(paths);
+  if (!status?.rollout || status.rollout.state !== 'active' || !status.rollout.paused) return false;
+  const { rolloutCommand } = await import('./rollout-control.js');
+  await rolloutCommand('resume', flags, out);
+  return true;
 }

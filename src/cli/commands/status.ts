@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { humanDuration } from '../../config/duration.js';
+import type { VersionStats } from '../../rollout/contract.js';
 import { describeEnvironment, type EnvironmentStatus } from '../../pipeline/environment-status.js';
 import { currentIdentity } from '../../runtime/process-identity.js';
 import { lightConfig, openStoreFor } from '../context.js';
@@ -17,8 +19,12 @@ export async function statusCommand(flags: GlobalOptions, out: Output): Promise<
       const [live, unfinished, lock] = await Promise.all([store.lastSucceeded(settings.app, environment), store.listUnfinished(settings.app, environment), store.getLock(settings.app, environment)]);
       statuses.push(describeEnvironment({ app: settings.app, environment, live, unfinished, lock, me, nowMs: Date.now(), rollbackWindow: settings.rollbackWindows[environment] ?? settings.rollbackWindow }));
     }
-    if (out.json) out.result(statuses.map(toJson));
-    else statuses.forEach((s, i) => printStatus(s, out, i > 0));
+    const traffic = await agentTraffic(settings.root);
+    if (out.json) out.result(statuses.map((s) => ({ ...toJson(s), ...(traffic ? { agent: traffic } : {}) })));
+    else {
+      statuses.forEach((s, i) => printStatus(s, out, i > 0));
+      if (traffic) printTraffic(traffic, out);
+    }
     return EXIT.ok;
   } finally {
     await store.close();
@@ -60,4 +66,48 @@ function printStatus(s: EnvironmentStatus, out: Output, gap: boolean): void {
     out.line(`  ${a.state === 'interrupted' ? out.paint('red', 'now:      ') : 'now:      '} ${text}`);
   }
   out.line(`  lock:      ${s.lock ? `${s.lock.stale ? 'stale, ' : ''}held by ${s.lock.deploymentId} (${s.lock.holder}, pid ${s.lock.pid} on ${s.lock.host}, since ${s.lock.acquiredAt})` : 'free'}`);
+}
+
+/** Window of the per-version router figures shown by status. */
+export const STATUS_STATS_WINDOW_MS = 60_000;
+
+interface TrafficView {
+  pid: number;
+  listen: string | null;
+  weights: Record<string, number>;
+  rollout: { id: string; candidate: string; state: string; paused: boolean } | null;
+  versions: { version: string; weight: number; ready: number; instances: number; states: string[]; stats: VersionStats | null }[];
+}
+
+/** The agent's live view, when this project runs one (provider type local); null otherwise. */
+async function agentTraffic(root: string): Promise<TrafficView | null> {
+  const { agentPaths, agentStateDir } = await import('../../agent/paths.js');
+  const paths = agentPaths(agentStateDir(root));
+  if (!existsSync(paths.socket)) return null;
+  const { agentStatus, clientFor } = await import('../../agent/lifecycle.js');
+  const s = await agentStatus(paths);
+  if (!s) return null;
+  const client = clientFor(paths);
+  const versions = await Promise.all(
+    s.versions.map(async (v) => ({
+      version: v.version,
+      weight: s.weights[v.version] ?? 0,
+      ready: v.instances.filter((i) => i.state === 'ready').length,
+      instances: v.instances.length,
+      states: v.instances.map((i) => i.state),
+      stats: s.listen ? await client.stats(v.version, STATUS_STATS_WINDOW_MS).catch(() => null) : null,
+    })),
+  );
+  const r = s.rollout && s.rollout.state !== 'ended' ? { id: s.rollout.id, candidate: s.rollout.candidate, state: s.rollout.state, paused: s.rollout.paused } : null;
+  return { pid: s.pid, listen: s.listen, weights: s.weights, rollout: r, versions };
+}
+
+function printTraffic(t: TrafficView, out: Output): void {
+  out.line('');
+  out.line(`agent:     pid ${t.pid}, router ${t.listen ?? 'not configured'}${t.rollout ? `; rollout ${t.rollout.candidate} ${t.rollout.state}${t.rollout.paused ? ' (paused)' : ''}` : ''}`);
+  for (const v of t.versions) {
+    const st = v.stats;
+    const figures = st && st.requests > 0 ? `${(st.requests / (st.windowMs / 1000)).toFixed(1)} req/s, errors ${(st.errorRate * 100).toFixed(1)}%, p95 ${st.p95}ms (last ${st.windowMs / 1000}s)` : 'no requests in the last minute';
+    out.line(`  ${v.version.padEnd(10)} ${String(v.weight).padStart(3)}%  ${v.ready}/${v.instances} ready  ${figures}`);
+  }
 }

@@ -36,7 +36,23 @@ export function describeEvent(e: AnyLifecycleEvent, verbose: boolean): string | 
       return `cancel requested (${e.signal})`;
     case 'approval:added':
       return `approved by ${e.approver}${e.comment ? `: ${e.comment}` : ''}`;
+    case 'rollout:step':
+      return e.status === 'started' ? `rollout ${e.step}: ${e.trafficPercentage}% to the new version (${weightsText(e.weights)})` : `rollout ${e.step} ${e.status === 'finished' ? 'healthy' : 'FAILED'} after ${humanDuration(e.durationMs)}`;
+    case 'rollout:evaluation':
+      return `analysis ${e.evaluation.step}: ${e.evaluation.verdict}${e.evaluation.reasons.length ? ` — ${e.evaluation.reasons.join('; ')}` : ''}${e.evaluation.verdict === 'fail' ? ` (${e.failures} of ${e.failureLimit})` : ''}`;
+    case 'rollout:weights':
+      return `weights ${weightsText(e.weights)} (${e.reason})`;
+    case 'rollout:paused':
+      return `rollout paused in ${e.step} (${e.reason}): shipgate resume continues`;
+    case 'rollout:resumed':
+      return `rollout resumed in ${e.step}`;
+    case 'rollout:command':
+      return `rollout: ${e.command} received in ${e.step}`;
     case 'deploy:finished':
       return `${e.deploymentId} ${e.status} in ${humanDuration(e.durationMs)}${e.error ? `: ${e.error}` : ''}`;
   }
+}
+
+function weightsText(w: Record<string, number>): string {
+  return Object.entries(w).map(([v, p]) => `${v}=${p}%`).join(' ') || 'no traffic';
 }

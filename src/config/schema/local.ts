@@ -17,8 +17,8 @@ export const ListenSchema = z
   .string({ error: 'expected "host:port", like "127.0.0.1:3000"' })
   .regex(LISTEN_RE, { error: 'expected "host:port", like "127.0.0.1:3000"' })
   .refine((v) => {
-    const port = Number(LISTEN_RE.exec(v)?.[2]);
-    return port >= 1 && port <= 65535;
+    const m = LISTEN_RE.exec(v);
+    return !m || (Number(m[2]) >= 1 && Number(m[2]) <= 65535);
   }, { error: 'expected a port from 1 to 65535' });
 
 export function parseListen(value: string): { host: string; port: number } {

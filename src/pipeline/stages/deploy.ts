@@ -29,8 +29,8 @@ export function createDeployStage(): Stage {
         : []),
     ],
     async run(ctx) {
-      await ctx.provider.deploy(ctx);
-      return { version: ctx.facts.version };
+      const output = await ctx.provider.deploy(ctx);
+      return { version: ctx.facts.version, ...(output ?? {}) };
     },
     undo: (ctx) => restore(ctx, ctx.facts.previousVersion, ctx.facts.version),
   };

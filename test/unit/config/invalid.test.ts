@@ -25,6 +25,31 @@ interface Case {
 
 const cases: Case[] = [
   {
+    name: 'the local provider without a build',
+    yaml: 'app: demo\nprovider: { type: local, command: ["node", "server.js"] }\n',
+    message: [HEAD, '  build: is required with provider type local (instances run from .shipgate/releases/<version>/, which the build fills: add build.command and build.artifacts)'],
+  },
+  {
+    name: 'a canary with a provider that cannot split traffic',
+    yaml: `${M}rollout: { strategy: canary }\n`,
+    message: [HEAD, '  rollout.strategy: expected "immediate" with provider type command, which cannot split traffic (got "canary"; use provider type local)'],
+  },
+  {
+    name: 'canary weights going down',
+    yaml: 'app: demo\nprovider: { type: local, command: ["node", "s.js"] }\nbuild: { command: ["make"], artifacts: [app] }\nrollout: { strategy: canary, steps: [{ weight: 50 }, { weight: 5 }] }\n',
+    message: [HEAD, "  rollout.steps[1].weight: expected at least the previous step's 50 (got 5)"],
+  },
+  {
+    name: 'a step weight over 100 and a bad pause',
+    yaml: 'app: demo\nprovider: { type: local, command: ["node", "s.js"] }\nbuild: { command: ["make"], artifacts: [app] }\nrollout: { strategy: canary, steps: [{ weight: 150, pause: soon }] }\n',
+    message: [HEAD, '  rollout.steps[0].weight: expected a weight from 0 to 100 (got 150)', '  rollout.steps[0].pause: expected a duration like "10s", "5m" or "1h", or "manual" (got "soon")'],
+  },
+  {
+    name: 'a bad listen address',
+    yaml: 'app: demo\nprovider: { type: local, command: ["node", "s.js"], listen: "3000" }\nbuild: { command: ["make"], artifacts: [app] }\n',
+    message: [HEAD, '  provider.listen: expected "host:port", like "127.0.0.1:3000" (got "3000")'],
+  },
+  {
     name: 'a YAML error without a position (found by the property test)',
     yaml: '... app',
     message: ['shipgate.yaml is not valid YAML:', '  the whole file: expected a single document in the stream, but found more'],

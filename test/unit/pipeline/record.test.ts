@@ -71,6 +71,7 @@ describe('buildRecord', () => {
         { name: 'verify', status: 'succeeded', undo: null, started_at: t(62), finished_at: t(64), duration_seconds: 2, error: null },
         { name: 'smoke', status: 'succeeded', undo: null, started_at: t(64), finished_at: t(66), duration_seconds: 2, error: null },
       ],
+      analysis: [],
       emergency: { by: 'alice', reason: 'hotfix' },
       forced: false,
       error: null,

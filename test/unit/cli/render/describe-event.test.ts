@@ -29,6 +29,35 @@ const cases: { event: AnyLifecycleEvent; plain: string | null; verbose?: string 
   { event: { type: 'approval:added', at, deploymentId: id, approver: 'bob', comment: 'lgtm' }, plain: 'approved by bob: lgtm' },
   { event: { type: 'recovery:started', at, deploymentId: id, policy: 'rollback', reason: 'its process (pid 42 on ci-1) is gone' }, plain: `recovering interrupted deployment ${id} (its process (pid 42 on ci-1) is gone); policy: rollback` },
   { event: { type: 'cancel:requested', at, deploymentId: id, signal: 'SIGINT' }, plain: 'cancel requested (SIGINT)' },
+  {
+    event: { type: 'rollout:step', at, deploymentId: id, stage: 'deploy', step: 'canary', status: 'started', trafficPercentage: 5, weights: { 'v1.1.0': 95, 'v1.2.0': 5 }, durationMs: 0 },
+    plain: 'rollout canary: 5% to the new version (v1.1.0=95% v1.2.0=5%)',
+  },
+  { event: { type: 'rollout:step', at, deploymentId: id, stage: 'deploy', step: 'canary', status: 'failed', trafficPercentage: 5, weights: { 'v1.1.0': 100 }, durationMs: 2000 }, plain: 'rollout canary FAILED after 2s' },
+  {
+    event: {
+      type: 'rollout:evaluation',
+      at,
+      deploymentId: id,
+      stage: 'deploy',
+      failures: 1,
+      failureLimit: 2,
+      evaluation: {
+        at,
+        step: 'canary',
+        verdict: 'fail',
+        reasons: ['error rate 20.0% (12 of 60 requests) is above 1.0%'],
+        candidate: { version: 'v1.2.0', windowMs: 1000, requests: 60, errors5xx: 12, connErrors: 0, errorRate: 0.2, p50: 3, p95: 9, p99: 12 },
+        stable: null,
+        probes: [],
+      },
+    },
+    plain: 'analysis canary: fail — error rate 20.0% (12 of 60 requests) is above 1.0% (1 of 2)',
+  },
+  { event: { type: 'rollout:weights', at, deploymentId: id, stage: 'deploy', weights: { 'v1.1.0': 100 }, reason: 'revert: analysis failed' }, plain: 'weights v1.1.0=100% (revert: analysis failed)' },
+  { event: { type: 'rollout:paused', at, deploymentId: id, stage: 'deploy', step: 'progressive', reason: 'command' }, plain: 'rollout paused in progressive (command): shipgate resume continues' },
+  { event: { type: 'rollout:resumed', at, deploymentId: id, stage: 'deploy', step: 'progressive' }, plain: 'rollout resumed in progressive' },
+  { event: { type: 'rollout:command', at, deploymentId: id, stage: 'deploy', step: 'canary', command: 'promote' }, plain: 'rollout: promote received in canary' },
   { event: { type: 'deploy:finished', at, deploymentId: id, status: 'rolled_back', durationMs: 90_000, error: 'smoke failed', recordPath: '/x.json' }, plain: `${id} rolled_back in 1m30s: smoke failed` },
 ];
 
@@ -58,9 +87,15 @@ describe('describeEvent', () => {
       'approval:added': true,
       'recovery:started': true,
       'cancel:requested': true,
+      'rollout:step': true,
+      'rollout:evaluation': true,
+      'rollout:weights': true,
+      'rollout:paused': true,
+      'rollout:resumed': true,
+      'rollout:command': true,
       'deploy:finished': true,
     };
-    expect(cases.map((c) => c.event.type).sort()).toEqual(Object.keys(all).sort());
+    expect([...new Set(cases.map((c) => c.event.type))].sort()).toEqual(Object.keys(all).sort());
   });
 
   it('words a first deployment, a rollback, and a success without error', () => {

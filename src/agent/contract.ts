@@ -1,0 +1,75 @@
+import type { InstanceInfo, RolloutCommand, VersionStats } from '../rollout/contract.js';
+
+/**
+ * The local agent's pieces and its control API. The agent is one long-lived
+ * process per project state folder: supervisor (instances), router (traffic),
+ * control API (unix socket, mode 0600; optional TCP with a token).
+ */
+
+/** How to run one version's instances (sent by the CLI, kept by the agent). */
+export interface VersionSpec {
+  version: string;
+  /** Absolute release folder: the instances' working directory. */
+  releaseDir: string;
+  argv: string[];
+  /** Extra environment (PORT and SHIPGATE_VERSION are added per instance). */
+  env: Record<string, string>;
+  readiness: { path: string; intervalMs: number; timeoutMs: number; graceMs: number; expect?: number[] };
+  stopTimeoutMs: number;
+}
+
+/** A backend as the router sees it. */
+export interface Backend {
+  id: string;
+  version: string;
+  host: string;
+  port: number;
+  /** Only ready, non-draining backends receive new requests. */
+  ready: boolean;
+  draining: boolean;
+}
+
+export interface RouterOptions {
+  /** Cookie that pins a client to a version; false to disable. */
+  stickyCookie: string | false;
+  versionHeader: boolean;
+  bodyLimit: number;
+  retry: boolean;
+}
+
+/** The router's view of the world: weights per version and the backends. */
+export interface RoutingTable {
+  weights: Record<string, number>;
+  backends: Backend[];
+}
+
+export interface RouterStats {
+  stats(version: string, windowMs: number): VersionStats;
+}
+
+/** `GET /v1/status` */
+export interface AgentStatus {
+  pid: number;
+  startedAt: string;
+  /** The shipgate version of the agent's code. */
+  agentVersion: string;
+  app: string | null;
+  listen: string | null;
+  weights: Record<string, number>;
+  versions: { version: string; instances: InstanceInfo[]; warmUntil: string | null }[];
+  rollout: AgentRollout | null;
+}
+
+export interface AgentRollout {
+  id: string;
+  stable: string | null;
+  candidate: string;
+  deadmanMs: number;
+  lastHeartbeatAt: string;
+  state: 'active' | 'aborted_by_deadman' | 'ended';
+  abortedAt: string | null;
+  pendingCommands: RolloutCommand[];
+  paused: boolean;
+}
+
+export const AGENT_API_VERSION = 'v1';

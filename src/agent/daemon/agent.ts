@@ -1,0 +1,297 @@
+import { isHealthyStatus, probeOnce } from '../../health/probe.js';
+import { parseListen } from '../../config/schema/local.js';
+import { systemClock, type Clock } from '../../runtime/clock.js';
+import { fetchHttp, type HttpClient } from '../../runtime/http.js';
+import type { InstanceInfo, InstanceProbe, RolloutCommand, RolloutRegistration, RolloutSignals, VersionStats } from '../../rollout/contract.js';
+import type { AgentRollout, AgentStatus, Backend, RouterOptions, VersionSpec } from '../contract.js';
+import type { AgentPaths } from '../paths.js';
+import { createRouter, type Router } from '../router/index.js';
+import { createSupervisor, type Supervisor } from '../supervisor/index.js';
+import { DEADMAN_CHECK_MS, deadmanWeights, isDeadmanDue } from './deadman.js';
+import { AgentApiError } from './errors.js';
+import { writeState, type HandoverState } from './state-file.js';
+import { validateWeights } from './weights.js';
+
+export interface AgentOptions {
+  paths: AgentPaths;
+  agentVersion: string;
+  clock?: Clock;
+  http?: HttpClient;
+  log: (line: string) => void;
+}
+
+export interface ConfigureRequest {
+  app: string;
+  listen: string;
+  router: RouterOptions;
+}
+
+/**
+ * The agent: a supervisor (instances), a router (traffic) and the state that ties
+ * them: weights, version specs, warm timers, the rollout and its dead-man switch.
+ * Every change is persisted (without secrets) so a restarted agent can re-adopt.
+ */
+export class Agent {
+  readonly startedAt: string;
+  readonly supervisor: Supervisor;
+  router: Router | null = null;
+  private app: string | null = null;
+  private listen: string | null = null;
+  private routerOptions: RouterOptions | null = null;
+  private weights: Record<string, number> = {};
+  private readonly specs = new Map<string, VersionSpec>();
+  private readonly warmUntil = new Map<string, number>();
+  private rollout: AgentRollout | null = null;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly clock: Clock;
+  private readonly http: HttpClient;
+  private persisting: Promise<void> = Promise.resolve();
+  /** Set while retiring: the router keeps the table it has until the successor takes over. */
+  private frozen = false;
+
+  constructor(private readonly opts: AgentOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.http = opts.http ?? fetchHttp;
+    this.startedAt = new Date(this.clock.now()).toISOString();
+    this.supervisor = createSupervisor({ stateDir: opts.paths.dir, clock: this.clock, http: this.http, onChange: () => this.refresh(), log: opts.log });
+    this.timers.push(setInterval(() => void this.tick(), DEADMAN_CHECK_MS));
+    for (const t of this.timers) t.unref();
+  }
+
+  /** Takes over a predecessor's state (handover) or the persisted one (restart). */
+  restore(state: HandoverState, incomplete: ReadonlySet<string> = new Set()): void {
+    this.app = state.app;
+    this.listen = state.listen;
+    this.routerOptions = state.router;
+    this.weights = state.weights;
+    this.rollout = state.rollout;
+    for (const spec of state.specs) this.specs.set(spec.version, spec);
+    for (const [v, until] of Object.entries(state.warmUntil)) this.warmUntil.set(v, Date.parse(until));
+    const known = state.specs.filter((s) => !incomplete.has(s.version));
+    for (const v of incomplete) this.opts.log(`${v}: its environment was not kept on disk; its instances keep running but are not restarted if they exit (redeploy to restore)`);
+    this.supervisor.adopt(state.instances, known);
+  }
+
+  handoverState(): HandoverState {
+    return {
+      format: 1,
+      app: this.app,
+      listen: this.listen,
+      router: this.routerOptions,
+      weights: this.weights,
+      specs: [...this.specs.values()],
+      instances: this.supervisor.snapshot(),
+      warmUntil: Object.fromEntries([...this.warmUntil].map(([v, ms]) => [v, new Date(ms).toISOString()])),
+      rollout: this.rollout,
+    };
+  }
+
+  /** Creates the router (the caller makes it listen) or checks that the settings did not change. */
+  configure(req: ConfigureRequest): { created: boolean } {
+    if (this.router && this.listen !== req.listen) {
+      throw new AgentApiError(409, `the agent already routes ${this.listen}; stop it (shipgate agent stop) to move the router to ${req.listen}`);
+    }
+    this.app = req.app;
+    this.listen = req.listen;
+    this.routerOptions = req.router;
+    if (this.router) return { created: false };
+    this.router = createRouter({ ...req.router, clock: this.clock });
+    this.refresh();
+    return { created: true };
+  }
+
+  async ensureInstances(spec: VersionSpec, count: number): Promise<InstanceInfo[]> {
+    this.specs.set(spec.version, spec);
+    this.warmUntil.delete(spec.version);
+    const live = this.live(spec.version);
+    if (live.length < count) await this.supervisor.start(spec, count - live.length);
+    for (const extra of live.slice(count)) await this.supervisor.stop(extra.id, () => this.drain(extra.id, spec.stopTimeoutMs));
+    this.persist();
+    return this.live(spec.version);
+  }
+
+  setWeights(weights: Record<string, number>, reason = 'requested'): void {
+    validateWeights(weights, (v) => this.live(v).filter((i) => i.state === 'ready').length);
+    this.weights = { ...weights };
+    this.refresh();
+    this.opts.log(`weights ${JSON.stringify(weights)} (${reason})`);
+    this.persist();
+  }
+
+  currentWeights(): Record<string, number> {
+    return { ...this.weights };
+  }
+
+  async stopVersion(version: string): Promise<void> {
+    if ((this.weights[version] ?? 0) > 0) throw new AgentApiError(409, `${version} still has ${this.weights[version]}% of the traffic; move it away first`);
+    const spec = this.specs.get(version);
+    await this.supervisor.stopVersion(version, (id) => this.drain(id, spec?.stopTimeoutMs ?? 30_000));
+    this.specs.delete(version);
+    this.warmUntil.delete(version);
+    this.persist();
+  }
+
+  keepWarm(version: string, untilMs: number): void {
+    if (!this.specs.has(version)) throw new AgentApiError(404, `no instances of ${version}`);
+    this.warmUntil.set(version, untilMs);
+    this.persist();
+  }
+
+  stats(version: string, windowMs: number): VersionStats {
+    if (!this.router) throw new AgentApiError(409, 'the router is not configured yet');
+    return this.router.stats(version, windowMs);
+  }
+
+  /** Probes each instance directly, or once through the router with the version header (blue-green preview). */
+  async probe(version: string, viaHeader = false): Promise<InstanceProbe[]> {
+    const spec = this.specs.get(version);
+    if (!spec) throw new AgentApiError(404, `no instances of ${version}`);
+    if (viaHeader) return [await this.probeViaRouter(version, spec)];
+    return Promise.all(
+      this.live(version).map(async (i) => {
+        const r = await probeOnce(`http://127.0.0.1:${i.port}${spec.readiness.path}`, spec.readiness.timeoutMs, spec.readiness.expect, { http: this.http, clock: this.clock });
+        return { instanceId: i.id, version, ok: r.healthy, status: r.status, ms: r.ms, reason: r.reason };
+      }),
+    );
+  }
+
+  private async probeViaRouter(version: string, spec: VersionSpec): Promise<InstanceProbe> {
+    if (!this.listen) throw new AgentApiError(409, 'the router is not configured yet');
+    const { port } = parseListen(this.listen);
+    const url = `http://127.0.0.1:${port}${spec.readiness.path}`;
+    try {
+      const res = await this.http({ url, timeoutMs: spec.readiness.timeoutMs, headers: { 'x-shipgate-version': version } });
+      const ok = isHealthyStatus(res.status, spec.readiness.expect);
+      return { instanceId: 'router', version, ok, status: res.status, ms: Math.round(res.ms), reason: `HTTP ${res.status} through the router` };
+    } catch (err) {
+      return { instanceId: 'router', version, ok: false, status: null, ms: null, reason: `through the router: ${(err as Error).message}` };
+    }
+  }
+
+  instances(version?: string): InstanceInfo[] {
+    return this.supervisor.instances(version);
+  }
+
+  beginRollout(r: RolloutRegistration): void {
+    if (this.rollout?.state === 'active' && this.rollout.id !== r.id) {
+      throw new AgentApiError(409, `rollout ${this.rollout.id} (${this.rollout.candidate}) is still active`);
+    }
+    const now = new Date(this.clock.now()).toISOString();
+    this.rollout = { ...r, lastHeartbeatAt: now, state: 'active', abortedAt: null, pendingCommands: [], paused: false };
+    this.persist();
+  }
+
+  heartbeat(id: string): RolloutSignals {
+    const r = this.requireRollout(id);
+    if (r.state === 'aborted_by_deadman') return { abortedByDeadman: true, commands: [] };
+    r.lastHeartbeatAt = new Date(this.clock.now()).toISOString();
+    const commands = r.pendingCommands.splice(0);
+    return { abortedByDeadman: false, commands };
+  }
+
+  endRollout(id: string): void {
+    const r = this.requireRollout(id);
+    if (r.state === 'active') r.state = 'ended';
+    this.persist();
+  }
+
+  /** `shipgate promote|abort|pause|resume`: queued for the process driving the rollout. */
+  command(command: RolloutCommand): AgentRollout {
+    const r = this.rollout;
+    if (!r || r.state !== 'active') throw new AgentApiError(409, 'no rollout is in progress');
+    r.pendingCommands.push(command);
+    if (command === 'pause') r.paused = true;
+    if (command === 'resume') r.paused = false;
+    return r;
+  }
+
+  status(): AgentStatus {
+    const versions = new Set([...this.specs.keys(), ...this.supervisor.instances().map((i) => i.version)]);
+    return {
+      pid: process.pid,
+      startedAt: this.startedAt,
+      agentVersion: this.opts.agentVersion,
+      app: this.app,
+      listen: this.listen,
+      weights: { ...this.weights },
+      versions: [...versions].sort().map((version) => ({
+        version,
+        instances: this.supervisor.instances(version),
+        warmUntil: this.warmUntil.has(version) ? new Date(this.warmUntil.get(version)!).toISOString() : null,
+      })),
+      rollout: this.rollout,
+    };
+  }
+
+  /** Stops timers and watching; instances keep running (handover or `agent stop --keep-instances`). */
+  async detach(): Promise<void> {
+    this.frozen = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.persisting;
+    await this.supervisor.detach();
+  }
+
+  async stopEverything(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.weights = {};
+    this.refresh();
+    await this.supervisor.stopAll();
+    this.specs.clear();
+    this.persist();
+    await this.persisting;
+  }
+
+  private requireRollout(id: string): AgentRollout {
+    if (!this.rollout || this.rollout.id !== id) throw new AgentApiError(404, `no rollout ${id}`);
+    return this.rollout;
+  }
+
+  private live(version: string): InstanceInfo[] {
+    return this.supervisor.instances(version).filter((i) => i.state !== 'stopped' && i.state !== 'draining');
+  }
+
+  private async drain(id: string, timeoutMs: number): Promise<void> {
+    this.refresh();
+    await this.router?.drain(id, timeoutMs);
+  }
+
+  /** Pushes weights and backends to the router. */
+  private refresh(): void {
+    if (!this.router || this.frozen) return;
+    const backends: Backend[] = this.supervisor.instances().filter((i) => i.state !== 'stopped').map((i) => ({
+      id: i.id,
+      version: i.version,
+      host: '127.0.0.1',
+      port: i.port,
+      ready: i.state === 'ready',
+      draining: i.state === 'draining',
+    }));
+    this.router.setTable({ weights: this.weights, backends });
+  }
+
+  /** The dead-man switch and warm timers. */
+  private async tick(): Promise<void> {
+    const now = this.clock.now();
+    const r = this.rollout;
+    if (r && isDeadmanDue(r, now)) {
+      r.state = 'aborted_by_deadman';
+      r.abortedAt = new Date(now).toISOString();
+      this.weights = deadmanWeights(r);
+      this.refresh();
+      this.opts.log(`dead-man switch: no heartbeat from rollout ${r.id} for ${r.deadmanMs}ms; all traffic back to ${r.stable ?? 'nothing'}`);
+      this.persist();
+    }
+    for (const [version, until] of this.warmUntil) {
+      if (now > until && (this.weights[version] ?? 0) === 0) {
+        this.warmUntil.delete(version);
+        this.opts.log(`${version}: kept warm until ${new Date(until).toISOString()}; stopping`);
+        await this.stopVersion(version).catch((err: Error) => this.opts.log(`${version}: stop failed: ${err.message}`));
+      }
+    }
+  }
+
+  private persist(): void {
+    const state = this.handoverState();
+    this.persisting = this.persisting.then(() => writeState(this.opts.paths.stateFile, state)).catch((err: Error) => this.opts.log(`could not write state: ${err.message}`));
+  }
+}

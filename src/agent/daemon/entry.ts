@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+/** The agent process: `node dist/agent/daemon/entry.js --state-dir DIR [--handover] [--control-listen HOST:PORT]`. */
+import { readFileSync } from 'node:fs';
+import { runAgent } from './main.js';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i === -1 ? undefined : process.argv[i + 1];
+}
+
+const stateDir = arg('--state-dir');
+if (!stateDir) {
+  process.stderr.write('usage: entry.js --state-dir DIR [--handover] [--control-listen HOST:PORT]\n');
+  process.exit(2);
+}
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+runAgent({
+  stateDir,
+  agentVersion: pkg.version,
+  handover: process.argv.includes('--handover'),
+  controlListen: arg('--control-listen'),
+  listenerFd: arg('--listener-fd') === undefined ? undefined : Number(arg('--listener-fd')),
+  controlFd: arg('--control-fd') === undefined ? undefined : Number(arg('--control-fd')),
+  controlToken: process.env.SHIPGATE_AGENT_TOKEN,
+}).catch((err: Error) => {
+  process.stderr.write(`agent failed to start: ${err.stack ?? err.message}\n`);
+  if (process.send) process.send({ type: 'failed', error: err.message });
+  process.exit(1);
+});

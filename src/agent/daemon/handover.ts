@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AgentPaths } from '../paths.js';
+import type { HandoverState } from './state-file.js';
+
+/**
+ * Restart without dropping traffic. The old agent starts its successor with the
+ * router's listening socket (and the TCP control socket, if any) as inherited
+ * file descriptors, and passes it the state (in memory, secrets included) over
+ * an IPC channel. The successor listens on those descriptors directly; once it
+ * serves, the old agent stops accepting, finishes what is in flight (answering
+ * with Connection: close) and exits. The socket is never closed, so no
+ * connection is refused, and no connection is ever accepted by a process that
+ * is not ready for it; the instances are separate process groups and keep
+ * running throughout.
+ *
+ * (Sending the server over IPC instead would not do: Node wraps a received
+ * server handle in a net.Server that starts accepting before the receiver can
+ * attach a handler, and connections accepted in that moment hang.)
+ */
+
+export type HandoverMessage = { type: 'state'; state: HandoverState };
+export type SuccessorMessage = { type: 'serving'; pid: number } | { type: 'failed'; error: string };
+
+export const HANDOVER_TIMEOUT_MS = 30_000;
+/** Where the successor finds the inherited sockets (after stdin, stdout, stderr and the IPC channel). */
+export const LISTENER_FD = 4;
+export const CONTROL_TCP_FD = 5;
+
+/** The file descriptor under a listening server (Unix). */
+function fdOf(server: Server | null): number | null {
+  const fd = (server as unknown as { _handle?: { fd?: number } } | null)?._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : null;
+}
+
+export function spawnSuccessor(entry: string, paths: AgentPaths, extraArgs: string[], sockets: { listener: Server | null; controlTcp: Server | null }): ChildProcess {
+  const log = openSync(paths.logFile, 'a', 0o600);
+  const listener = fdOf(sockets.listener);
+  const control = fdOf(sockets.controlTcp);
+  const fdArgs = [...(listener === null ? [] : ['--listener-fd', String(LISTENER_FD)]), ...(control === null ? [] : ['--control-fd', String(CONTROL_TCP_FD)])];
+  return spawn(process.execPath, [entry, '--state-dir', paths.dir, '--handover', ...fdArgs, ...extraArgs], {
+    detached: true,
+    stdio: ['ignore', log, log, 'ipc', listener ?? 'ignore', control ?? 'ignore'],
+  });
+}
+
+/** Old side: sends the state, resolves with the successor's pid when it serves. */
+export function handOver(child: ChildProcess, state: HandoverState): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the new agent did not take over within ${HANDOVER_TIMEOUT_MS / 1000}s`)), HANDOVER_TIMEOUT_MS);
+    const fail = (err: Error): void => {
+      clearTimeout(timer);
+      reject(err);
+    };
+    child.once('error', fail);
+    child.once('exit', (code) => fail(new Error(`the new agent exited (code ${code}) before taking over; see the agent log`)));
+    child.on('message', (m: SuccessorMessage) => {
+      if (m.type === 'failed') return fail(new Error(`the new agent could not take over: ${m.error}`));
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      resolve(m.pid);
+    });
+    child.send({ type: 'state', state } satisfies HandoverMessage);
+  });
+}
+
+/** New side: waits for the state. */
+export function receiveHandover(): Promise<HandoverState> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no handover from the previous agent')), HANDOVER_TIMEOUT_MS);
+    process.once('message', (m: HandoverMessage) => {
+      clearTimeout(timer);
+      resolve(m.state);
+    });
+  });
+}
+
+export function tellPredecessor(m: SuccessorMessage): void {
+  process.send?.(m);
+}

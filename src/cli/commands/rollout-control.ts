@@ -1,0 +1,30 @@
+import { AgentUnavailable } from '../../agent/client.js';
+import { clientFor } from '../../agent/lifecycle.js';
+import { agentPaths, agentStateDir } from '../../agent/paths.js';
+import type { RolloutCommand } from '../../rollout/contract.js';
+import { UsageError } from '../../errors.js';
+import { lightConfig } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import type { GlobalOptions, Output } from '../output.js';
+
+const DONE: Record<RolloutCommand, string> = {
+  promote: 'promoted: the current step ends now',
+  'promote-full': 'promoted to 100%',
+  abort: 'abort requested: traffic returns to stable and the deployment is undone',
+  pause: 'paused: analysis continues; `shipgate resume` continues the steps',
+  resume: 'resumed',
+};
+
+/** `shipgate promote [--full] | abort | pause | resume`: steers the rollout in progress. */
+export async function rolloutCommand(command: RolloutCommand, flags: GlobalOptions, out: Output): Promise<number> {
+  const dir = agentStateDir(lightConfig(flags, out).root);
+  try {
+    const r = await clientFor(agentPaths(dir)).command(command);
+    if (out.json) out.result({ rollout: r.id, candidate: r.candidate, command });
+    else out.line(`${r.candidate} (${r.id}): ${DONE[command]}`);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof AgentUnavailable) throw new UsageError('no rollout is in progress: the agent is not running');
+    throw new UsageError((err as Error).message);
+  }
+}

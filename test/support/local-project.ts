@@ -1,0 +1,95 @@
+/** A project that deploys the demo app with the local agent, for end-to-end tests. */
+import { copyFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { json, makeProject, REPO_ROOT, type Project } from './project.js';
+
+export interface LocalProject extends Project {
+  port: number;
+  /** GET through the router; resolves with the status and the app version that answered. */
+  get(path?: string, headers?: Record<string, string>): Promise<{ status: number; version: string | null; body: string }>;
+  agent(): Promise<AgentView>;
+  /** Stops the agent and its instances, then removes the folder. */
+  dispose(): Promise<void>;
+}
+
+export interface AgentView {
+  pid: number;
+  weights: Record<string, number>;
+  versions: { version: string; instances: { id: string; pid: number | null; port: number; state: string }[]; warmUntil: string | null }[];
+  rollout: { id: string; state: string; paused: boolean } | null;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function localConfig(port: number, rollout: string, extra = ''): string {
+  return `
+app: localtest
+provider:
+  type: local
+  command: ["node", "dist/server.js"]
+  instances: 2
+  listen: 127.0.0.1:${port}
+  readiness: { path: /health, interval: 100ms, timeout: 1s, grace: 15s }
+  stopTimeout: 3s
+  deadman: 3s
+  env: { DEMO_CONTROL: "1" }
+${extra}build:
+  command: ["node", "build.js"]
+  artifacts: [dist]
+${rollout}`;
+}
+
+export function httpGet(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; version: string | null; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers, agent: false, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, version: (res.headers['x-demo-version'] as string | undefined) ?? null, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${path}: no answer within 10s`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export async function makeLocalProject(rollout = '', extra = ''): Promise<LocalProject> {
+  const port = await freePort();
+  const p = await makeProject(localConfig(port, rollout, extra), {});
+  for (const f of ['server.js', 'build.js', 'package.json']) await copyFile(join(REPO_ROOT, 'examples/demo-app', f), join(p.dir, f));
+  return Object.assign(p, {
+    port,
+    get: (path = '/', headers: Record<string, string> = {}) => httpGet(port, path, headers),
+    agent: async () => json<AgentView>(await p.run(['agent', 'status', '--json'])),
+    dispose: async () => {
+      await p.run(['agent', 'stop']);
+      await p.cleanup();
+    },
+  });
+}
+
+/** Polls `fn` until it returns a value (not undefined) or the deadline passes. */
+export async function eventually<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
