@@ -7,6 +7,7 @@ import { createControlHandler, createControlServer, listenOnSocket } from './con
 import { handOver, receiveHandover, spawnSuccessor, tellPredecessor } from './handover.js';
 import { agentRoutes } from './routes.js';
 import { readState } from './state-file.js';
+import { notifySystemd } from './systemd.js';
 
 export interface RunAgentOptions {
   stateDir: string;
@@ -77,6 +78,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
   writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
   log(`serving: control ${paths.socket}${snapshot.listen ? `, router ${snapshot.listen}` : ''}${opts.handover ? ' (taken over)' : ''}`);
   if (opts.handover) tellPredecessor({ type: 'serving', pid: process.pid });
+  notifySystemd({ MAINPID: String(process.pid), READY: '1' });
 }
 
 interface Lifecycle {

@@ -27,7 +27,7 @@ export const AnalysisSchema = z.strictObject({
   interval: duration().default('10s' as Duration).describe('How often the new version is evaluated, during every step.'),
   failureLimit: z.number().int().min(1).default(2).describe('Failed evaluations that fail the rollout.'),
   maxErrorRate: z.number().min(0).max(1).default(0.01).describe('Largest share of 5xx and connection errors (0.01 = 1%).'),
-  maxP95: duration().optional().describe('Largest p95 latency of the new version.'),
+  maxP95: duration().default('3s' as Duration).describe('Largest p95 latency of the new version.'),
   minRequests: z.number().int().min(0).default(20).describe('Fewer requests in a window make the evaluation inconclusive.'),
   onInconclusive: z.enum(INCONCLUSIVE_ACTIONS).default('continue').describe('What an inconclusive evaluation does: `continue`, `pause` (until `shipgate resume`) or `fail`.'),
   probe: z.boolean().default(true).describe('Also probe the new instances directly (readiness path).'),
@@ -44,7 +44,7 @@ export const DEFAULT_CANARY_STEPS: RolloutStep[] = [
 export const RolloutSchema = z.strictObject({
   strategy: z.enum(STRATEGIES).default('immediate').describe('`immediate`, `rolling`, `canary` or `bluegreen`.'),
   steps: z.array(RolloutStepSchema).min(1).default(DEFAULT_CANARY_STEPS).describe('Canary steps (weights of the new version).'),
-  analysis: AnalysisSchema.default({ interval: '10s' as Duration, failureLimit: 2, maxErrorRate: 0.01, minRequests: 20, onInconclusive: 'continue', probe: true }).describe('Checks of the new version during every step; failures roll back.'),
+  analysis: AnalysisSchema.default({ interval: '10s' as Duration, failureLimit: 2, maxErrorRate: 0.01, maxP95: '3s' as Duration, minRequests: 20, onInconclusive: 'continue', probe: true }).describe('Checks of the new version during every step; failures roll back.'),
   maxSurge: z.number().int().min(0).default(1).describe('Rolling: new instances started beyond the count.'),
   maxUnavailable: z.number().int().min(0).default(0).describe('Rolling: old instances that may be stopped before new ones are ready.'),
   pause: duration().default('0s' as Duration).describe('Rolling: watch each batch this long; bluegreen: watch green through the header route this long before switching.'),
