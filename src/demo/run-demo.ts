@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allocatePort } from '../agent/supervisor/ports.js';
 import { humanDuration } from '../config/duration.js';
 import { table } from '../cli/output.js';
 import { DEMO_CONNECTIONS, DEMO_RPS, DEMO_STEPS, demoConfig, type DemoStep } from './scenario.js';
@@ -45,17 +45,6 @@ function runCli(cwd: string, args: string[], echo: (line: string) => void): Prom
       for (const line of d.toString().split('\n').filter(Boolean)) echo(line);
     });
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
   });
 }
 
@@ -124,7 +113,7 @@ export function demoPassed(rows: DemoRow[]): { ok: boolean; problems: string[] }
 export async function runDemo(print: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
   const ws = mkdtempSync(join(tmpdir(), 'shipgate-demo-'));
   for (const f of ['server.js', 'build.js', 'package.json']) cpSync(join(APP, f), join(ws, f));
-  const port = await freePort();
+  const port = await allocatePort(new Set());
   writeFileSync(join(ws, 'shipgate.yaml'), demoConfig(port));
   const echo = (line: string): void => print(`    ${line}`);
   print(`shipgate demo in ${ws} (router on 127.0.0.1:${port})`);

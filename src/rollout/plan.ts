@@ -2,7 +2,7 @@ import type { RolloutConfig } from '../config/schema/rollout.js';
 import type { PlanStep, RolloutAction, RolloutPlan } from './contract.js';
 import { planBlueGreen } from './strategies/bluegreen.js';
 import { planCanary } from './strategies/canary.js';
-import { planImmediate } from './strategies/immediate.js';
+import { planImmediate, switchAllStep } from './strategies/immediate.js';
 import { planRolling } from './strategies/rolling.js';
 
 /** What a plan is made for. */
@@ -50,18 +50,7 @@ function planStrategy(cfg: RolloutConfig, ctx: StablePlanContext): StrategyPlan 
 
 /** With nothing to protect, every strategy starts the candidate and gives it all traffic. */
 function firstDeployment(ctx: PlanContext): StrategyPlan {
-  const step: PlanStep = {
-    name: 'full',
-    actions: [
-      { type: 'ensure', version: ctx.candidate, count: ctx.instances },
-      { type: 'weights', weights: { [ctx.candidate]: 100 } },
-    ],
-    trafficPercentage: 100,
-    pauseMs: 0,
-    analyse: false,
-    viaHeader: false,
-  };
-  return { steps: [step], finish: [], notes: [FIRST_DEPLOYMENT_NOTE] };
+  return { steps: [switchAllStep(ctx, false)], finish: [], notes: [FIRST_DEPLOYMENT_NOTE] };
 }
 
 /**

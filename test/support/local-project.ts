@@ -1,8 +1,8 @@
 /** A project that deploys the demo app with the local agent, for end-to-end tests. */
 import { copyFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { allocatePort } from '../../src/agent/supervisor/ports.js';
 import { json, makeProject, REPO_ROOT, type Project } from './project.js';
 
 export interface LocalProject extends Project {
@@ -21,15 +21,9 @@ export interface AgentView {
   rollout: { id: string; state: string; paused: boolean } | null;
 }
 
+/** A free port on 127.0.0.1 (the supervisor's allocator). */
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+  return allocatePort(new Set());
 }
 
 export function localConfig(port: number, rollout: string, extra = ''): string {
