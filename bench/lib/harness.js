@@ -179,7 +179,8 @@ function cleanEnv() {
   return env;
 }
 
-const CHILD_ENV = cleanEnv();
+/** The environment every CLI child of a benchmark gets (see cleanEnv). */
+export const CHILD_ENV = cleanEnv();
 
 /** A fresh directory under os.tmpdir(), removed when the benchmark ends. */
 export function makeTempDir(/** @type {string} */ label) {
