@@ -5,8 +5,9 @@
  * client sees no failed request while a second process takes over the socket.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { fdOf, LISTENER_FD } from '../../src/agent/daemon/handover.js';
 import { EventEmitter, once } from 'node:events';
-import { Agent, request } from 'node:http';
+import { Agent, request, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -89,25 +90,29 @@ describe('router: shutdown', () => {
   });
 });
 
-/** A second router in a child process that takes the listener over IPC, as the agent's successor will. */
-function startSuccessor(table: RoutingTable): { child: ChildProcess; ready: Promise<void> } {
+/**
+ * A second router in a child process that inherits the listening socket as a file
+ * descriptor and listens on it, as the agent's successor does (see src/agent/daemon/handover.ts).
+ */
+function startSuccessor(table: RoutingTable, listener: Server): { child: ChildProcess; listening: Promise<void> } {
   const routerUrl = pathToFileURL(resolve(ROOT, 'src/agent/router/index.ts')).href;
   const code = `
     const { createRouter } = await import(${JSON.stringify(routerUrl)});
     const router = createRouter({ stickyCookie: false, versionHeader: true, bodyLimit: 1024, retry: true });
     router.setTable(${JSON.stringify(table)});
-    process.on('message', (msg, handle) => {
-      if (msg === 'listener') router.server.listen(handle, () => process.send('listening'));
+    router.server.listen({ fd: ${LISTENER_FD} }, () => process.send('listening'));
+    process.on('message', (msg) => {
       if (msg === 'stop') router.close().then(() => process.exit(0));
     });
-    process.send('ready');
   `;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ready = new Promise<void>((resolve, reject) => {
-    child.once('message', (m) => (m === 'ready' ? resolve() : reject(new Error(String(m)))));
+  const fd = fdOf(listener);
+  if (fd === null) throw new Error('the router is not listening');
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc', fd] });
+  const listening = new Promise<void>((resolve, reject) => {
+    child.once('message', (m) => (m === 'listening' ? resolve() : reject(new Error(String(m)))));
     child.once('exit', (code) => reject(new Error(`successor exited with ${code}`)));
   });
-  return { child, ready };
+  return { child, listening };
 }
 
 function get(url: string, agent: Agent): Promise<SimpleResponse> {
@@ -129,21 +134,13 @@ describe('router: hand-over to a successor process', () => {
     const router = createRouter({ stickyCookie: false, versionHeader: true, bodyLimit: 1024, retry: true });
     router.setTable({ weights: { v1: 100 }, backends: [backendOf(oldApp, 'v1')] });
     const url = await listenLocal(router.server);
-    const successor = startSuccessor({ weights: { v1: 100 }, backends: [backendOf(newApp, 'v1')] });
     const agent = new Agent({ keepAlive: true, maxSockets: 4 });
     cleanups.push(
       () => oldApp.close(),
       () => newApp.close(),
       () => router.close(),
       () => agent.destroy(),
-      async () => {
-        if (successor.child.exitCode !== null) return;
-        successor.child.send('stop');
-        await once(successor.child, 'exit');
-      },
     );
-    await successor.ready;
-
     const served = { old: 0, new: 0 };
     const failures: string[] = [];
     let stop = false;
@@ -164,8 +161,13 @@ describe('router: hand-over to a successor process', () => {
     const clients = Array.from({ length: 4 }, client);
 
     await answered(() => served.old >= 200);
-    successor.child.send('listener', router.server);
-    await once(successor.child, 'message'); // 'listening': both processes accept for a moment
+    const successor = startSuccessor({ weights: { v1: 100 }, backends: [backendOf(newApp, 'v1')] }, router.server);
+    cleanups.push(async () => {
+      if (successor.child.exitCode !== null) return;
+      successor.child.send('stop');
+      await once(successor.child, 'exit');
+    });
+    await successor.listening; // both processes accept for a moment
     await router.shutdown({ timeoutMs: 10_000, idleGraceMs: 1_000 });
     const handedOverAt = served.new;
     await answered(() => served.new >= handedOverAt + 200);

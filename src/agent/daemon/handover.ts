@@ -29,7 +29,7 @@ export const LISTENER_FD = 4;
 export const CONTROL_TCP_FD = 5;
 
 /** The file descriptor under a listening server (Unix). */
-function fdOf(server: Server | null): number | null {
+export function fdOf(server: Server | null): number | null {
   const fd = (server as unknown as { _handle?: { fd?: number } } | null)?._handle?.fd;
   return typeof fd === 'number' && fd >= 0 ? fd : null;
 }

@@ -97,7 +97,7 @@ export class Connections {
 
   private scheduleIdleClose(socket: TrackedSocket): void {
     const state = socket[kConn];
-    if (state.active > 0 || state.upgraded || state.idleTimer !== null) return;
+    if (state.active > 0 || state.upgraded || state.idleTimer !== null || socket.destroyed) return;
     state.idleTimer = setTimeout(() => {
       state.idleTimer = null;
       if (state.active > 0 || state.upgraded) return;
