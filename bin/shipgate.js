@@ -15,6 +15,9 @@ const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.u
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${version}\n`);
 } else {
+  // Node >= 22.1 can cache compiled modules between runs (start-up of every command); Node 20 has no such cache.
+  const nodeModule = await import('node:module');
+  nodeModule.enableCompileCache?.();
   const { main } = await import('../dist/cli/main.js');
   process.exitCode = await main(args, version);
 }

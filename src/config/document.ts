@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CORE_SCHEMA, load, YAMLException } from 'js-yaml';
 import { ConfigError } from '../errors.js';
-import { show } from './issues.js';
+import { show } from './show.js';
 import { isPlainObject } from './merge.js';
 import { formatPath } from './paths.js';
 

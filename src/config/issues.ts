@@ -1,5 +1,8 @@
 import type { z } from 'zod';
 import { formatPath } from './paths.js';
+import { show } from './show.js';
+
+export { show } from './show.js';
 
 /**
  * Turns zod issues into one line each: `path: expected X (got Y)`. These lines are
@@ -180,14 +183,6 @@ function expectedType(expected: string): string {
   return `a ${expected}`;
 }
 
-/** Short JSON-ish rendering of a bad value, for "(got ...)". */
-export function show(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return v.length === 0 ? '[]' : 'a list';
-  if (typeof v === 'object') return 'a map';
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 60 ? `${s.slice(0, 57)}..."` : s;
-}
 
 function unknownKey(key: string, known: string[]): string {
   const near = known.filter((k) => distance(k.toLowerCase(), key.toLowerCase()) <= Math.max(1, Math.floor(k.length / 4)));

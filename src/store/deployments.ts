@@ -7,7 +7,6 @@ import {
   type NewDeployment,
 } from './contract.js';
 import type { SqlExecutor, SqlParam, SqlRow } from './driver.js';
-import { UNFINISHED_SQL } from './migrations.js';
 import { fromJson, nullable, placeholders, toJson, toNumber } from './values.js';
 
 export const DEFAULT_LIST_LIMIT = 20;
@@ -19,6 +18,9 @@ const COLUMNS = [
 const SELECT = `SELECT ${COLUMNS.join(', ')} FROM deployments`;
 const INSERT = `INSERT INTO deployments (${COLUMNS.join(', ')}) VALUES `;
 const ROW_PLACEHOLDERS = `(${placeholders(COLUMNS.length)})`;
+
+/** Statuses of deployments in progress, as SQL (literal, so the partial index of migration 2 applies). */
+export const UNFINISHED_SQL = "('running', 'awaiting_approval')";
 
 const PATCH_COLUMNS: Record<keyof DeploymentPatch, string> = {
   status: 'status',

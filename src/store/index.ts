@@ -11,7 +11,7 @@ import { SqlStore } from './sql-store.js';
 import { maskStoreUrl, parseStoreUrl } from './url.js';
 
 export * from './contract.js';
-export { LATEST_SCHEMA_VERSION } from './migrations.js';
+export { LATEST_SCHEMA_VERSION } from './schema-version.js';
 export { maskStoreUrl } from './url.js';
 
 export interface OpenStoreOptions {

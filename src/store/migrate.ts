@@ -6,7 +6,8 @@
  */
 import { ShipgateError } from '../errors.js';
 import type { SqlDriver, SqlExecutor } from './driver.js';
-import { latestVersion, MIGRATIONS, type Migration } from './migrations.js';
+import type { Migration } from './migrations.js';
+import { LATEST_SCHEMA_VERSION } from './schema-version.js';
 
 export const SCHEMA_TABLE = 'shipgate_schema';
 
@@ -18,12 +19,13 @@ export interface MigrationResult {
   applied: number[];
 }
 
-export async function migrate(driver: SqlDriver, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationResult> {
-  const latest = latestVersion(migrations);
+export async function migrate(driver: SqlDriver, given?: readonly Migration[]): Promise<MigrationResult> {
+  const latest = given ? Math.max(0, ...given.map((m) => m.version)) : LATEST_SCHEMA_VERSION;
   const found = await readVersion(driver);
   ensureKnown(found, latest);
-  // Fast path, no write lock: the common case of every CLI invocation.
+  // Fast path, no write lock and no migration SQL loaded: the common case of every CLI invocation.
   if (found === latest) return { from: found, to: latest, applied: [] };
+  const migrations = given ?? (await import('./migrations.js')).MIGRATIONS;
   return driver.transaction(async (tx) => {
     if (driver.dialect.migrationLockSql) await tx.exec(driver.dialect.migrationLockSql);
     await ensureSchemaTable(tx);

@@ -95,7 +95,6 @@ const v2: Migration = {
 
 export const MIGRATIONS: readonly Migration[] = [v1, v2];
 
-export const LATEST_SCHEMA_VERSION = latestVersion(MIGRATIONS);
 
 export function latestVersion(migrations: readonly Migration[]): number {
   return migrations.reduce((max, m) => Math.max(max, m.version), 0);

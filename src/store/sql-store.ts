@@ -1,5 +1,4 @@
 /** The one {@link Store} implementation: hand-written SQL over a {@link SqlDriver} (SQLite or PostgreSQL). */
-import * as approvals from './approvals.js';
 import type {
   AcquireResult,
   ApprovalRow,
@@ -15,12 +14,20 @@ import type {
 } from './contract.js';
 import * as deployments from './deployments.js';
 import type { SqlDriver } from './driver.js';
-import * as events from './events.js';
-import * as locks from './locks.js';
 import { migrate, selectVersion, type MigrationResult } from './migrate.js';
 import type { Migration } from './migrations.js';
-import * as records from './records.js';
-import * as releases from './releases.js';
+
+/** Loads a table module on first use: `history` needs only deployments, and every module costs start-up time. */
+function lazy<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => (loaded ??= load());
+}
+
+const approvals = lazy(() => import('./approvals.js'));
+const events = lazy(() => import('./events.js'));
+const locks = lazy(() => import('./locks.js'));
+const records = lazy(() => import('./records.js'));
+const releases = lazy(() => import('./releases.js'));
 
 export class SqlStore implements Store {
   readonly dialect: 'sqlite' | 'postgres';
@@ -76,68 +83,68 @@ export class SqlStore implements Store {
     return deployments.lastSucceeded(this.db, app, environment);
   }
 
-  appendEvent(event: NewEvent): Promise<number> {
-    return events.appendEvent(this.db, event);
+  async appendEvent(event: NewEvent): Promise<number> {
+    return (await events()).appendEvent(this.db, event);
   }
 
-  listEvents(deploymentId: string, afterSeq?: number): Promise<EventRow[]> {
-    return events.listEvents(this.db, deploymentId, afterSeq);
+  async listEvents(deploymentId: string, afterSeq?: number): Promise<EventRow[]> {
+    return (await events()).listEvents(this.db, deploymentId, afterSeq);
   }
 
-  tryAcquireLock(lock: LockRow): Promise<AcquireResult> {
-    return locks.tryAcquireLock(this.db, lock);
+  async tryAcquireLock(lock: LockRow): Promise<AcquireResult> {
+    return (await locks()).tryAcquireLock(this.db, lock);
   }
 
-  replaceLock(staleDeploymentId: string, lock: LockRow): Promise<boolean> {
-    return locks.replaceLock(this.db, staleDeploymentId, lock);
+  async replaceLock(staleDeploymentId: string, lock: LockRow): Promise<boolean> {
+    return (await locks()).replaceLock(this.db, staleDeploymentId, lock);
   }
 
-  releaseLock(app: string, environment: string, deploymentId: string): Promise<void> {
-    return locks.releaseLock(this.db, app, environment, deploymentId);
+  async releaseLock(app: string, environment: string, deploymentId: string): Promise<void> {
+    return (await locks()).releaseLock(this.db, app, environment, deploymentId);
   }
 
-  getLock(app: string, environment: string): Promise<LockRow | undefined> {
-    return locks.getLock(this.db, app, environment);
+  async getLock(app: string, environment: string): Promise<LockRow | undefined> {
+    return (await locks()).getLock(this.db, app, environment);
   }
 
-  listLocks(app: string): Promise<LockRow[]> {
-    return locks.listLocks(this.db, app);
+  async listLocks(app: string): Promise<LockRow[]> {
+    return (await locks()).listLocks(this.db, app);
   }
 
-  heartbeatLock(app: string, environment: string, deploymentId: string, at: string): Promise<void> {
-    return locks.heartbeatLock(this.db, app, environment, deploymentId, at);
+  async heartbeatLock(app: string, environment: string, deploymentId: string, at: string): Promise<void> {
+    return (await locks()).heartbeatLock(this.db, app, environment, deploymentId, at);
   }
 
-  upsertRelease(row: ReleaseRow): Promise<void> {
-    return releases.upsertRelease(this.db, row);
+  async upsertRelease(row: ReleaseRow): Promise<void> {
+    return (await releases()).upsertRelease(this.db, row);
   }
 
-  getRelease(app: string, version: string): Promise<ReleaseRow | undefined> {
-    return releases.getRelease(this.db, app, version);
+  async getRelease(app: string, version: string): Promise<ReleaseRow | undefined> {
+    return (await releases()).getRelease(this.db, app, version);
   }
 
-  listReleases(app: string): Promise<ReleaseRow[]> {
-    return releases.listReleases(this.db, app);
+  async listReleases(app: string): Promise<ReleaseRow[]> {
+    return (await releases()).listReleases(this.db, app);
   }
 
-  deleteRelease(app: string, version: string): Promise<void> {
-    return releases.deleteRelease(this.db, app, version);
+  async deleteRelease(app: string, version: string): Promise<void> {
+    return (await releases()).deleteRelease(this.db, app, version);
   }
 
-  addApproval(row: ApprovalRow): Promise<void> {
-    return approvals.addApproval(this.db, row);
+  async addApproval(row: ApprovalRow): Promise<void> {
+    return (await approvals()).addApproval(this.db, row);
   }
 
-  listApprovals(deploymentId: string): Promise<ApprovalRow[]> {
-    return approvals.listApprovals(this.db, deploymentId);
+  async listApprovals(deploymentId: string): Promise<ApprovalRow[]> {
+    return (await approvals()).listApprovals(this.db, deploymentId);
   }
 
-  saveRecord(deploymentId: string, record: Record<string, unknown>): Promise<void> {
-    return records.saveRecord(this.db, deploymentId, record);
+  async saveRecord(deploymentId: string, record: Record<string, unknown>): Promise<void> {
+    return (await records()).saveRecord(this.db, deploymentId, record);
   }
 
-  getRecord(deploymentId: string): Promise<Record<string, unknown> | undefined> {
-    return records.getRecord(this.db, deploymentId);
+  async getRecord(deploymentId: string): Promise<Record<string, unknown> | undefined> {
+    return (await records()).getRecord(this.db, deploymentId);
   }
 
   schemaVersion(): Promise<number> {
