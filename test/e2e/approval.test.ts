@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, makeProject, type Project } from '../support/project.js';
+import { json, makeProject, type Project, SCRIPTS_PROVIDER } from '../support/project.js';
 
 /** The approval gate: the deployment waits; listed approvers approve; self-approval is refused; timeouts block. */
 
 const config = (timeout: string) => `
 app: approvals
-provider:
-  type: command
-  deploy: ["./scripts/deploy.sh"]
-  rollback: ["./scripts/rollback.sh"]
-gates:
+${SCRIPTS_PROVIDER}gates:
   approval: { required: 1, approvers: [alice, bob], timeout: ${timeout} }
 `;
 

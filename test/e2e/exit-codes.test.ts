@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, makeProject, type Project } from '../support/project.js';
+import { json, makeProject, type Project, SCRIPTS_PROVIDER } from '../support/project.js';
 
 /**
  * The exit codes are an interface (CI scripts branch on them). The README table is
@@ -11,11 +11,7 @@ import { json, makeProject, type Project } from '../support/project.js';
 
 const CONFIG = `
 app: exits
-provider:
-  type: command
-  deploy: ["./scripts/deploy.sh"]
-  rollback: ["./scripts/rollback.sh"]
-`;
+${SCRIPTS_PROVIDER}`;
 
 let p: Project;
 beforeAll(async () => {

@@ -1,17 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { json, makeProject, type CliResult, type Project } from '../support/project.js';
+import { json, makeProject, type CliResult, type Project, SCRIPTS_PROVIDER } from '../support/project.js';
 
 /** Acceptance (lock): 10 concurrent deploys on one environment: exactly 1 runs, 9 exit 5 naming the holder. */
 
 const CONFIG = `
 app: locktest
-provider:
-  type: command
-  deploy: ["./scripts/deploy.sh"]
-  rollback: ["./scripts/rollback.sh"]
-`;
+${SCRIPTS_PROVIDER}`;
 
 let p: Project;
 beforeAll(async () => {

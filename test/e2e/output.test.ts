@@ -2,17 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { CLI, cliEnv, json, makeProject, REPO_ROOT, type Project } from '../support/project.js';
+import { CLI, cliEnv, json, makeProject, REPO_ROOT, type Project, SCRIPTS_PROVIDER } from '../support/project.js';
 
 /** Output modes: one plain line per event outside a TTY, --json on stdout only, NO_COLOR, --verbose stacks, --version. */
 
 const CONFIG = `
 app: outputs
-provider:
-  type: command
-  deploy: ["./scripts/deploy.sh"]
-  rollback: ["./scripts/rollback.sh"]
-`;
+${SCRIPTS_PROVIDER}`;
 
 let p: Project;
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
-import { json, makeProject, type Project } from '../support/project.js';
+import { json, makeProject, type Project, SCRIPTS_PROVIDER } from '../support/project.js';
 
 /** The whole pipeline with the state store on PostgreSQL (teams share one store). */
 
@@ -14,11 +14,7 @@ beforeAll(async () => {
   p = await makeProject(`
 app: pgteam
 store: { url: "\${STATE_URL}" }
-provider:
-  type: command
-  deploy: ["./scripts/deploy.sh"]
-  rollback: ["./scripts/rollback.sh"]
-`);
+${SCRIPTS_PROVIDER}`);
 });
 afterAll(async () => {
   await p?.cleanup();

@@ -3,17 +3,13 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, makeProject, type Project } from '../support/project.js';
+import { json, makeProject, type Project, SCRIPTS_PROVIDER } from '../support/project.js';
 
 /** Build once per version; artifacts kept with a sha256 manifest; the last `keep` kept, never the live one or the rollback target. */
 
 const CONFIG = `
 app: releasetest
-provider:
-  type: command
-  deploy: ["./scripts/deploy.sh"]
-  rollback: ["./scripts/rollback.sh"]
-build:
+${SCRIPTS_PROVIDER}build:
   command: ["./scripts/build.sh"]
   artifacts: [dist]
   keep: 1

@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, makeProject, type Project } from '../support/project.js';
+import { json, makeProject, type Project, SCRIPTS_PROVIDER } from '../support/project.js';
 
 /** Manual rollback: previous release or --to, the rollback window and --force, gates skipped unless applyToRollback. */
 
 const config = (window: string, extra = '') => `
 app: rollbacks
-provider:
-  type: command
-  deploy: ["./scripts/deploy.sh"]
-  rollback: ["./scripts/rollback.sh"]
-rollback: { window: ${window} }
+${SCRIPTS_PROVIDER}rollback: { window: ${window} }
 ${extra}`;
 
 describe('rollback', () => {

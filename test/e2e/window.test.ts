@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, makeProject, type Project } from '../support/project.js';
+import { json, makeProject, type Project, SCRIPTS_PROVIDER } from '../support/project.js';
 
 /** Acceptance (window gate, through `gates check --at`). */
 
 const CONFIG = `
 app: windowtest
-provider:
-  type: command
-  deploy: ["./scripts/deploy.sh"]
-  rollback: ["./scripts/rollback.sh"]
-gates:
+${SCRIPTS_PROVIDER}gates:
   window: { timezone: America/Los_Angeles, days: [mon, tue, wed, thu, fri], hours: "09:00-17:00", holidays: US }
 `;
 
@@ -72,11 +68,7 @@ describe('--emergency overrides the window only, and is recorded', () => {
   const day = (offset: number): string => new Date(today.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
   const FROZEN = `
 app: frozen
-provider:
-  type: command
-  deploy: ["./scripts/deploy.sh"]
-  rollback: ["./scripts/rollback.sh"]
-gates:
+${SCRIPTS_PROVIDER}gates:
   semver: {}
   window: { timezone: America/Los_Angeles, freeze: [{ from: ${day(-2)}, to: ${day(2)}, reason: "year-end freeze" }] }
 `;

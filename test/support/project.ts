@@ -41,6 +41,13 @@ mkdir -p dist && echo "app $SHIPGATE_VERSION" > dist/app.txt
 `,
 };
 
+/** The provider block that runs {@link STATE_SCRIPTS}. */
+export const SCRIPTS_PROVIDER = `provider:
+  type: command
+  deploy: ["./scripts/deploy.sh"]
+  rollback: ["./scripts/rollback.sh"]
+`;
+
 export interface Project {
   dir: string;
   run(args: string[], opts?: { env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<CliResult>;
