@@ -1,6 +1,5 @@
 import { humanDuration } from '../config/duration.js';
 import type { LoadedConfig } from '../config/load.js';
-import { RollbackFailed } from '../errors.js';
 import { Pipeline, type RunOutcome } from '../pipeline/deployment.js';
 import type { DeployResult } from '../pipeline/finalize.js';
 import { openStoreFor } from './context.js';
@@ -94,4 +93,3 @@ function loudRollbackFailure(r: DeployResult): string {
   ].join('\n');
 }
 
-export { RollbackFailed };

@@ -1,7 +1,7 @@
 export * from './contract.js';
 export { planRollout, revertActions, FIRST_DEPLOYMENT_NOTE, type PlanContext, type StablePlanContext, type StrategyPlan } from './plan.js';
 export { canaryStepName } from './strategies/canary.js';
-export { rollingLimits, BOTH_ZERO_NOTE } from './strategies/rolling.js';
+export { rollingLimits, BOTH_ZERO_NOTE, SINGLE_INSTANCE_NOTE } from './strategies/rolling.js';
 export { evaluate, maxP95Ms, percent, DEFAULT_MAX_P95_MS, type EvaluationInput } from './analysis.js';
 export {
   runRollout,

@@ -48,6 +48,8 @@ export const execaRunner: Runner = async (req) => {
   });
   const pump = async (stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr'): Promise<void> => {
     if (!stream) return;
+    // Decode across chunk boundaries: a character (or a secret) split between chunks stays whole.
+    stream.setEncoding('utf8');
     let rest = '';
     for await (const chunk of stream) {
       const text = rest + String(chunk);

@@ -35,6 +35,15 @@ describe('strategies', () => {
     expect(versions).toEqual(['v1.1.0']);
   });
 
+  it('rolling with maxSurge 0 and maxUnavailable 1: traffic leaves the old version before its last instance stops', async () => {
+    p = await makeLocalProject('rollout: { strategy: rolling, maxSurge: 0, maxUnavailable: 1, pause: 0s }\n');
+    expect((await p.run(['deploy', 'v1.0.0'])).code).toBe(0);
+    const r = await p.run(['deploy', 'v1.1.0']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await weightsOf(p)).toEqual({ 'v1.1.0': 100 });
+    expect((await p.agent()).versions.map((v) => [v.version, v.instances.length])).toEqual([['v1.1.0', 2]]);
+  });
+
   it('blue-green: green is reachable through the header before the switch, blue stays warm, rollback is an instant switch', async () => {
     p = await makeLocalProject('rollout: { strategy: bluegreen, pause: 1s, analysis: { interval: 500ms, minRequests: 0 } }\n');
     expect((await p.run(['deploy', 'v1.0.0'])).code).toBe(0);

@@ -32,6 +32,14 @@ function send(res: ServerResponse, status: number, value: unknown): void {
   res.end(body);
 }
 
+function parseUrl(raw: string | undefined): URL {
+  try {
+    return new URL(raw ?? '/', 'http://agent');
+  } catch {
+    throw new AgentApiError(400, 'malformed request target');
+  }
+}
+
 /** Constant-time check of `Authorization: Bearer <token>`. */
 export function hasToken(req: IncomingMessage, token: string): boolean {
   const got = Buffer.from(req.headers.authorization ?? '');
@@ -41,16 +49,18 @@ export function hasToken(req: IncomingMessage, token: string): boolean {
 
 export function createControlHandler(routes: Routes, opts: { token?: string; log: (l: string) => void }) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://agent');
-    const route = routes[`${req.method} ${url.pathname}`];
+    let path = '?';
     try {
       if (opts.token !== undefined && !hasToken(req, opts.token)) throw new AgentApiError(401, 'missing or wrong bearer token');
+      const url = parseUrl(req.url);
+      path = url.pathname;
+      const route = routes[`${req.method} ${url.pathname}`];
       if (!route) throw new AgentApiError(404, `no such endpoint: ${req.method} ${url.pathname}`);
       const body = req.method === 'GET' ? {} : await readBody(req);
       send(res, 200, (await route(body, url.searchParams)) ?? { ok: true });
     } catch (err) {
       const status = err instanceof AgentApiError ? err.status : ((err as { status?: number }).status ?? 500);
-      if (status >= 500) opts.log(`control ${req.method} ${url.pathname} failed: ${(err as Error).stack ?? String(err)}`);
+      if (status >= 500) opts.log(`control ${req.method} ${path} failed: ${(err as Error).stack ?? String(err)}`);
       if (!res.headersSent) send(res, status, { error: (err as Error).message });
     }
   };

@@ -72,7 +72,11 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
   if (opts.controlListen && opts.controlToken) {
     const tcp = createTcpServer((req, res) => void createControlHandler(routes, { token: opts.controlToken, log })(req, res));
     const { host, port } = parseListen(opts.controlListen);
-    await new Promise<void>((r) => (controlHandle ? tcp.listen(controlHandle as never, r) : tcp.listen(port, host, r)));
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', (err: Error) => reject(new Error(`cannot listen on the control address ${opts.controlListen}: ${err.message}`)));
+      if (controlHandle) tcp.listen(controlHandle as never, resolve);
+      else tcp.listen(port, host, resolve);
+    });
     stop.setTcpControl(tcp);
   }
   writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });

@@ -142,6 +142,8 @@ export class MemoryTraffic implements TrafficControl {
 
   async stopVersion(version: string): Promise<void> {
     await this.enter('stopVersion', [version]);
+    // As the agent: a version that still has traffic is not stopped.
+    if ((this.weights[version] ?? 0) > 0) throw new Error(`${version} still has ${this.weights[version]}% of the traffic; move it away first`);
     this.running.delete(version);
     this.warm.delete(version);
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planRollout, FIRST_DEPLOYMENT_NOTE } from '../../../src/rollout/plan.js';
-import { BOTH_ZERO_NOTE } from '../../../src/rollout/strategies/rolling.js';
+import { BOTH_ZERO_NOTE, SINGLE_INSTANCE_NOTE } from '../../../src/rollout/strategies/rolling.js';
 import { MIN, rolloutConfig, SEC } from './helpers.js';
 
 const ctx = { stable: 'v1', candidate: 'v2', instances: 3 };
@@ -201,7 +201,7 @@ describe('planRollout: rolling', () => {
     ]);
   });
 
-  it('maxSurge 0, maxUnavailable 1: stop one stable instance, then start its replacement', () => {
+  it('maxSurge 0, maxUnavailable 1: stop one stable instance, then start its replacement; traffic leaves stable before its last instance stops', () => {
     const plan = planRollout(rolloutConfig({ strategy: 'rolling', maxSurge: 0, maxUnavailable: 1 }), { ...ctx, instances: 2 });
     expect(plan.steps.map((s) => s.actions)).toEqual([
       [
@@ -210,9 +210,21 @@ describe('planRollout: rolling', () => {
         { type: 'weights', weights: { v1: 50, v2: 50 } },
       ],
       [
+        { type: 'weights', weights: { v2: 100 } },
         { type: 'stop', version: 'v1' },
         { type: 'ensure', version: 'v2', count: 2 },
+      ],
+    ]);
+  });
+
+  it('one instance with maxSurge 0: one extra instance instead of a moment with nothing serving, and a note', () => {
+    const plan = planRollout(rolloutConfig({ strategy: 'rolling', maxSurge: 0, maxUnavailable: 1 }), { ...ctx, instances: 1 });
+    expect(plan.notes).toEqual([SINGLE_INSTANCE_NOTE]);
+    expect(plan.steps.map((s) => s.actions)).toEqual([
+      [
+        { type: 'ensure', version: 'v2', count: 1 },
         { type: 'weights', weights: { v2: 100 } },
+        { type: 'stop', version: 'v1' },
       ],
     ]);
   });

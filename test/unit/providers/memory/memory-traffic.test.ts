@@ -25,6 +25,9 @@ describe('createMemoryTraffic', () => {
     expect((await traffic.instances('v2')).map((i) => i.id)).toEqual(['v2-1']);
     await traffic.setWeights({ v1: 90, v2: 10 });
     expect(await traffic.currentWeights()).toEqual({ v1: 90, v2: 10 });
+    // Like the agent, it refuses to stop a version that still has traffic.
+    await expect(traffic.stopVersion('v1')).rejects.toThrow('v1 still has 90% of the traffic; move it away first');
+    await traffic.setWeights({ v2: 100 });
     await traffic.stopVersion('v1');
     expect(traffic.snapshot().counts).toEqual({ v2: 1 });
   });
