@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import type { Clock } from '../runtime/clock.js';
 import { systemClock } from '../runtime/clock.js';
 import { AgentClient, AgentUnavailable } from './client.js';
@@ -57,8 +57,20 @@ export async function ensureAgent(stateDir: string, opts: StartOptions = {}): Pr
   const args = [AGENT_ENTRY, '--state-dir', paths.dir, ...(opts.controlListen ? ['--control-listen', opts.controlListen] : [])];
   const env = { ...process.env, ...(opts.controlToken ? { SHIPGATE_AGENT_TOKEN: opts.controlToken } : {}) };
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env });
+  closeSync(log);
   child.unref();
-  const status = await waitFor(() => agentStatus(paths), AGENT_START_TIMEOUT_MS, opts.clock ?? systemClock, 'the agent did not start', paths);
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
+  const status = await waitFor(
+    async () => {
+      if (exited !== undefined) throw new Error(`the agent exited at start (code ${exited}); last lines of ${paths.logFile}:\n${logTail(paths)}`);
+      return agentStatus(paths);
+    },
+    AGENT_START_TIMEOUT_MS,
+    opts.clock ?? systemClock,
+    'the agent did not start',
+    paths,
+  );
   return { status, started: true };
 }
 

@@ -9,6 +9,7 @@ import { createRouter, type Router } from '../router/index.js';
 import { createSupervisor, type Supervisor } from '../supervisor/index.js';
 import { DEADMAN_CHECK_MS, deadmanWeights, isDeadmanDue } from './deadman.js';
 import { AgentApiError } from './errors.js';
+import { instanceBaseEnv } from './instance-env.js';
 import { writeState, type HandoverState } from './state-file.js';
 import { validateWeights } from './weights.js';
 
@@ -53,7 +54,7 @@ export class Agent {
     this.clock = opts.clock ?? systemClock;
     this.http = opts.http ?? fetchHttp;
     this.startedAt = new Date(this.clock.now()).toISOString();
-    this.supervisor = createSupervisor({ stateDir: opts.paths.dir, clock: this.clock, http: this.http, onChange: () => this.refresh(), log: opts.log });
+    this.supervisor = createSupervisor({ stateDir: opts.paths.dir, clock: this.clock, http: this.http, env: instanceBaseEnv(process.env), onChange: () => this.refresh(), log: opts.log });
     this.timers.push(setInterval(() => void this.tick(), DEADMAN_CHECK_MS));
     for (const t of this.timers) t.unref();
   }
@@ -94,7 +95,12 @@ export class Agent {
     this.app = req.app;
     this.listen = req.listen;
     this.routerOptions = req.router;
-    if (this.router) return { created: false };
+    if (this.router) {
+      this.router.setOptions(req.router);
+      this.persist();
+      // A router whose listen failed (port taken) gets another try.
+      return { created: !this.router.server.listening };
+    }
     this.router = createRouter({ ...req.router, clock: this.clock });
     this.refresh();
     return { created: true };

@@ -13,6 +13,9 @@ if (!stateDir) {
   process.stderr.write('usage: entry.js --state-dir DIR [--handover] [--control-listen HOST:PORT]\n');
   process.exit(2);
 }
+// The token is for the control API only: keep it out of the environment that instances could inherit.
+const controlToken = process.env.SHIPGATE_AGENT_TOKEN;
+delete process.env.SHIPGATE_AGENT_TOKEN;
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 runAgent({
   stateDir,
@@ -21,7 +24,7 @@ runAgent({
   controlListen: arg('--control-listen'),
   listenerFd: arg('--listener-fd') === undefined ? undefined : Number(arg('--listener-fd')),
   controlFd: arg('--control-fd') === undefined ? undefined : Number(arg('--control-fd')),
-  controlToken: process.env.SHIPGATE_AGENT_TOKEN,
+  controlToken,
 }).catch((err: Error) => {
   process.stderr.write(`agent failed to start: ${err.stack ?? err.message}\n`);
   if (process.send) process.send({ type: 'failed', error: err.message });

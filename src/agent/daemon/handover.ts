@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AgentPaths } from '../paths.js';
 import type { HandoverState } from './state-file.js';
@@ -34,15 +34,18 @@ export function fdOf(server: Server | null): number | null {
   return typeof fd === 'number' && fd >= 0 ? fd : null;
 }
 
-export function spawnSuccessor(entry: string, paths: AgentPaths, extraArgs: string[], sockets: { listener: Server | null; controlTcp: Server | null }): ChildProcess {
+export function spawnSuccessor(entry: string, paths: AgentPaths, extraArgs: string[], sockets: { listener: Server | null; controlTcp: Server | null }, controlToken?: string): ChildProcess {
   const log = openSync(paths.logFile, 'a', 0o600);
   const listener = fdOf(sockets.listener);
   const control = fdOf(sockets.controlTcp);
   const fdArgs = [...(listener === null ? [] : ['--listener-fd', String(LISTENER_FD)]), ...(control === null ? [] : ['--control-fd', String(CONTROL_TCP_FD)])];
-  return spawn(process.execPath, [entry, '--state-dir', paths.dir, '--handover', ...fdArgs, ...extraArgs], {
+  const child = spawn(process.execPath, [entry, '--state-dir', paths.dir, '--handover', ...fdArgs, ...extraArgs], {
     detached: true,
+    env: controlToken ? { ...process.env, SHIPGATE_AGENT_TOKEN: controlToken } : process.env,
     stdio: ['ignore', log, log, 'ipc', listener ?? 'ignore', control ?? 'ignore'],
   });
+  closeSync(log);
+  return child;
 }
 
 /** Old side: sends the state, resolves with the successor's pid when it serves. */

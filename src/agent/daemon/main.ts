@@ -121,7 +121,7 @@ function lifecycle(agent: Agent, paths: AgentPaths, opts: RunAgentOptions, log: 
       if (leaving) throw new Error('the agent is already stopping');
       leaving = true;
       const extra = opts.controlListen && opts.controlToken ? ['--control-listen', opts.controlListen] : [];
-      const child = spawnSuccessor(AGENT_ENTRY, paths, extra, { listener: agent.router?.server ?? null, controlTcp: tcpControl });
+      const child = spawnSuccessor(AGENT_ENTRY, paths, extra, { listener: agent.router?.server ?? null, controlTcp: tcpControl }, opts.controlToken);
       const pid = await handOver(child, agent.handoverState()).catch((err: Error) => {
         leaving = false;
         child.kill('SIGKILL');

@@ -24,8 +24,8 @@ import { pickBackend, type Routing, type VersionRoute } from './routing.js';
 export interface ProxyContext extends ChooseOptions {
   routing: Routing;
   readonly clock: Clock;
-  readonly bodyLimit: number;
-  readonly retry: boolean;
+  bodyLimit: number;
+  retry: boolean;
   /** Shutdown has begun: every answer carries `Connection: close`. */
   closing: boolean;
   readonly connections: Connections;

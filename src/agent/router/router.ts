@@ -36,6 +36,8 @@ export interface Router {
    * resolves when no client connection remains or after timeoutMs (remaining connections are then closed).
    */
   shutdown(opts: { timeoutMs: number; idleGraceMs?: number }): Promise<void>;
+  /** Applies changed settings (sticky cookie, version header, body limit, retry) to the next requests. */
+  setOptions(opts: RouterOptions): void;
   /** Closes everything now: listener, client connections, instance pools. */
   close(): Promise<void>;
 }
@@ -81,6 +83,9 @@ export function createRouter(opts: CreateRouterOptions): Router {
       stopAccepting(server);
       ctx.connections.closeIdleAfter(idleGraceMs);
       if (!(await ctx.connections.whenEmpty(timeoutMs))) ctx.connections.destroyAll();
+    },
+    setOptions(next) {
+      Object.assign(ctx, { stickyCookie: next.stickyCookie, versionHeader: next.versionHeader, bodyLimit: next.bodyLimit, retry: next.retry });
     },
     async close() {
       ctx.closing = true;
