@@ -1,4 +1,4 @@
-import type { InstanceInfo, RolloutCommand, VersionStats } from '../rollout/contract.js';
+import type { InstanceInfo, RolloutCommand } from '../rollout/contract.js';
 
 /**
  * The local agent's pieces and its control API. The agent is one long-lived
@@ -43,10 +43,6 @@ export interface RoutingTable {
   backends: Backend[];
 }
 
-export interface RouterStats {
-  stats(version: string, windowMs: number): VersionStats;
-}
-
 /** `GET /v1/status` */
 export interface AgentStatus {
   pid: number;
@@ -71,5 +67,3 @@ export interface AgentRollout {
   pendingCommands: RolloutCommand[];
   paused: boolean;
 }
-
-export const AGENT_API_VERSION = 'v1';

@@ -27,10 +27,11 @@ async function git(run: Runner, root: string, args: string[]): Promise<string | 
   return r.exitCode === 0 && out.trim() ? out.trim() : null;
 }
 
-/** The commit and ref being deployed: flags, then CI variables, then the git checkout. */
-export async function gitFacts(root: string, flags: { sha?: string; ref?: string }, env: NodeJS.ProcessEnv = process.env, run: Runner = execaRunner): Promise<{ gitSha: string | null; gitRef: string | null }> {
+/** The commit and ref being deployed: flags, then CI variables, then the git checkout (`tagOnHead` when already known). */
+export async function gitFacts(root: string, flags: { sha?: string; ref?: string }, env: NodeJS.ProcessEnv = process.env, run: Runner = execaRunner, tagOnHead?: string | null): Promise<{ gitSha: string | null; gitRef: string | null }> {
   const gitSha = flags.sha ?? env.GITHUB_SHA ?? (await git(run, root, ['rev-parse', 'HEAD']));
-  const gitRef = flags.ref ?? env.GITHUB_REF ?? (await git(run, root, ['describe', '--tags', '--exact-match', 'HEAD'])) ?? (await git(run, root, ['symbolic-ref', '-q', '--short', 'HEAD']));
+  const tag = tagOnHead !== undefined ? tagOnHead : await git(run, root, ['describe', '--tags', '--exact-match', 'HEAD']);
+  const gitRef = flags.ref ?? env.GITHUB_REF ?? tag ?? (await git(run, root, ['symbolic-ref', '-q', '--short', 'HEAD']));
   return { gitSha, gitRef };
 }
 

@@ -2,7 +2,7 @@ import { humanDuration } from '../config/duration.js';
 import type { LoadedConfig } from '../config/load.js';
 import { Pipeline, type RunOutcome } from '../pipeline/deployment.js';
 import type { DeployResult } from '../pipeline/finalize.js';
-import { openStoreFor } from './context.js';
+import { openStore } from '../store/index.js';
 import { pipelineDeps } from './pipeline-context.js';
 import { EXIT, exitCodeForStatus } from './exit-codes.js';
 import { trapInterrupts } from './interrupt.js';
@@ -17,7 +17,7 @@ export interface PipelineRunOptions {
 
 /** Runs deploy/rollback/resume with the right renderer, signals and exit code. */
 export async function runPipeline(loaded: LoadedConfig, out: Output, opts: PipelineRunOptions, act: (p: Pipeline, control: Parameters<Pipeline['deploy']>[1]) => Promise<RunOutcome>): Promise<number> {
-  const store = await openStoreFor(loaded.config.store.url, loaded.root);
+  const store = await openStore(loaded.config.store.url, { root: loaded.root });
   const deps = pipelineDeps(store);
   const interrupts = trapInterrupts(out);
   const live = out.tty ? attachLiveRenderer(deps.bus, out) : null;

@@ -22,14 +22,6 @@ export function parseDuration(value: string): number | undefined {
   return isDuration(value) ? toMs(value) : undefined;
 }
 
-/** The shortest exact way to write `ms` as a duration: 90000 -> "90s", 3600000 -> "1h". */
-export function formatDuration(ms: number): string {
-  for (const unit of ['d', 'h', 'm', 's'] as const) {
-    if (ms >= UNIT_MS[unit] && ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
-  }
-  return `${ms}ms`;
-}
-
 /** Human form for messages: 125000 -> "2m5s". */
 export function humanDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;

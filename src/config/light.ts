@@ -2,16 +2,13 @@ import { dirname } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { Masker } from '../runtime/secrets.js';
 import { environmentNames, environmentOverlay, readConfigDocument, selectEnvironment } from './document.js';
+import { DEFAULT_ROLLBACK_WINDOW, DEFAULT_STORE_URL, NAME_RE, STORE_URL_RE } from './constants.js';
 import { DURATION_RE } from './duration.js';
 import { interpolate } from './interpolate.js';
 import { formatPath } from './paths.js';
 import { deepMerge, isPlainObject } from './merge.js';
 import { resolveConfigPath, type LoadConfigOptions } from './load-path.js';
 
-export const STORE_URL_RE = /^(sqlite:.+|postgres(ql)?:\/\/.+)$/;
-export const APP_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/;
-export const LIGHT_DEFAULT_STORE_URL = 'sqlite:.shipgate/state.db';
-export const LIGHT_DEFAULT_ROLLBACK_WINDOW = '60m';
 
 export interface StoreSettings {
   app: string;
@@ -44,10 +41,10 @@ export function loadStoreSettings(opts: LoadConfigOptions & { requireEnvironment
   const merged = deepMerge({ app: doc.app, store: doc.store }, overlay.store === undefined ? {} : { store: overlay.store }).value as Record<string, unknown>;
   const { value, errors, secrets } = interpolate(merged, opts.env ?? process.env);
   const v = value as { app?: unknown; store?: unknown };
-  const window = environment ? rollbackWindows[environment]! : LIGHT_DEFAULT_ROLLBACK_WINDOW;
-  const storeUrl = isPlainObject(v.store) && v.store.url !== undefined ? v.store.url : LIGHT_DEFAULT_STORE_URL;
+  const window = environment ? rollbackWindows[environment]! : DEFAULT_ROLLBACK_WINDOW;
+  const storeUrl = isPlainObject(v.store) && v.store.url !== undefined ? v.store.url : DEFAULT_STORE_URL;
   const lines = errors.map((e) => `${formatPath(e.path)}: ${e.message}`);
-  if (typeof v.app !== 'string' || !APP_NAME_RE.test(v.app)) lines.push(`app: expected a name of letters, digits, ".", "_" or "-" (got ${JSON.stringify(v.app ?? null)})`);
+  if (typeof v.app !== 'string' || !NAME_RE.test(v.app)) lines.push(`app: expected a name of letters, digits, ".", "_" or "-" (got ${JSON.stringify(v.app ?? null)})`);
   if (typeof storeUrl !== 'string' || !STORE_URL_RE.test(storeUrl)) lines.push(`store.url: expected "sqlite:PATH" or "postgres://user@host/db"`);
   if (lines.length > 0) throw new ConfigError(`invalid config ${path}:`, lines);
   const masker = new Masker(secrets);
@@ -60,5 +57,5 @@ function rollbackWindowOf(doc: Record<string, unknown>, env: string): string {
   const overlay = environmentOverlay(doc, env).overlay;
   const merged = deepMerge({ rollback: doc.rollback }, overlay.rollback === undefined ? {} : { rollback: overlay.rollback }).value as { rollback?: unknown };
   const w = isPlainObject(merged.rollback) ? merged.rollback.window : undefined;
-  return typeof w === 'string' && DURATION_RE.test(w) ? w : LIGHT_DEFAULT_ROLLBACK_WINDOW;
+  return typeof w === 'string' && DURATION_RE.test(w) ? w : DEFAULT_ROLLBACK_WINDOW;
 }

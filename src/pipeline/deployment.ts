@@ -14,6 +14,7 @@ import { acquireLock, startHeartbeat } from './lock.js';
 import { stagesFor } from './plan.js';
 import { factsFromRow, recoverDeployment } from './recovery.js';
 import { executeSaga } from './saga.js';
+import { rollbackDeadlineMs } from './environment-status.js';
 import type { DeploymentFacts } from './stage.js';
 
 export interface DeployRequest {
@@ -183,9 +184,9 @@ export class Pipeline {
       throw new NotFound(`no kept release ${req.to} of ${this.app} (kept: ${kept.join(', ') || 'none'})`);
     }
     const windowMs = toMs(this.loaded.config.rollback.window);
-    const age = clock.now() - Date.parse(live.finishedAt ?? live.startedAt);
-    if (age > windowMs && !req.force) {
-      throw new GateBlocked('rollback-window', `the rollback window of ${humanDuration(windowMs)} closed ${humanDuration(age - windowMs)} ago (${live.version} went live at ${live.finishedAt}); pass --force to roll back anyway`);
+    const late = clock.now() - rollbackDeadlineMs(live, windowMs);
+    if (late > 0 && !req.force) {
+      throw new GateBlocked('rollback-window', `the rollback window of ${humanDuration(windowMs)} closed ${humanDuration(late)} ago (${live.version} went live at ${live.finishedAt}); pass --force to roll back anyway`);
     }
     return { live, target };
   }

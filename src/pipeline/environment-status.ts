@@ -1,5 +1,5 @@
 import { toMs } from '../config/duration.js';
-import type { DeploymentRow, LockRow } from '../store/contract.js';
+import type { DeploymentRow, LockRow, Store } from '../store/contract.js';
 import type { ProcessIdentity } from '../runtime/process-identity.js';
 import { isStaleHolder } from './lock.js';
 
@@ -46,7 +46,7 @@ export function describeEnvironment(input: {
     return { deployment: d, state: 'interrupted', by: null };
   });
   const live = input.live ?? null;
-  const deadlineMs = live?.finishedAt ? Date.parse(live.finishedAt) + toMs(input.rollbackWindow) : null;
+  const deadlineMs = live ? rollbackDeadlineMs(live, toMs(input.rollbackWindow)) : null;
   return {
     app: input.app,
     environment: input.environment,
@@ -57,4 +57,18 @@ export function describeEnvironment(input: {
     activity,
     lock: lock ? { ...lock, stale: lockStale } : null,
   };
+}
+
+/** Until when `shipgate rollback` may roll back the live deployment (its end plus the window). */
+export function rollbackDeadlineMs(live: Pick<DeploymentRow, 'finishedAt' | 'startedAt'>, windowMs: number): number {
+  return Date.parse(live.finishedAt ?? live.startedAt) + windowMs;
+}
+
+/** Reads what describeEnvironment needs from the store (shared by `shipgate status` and the library). */
+export async function readEnvironmentStatus(
+  store: Store,
+  q: { app: string; environment: string; me: ProcessIdentity; nowMs: number; rollbackWindow: string },
+): Promise<EnvironmentStatus> {
+  const [live, unfinished, lock] = await Promise.all([store.lastSucceeded(q.app, q.environment), store.listUnfinished(q.app, q.environment), store.getLock(q.app, q.environment)]);
+  return describeEnvironment({ ...q, live, unfinished, lock });
 }

@@ -7,11 +7,12 @@ import { systemClock, type Clock } from '../runtime/clock.js';
 import { fetchHttp, type HttpClient } from '../runtime/http.js';
 import { execaRunner, type Runner } from '../runtime/process.js';
 import { currentIdentity } from '../runtime/process-identity.js';
+import { resolveActor } from '../runtime/actor.js';
 import type { Store } from '../store/contract.js';
 import { openExistingStore, openStore } from '../store/index.js';
 import { Pipeline, type RunOutcome } from './deployment.js';
 import { dryRun, type DryRunPlan } from './dry-run.js';
-import { describeEnvironment, type EnvironmentStatus } from './environment-status.js';
+import { readEnvironmentStatus, type EnvironmentStatus } from './environment-status.js';
 import { EventBus } from './events.js';
 import type { DeployResult } from './finalize.js';
 import { checkGates } from './gate-check.js';
@@ -123,8 +124,7 @@ export class DeploymentManager {
   }
 
   private get actor(): string {
-    const env = this.options.env ?? process.env;
-    return this.options.actor ?? env.SHIPGATE_ACTOR ?? env.GITHUB_ACTOR ?? env.USER ?? 'unknown';
+    return resolveActor(this.options.actor, this.options.env ?? process.env);
   }
 
   private store(): Promise<Store> {
@@ -204,11 +204,8 @@ export class DeploymentManager {
   }
 
   async status(): Promise<EnvironmentStatus> {
-    const store = await this.store();
-    const { app } = this.loaded.config;
-    const env = this.loaded.environment;
-    const [live, unfinished, lock] = await Promise.all([store.lastSucceeded(app, env), store.listUnfinished(app, env), store.getLock(app, env)]);
-    return describeEnvironment({ app, environment: env, live, unfinished, lock, me: currentIdentity(), nowMs: this.effects().clock.now(), rollbackWindow: this.loaded.config.rollback.window });
+    const { app, rollback } = this.loaded.config;
+    return readEnvironmentStatus(await this.store(), { app, environment: this.loaded.environment, me: currentIdentity(), nowMs: this.effects().clock.now(), rollbackWindow: rollback.window });
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@ import { Cancelled, GateBlocked, StageFailed, errorMessage } from '../errors.js'
 import type { DeploymentStatus } from '../store/contract.js';
 import { abortReason as abortErrorOf } from '../runtime/clock.js';
 import { forStage, type BaseContext } from './context.js';
-import { deriveSagaState, stagesToUndo } from './saga-state.js';
+import { deriveSagaState, stagesToUndo, type SagaState } from './saga-state.js';
 import type { Stage } from './stage.js';
 
 export interface SagaOutcome {
@@ -45,11 +45,11 @@ export async function runForward(stages: readonly Stage[], base: BaseContext, fr
 
 
 /** Undoes stages newest first; stops at the first undo that fails (a human must look). */
-export async function undoStages(names: readonly string[], stages: readonly Stage[], base: BaseContext): Promise<Pick<SagaOutcome, 'undone' | 'undoFailures'>> {
+export async function undoStages(names: readonly string[], stages: readonly Stage[], base: BaseContext, known?: SagaState): Promise<Pick<SagaOutcome, 'undone' | 'undoFailures'>> {
   // Undo is not cancellable by the first interrupt: give it signals of its own.
   const calm = new AbortController().signal;
   const undoBase: BaseContext = { ...base, signal: calm, killSignal: calm };
-  const state = deriveSagaState(await base.store.listEvents(base.facts.id));
+  const state = known ?? deriveSagaState(await base.store.listEvents(base.facts.id));
   const undone: string[] = [];
   const id = base.facts.id;
   for (const name of names) {
@@ -75,7 +75,7 @@ export async function undoAndConclude(stages: readonly Stage[], base: BaseContex
   const before = deriveSagaState(await base.store.listEvents(base.facts.id));
   // A recovery may finish an undo a dead process began: what it already undid counts.
   const already = [...before.stages.values()].filter((s) => s.undoDone).map((s) => s.name);
-  const result = await undoStages(stagesToUndo(before), stages, base);
+  const result = await undoStages(stagesToUndo(before), stages, base, before);
   const undone = [...already, ...result.undone];
   const { undoFailures } = result;
   const status: DeploymentStatus = undoFailures.length > 0 ? 'rollback_failed' : cause.cancelled ? 'cancelled' : undone.length > 0 ? 'rolled_back' : 'failed';

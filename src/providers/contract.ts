@@ -18,15 +18,6 @@ export interface Provider {
   rollback(ctx: StageContext, toVersion: string, fromVersion: string | null): Promise<void>;
   /** Verified after deploy and rollback. */
   readonly health: HealthTarget | undefined;
-  /** Live state as text for `shipgate status`, if the provider can tell. */
-  status?(ctx: ProviderStatusContext): Promise<string | null>;
 }
 
-export type ProviderPlanContext = Pick<StageContext, 'facts' | 'config' | 'paths' | 'masker'> & { releaseDir: string | null };
-
-export interface ProviderStatusContext {
-  app: string;
-  environment: string;
-  liveVersion: string | null;
-  root: string;
-}
+export type ProviderPlanContext = Pick<StageContext, 'facts' | 'config' | 'paths' | 'masker'>;

@@ -31,6 +31,7 @@ describe('deploy --dry-run', () => {
     expect(r.stdout).toContain('argv: ["./scripts/build.sh"]');
     expect(r.stdout).toContain('argv: ["./scripts/deploy.sh","--fast"]');
     expect(r.stdout).toContain('env:  SHIPGATE_VERSION=v1.0.0');
+    expect(r.stdout).toContain(`env:  SHIPGATE_RELEASE_DIR=${join(p.dir, '.shipgate/releases/v1.0.0')}`);
     expect(r.stdout).toContain('env:  REGION=ord');
     expect(r.stdout).toContain('env:  DEPLOY_TOKEN=***');
     expect(r.stdout).not.toContain('tok-123456789');

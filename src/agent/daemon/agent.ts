@@ -7,6 +7,7 @@ import type { AgentRollout, AgentStatus, Backend, RouterOptions, VersionSpec } f
 import type { AgentPaths } from '../paths.js';
 import { createRouter, type Router } from '../router/index.js';
 import { createSupervisor, type Supervisor } from '../supervisor/index.js';
+import { readinessUrl } from '../supervisor/readiness.js';
 import { DEADMAN_CHECK_MS, deadmanWeights, isDeadmanDue } from './deadman.js';
 import { AgentApiError } from './errors.js';
 import { instanceBaseEnv } from './instance-env.js';
@@ -71,6 +72,11 @@ export class Agent {
     const known = state.specs.filter((s) => !incomplete.has(s.version));
     for (const v of incomplete) this.opts.log(`${v}: its environment was not kept on disk; its instances keep running but are not restarted if they exit (redeploy to restore)`);
     this.supervisor.adopt(state.instances, known);
+  }
+
+  /** The router settings as configured (null until the first deploy configures them). */
+  settings(): { app: string | null; listen: string | null; router: RouterOptions | null } {
+    return { app: this.app, listen: this.listen, router: this.routerOptions };
   }
 
   handoverState(): HandoverState {
@@ -155,7 +161,7 @@ export class Agent {
     if (viaHeader) return [await this.probeViaRouter(version, spec)];
     return Promise.all(
       this.live(version).map(async (i) => {
-        const r = await probeOnce(`http://127.0.0.1:${i.port}${spec.readiness.path}`, spec.readiness.timeoutMs, spec.readiness.expect, { http: this.http, clock: this.clock });
+        const r = await probeOnce(readinessUrl(i.port, spec.readiness.path), spec.readiness.timeoutMs, spec.readiness.expect, { http: this.http, clock: this.clock });
         return { instanceId: i.id, version, ok: r.healthy, status: r.status, ms: r.ms, reason: r.reason };
       }),
     );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AgentApiError } from './errors.js';
 
 /** Request bodies of the control API. Errors name the field: `spec.argv: expected ...`. */
 
@@ -44,5 +45,5 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`);
-  throw Object.assign(new Error(lines.join('; ')), { status: 400 });
+  throw new AgentApiError(400, lines.join('; '));
 }

@@ -59,7 +59,7 @@ export function createControlHandler(routes: Routes, opts: { token?: string; log
       const body = req.method === 'GET' ? {} : await readBody(req);
       send(res, 200, (await route(body, url.searchParams)) ?? { ok: true });
     } catch (err) {
-      const status = err instanceof AgentApiError ? err.status : ((err as { status?: number }).status ?? 500);
+      const status = err instanceof AgentApiError ? err.status : 500;
       if (status >= 500) opts.log(`control ${req.method} ${path} failed: ${(err as Error).stack ?? String(err)}`);
       if (!res.headersSent) send(res, status, { error: (err as Error).message });
     }

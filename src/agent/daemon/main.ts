@@ -55,14 +55,14 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
     const restored = readState(paths.stateFile);
     if (restored) agent.restore(restored.state, restored.incomplete);
   }
-  const snapshot = agent.handoverState();
+  const snapshot = agent.settings();
   if (snapshot.app && snapshot.listen && snapshot.router) {
     agent.configure({ app: snapshot.app, listen: snapshot.listen, router: snapshot.router });
     await listenRouter(agent, snapshot.listen, listener);
   }
   const stop = lifecycle(agent, paths, opts, log);
   const routes = agentRoutes(agent, {
-    onRouterCreated: () => listenRouter(agent, agent.handoverState().listen!, null),
+    onRouterCreated: () => listenRouter(agent, agent.settings().listen!, null),
     restart: () => stop.restart(),
     stop: (stopInstances) => void stop.stop(stopInstances),
   });

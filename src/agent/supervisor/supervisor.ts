@@ -132,6 +132,8 @@ class ProcessSupervisor implements Supervisor {
       }
       return created;
     } catch (err) {
+      // Nobody awaits these any more: stopping them rejects their readiness promise.
+      for (const c of created) c.done.catch(() => undefined);
       await Promise.all(created.map((c) => this.stopInstance(c.m)));
       throw new InstancesFailed(version, `could not start ${version}: ${(err as Error).message}`);
     }

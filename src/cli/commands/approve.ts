@@ -2,12 +2,13 @@ import { NotFound, UsageError } from '../../errors.js';
 import { checkApprover } from '../../gates/approval.js';
 import type { ApprovalGateConfig } from '../../gates/approval.js';
 import { isTerminal } from '../../store/contract.js';
-import { lightConfig, openStoreFor, resolveActor } from '../context.js';
+import { lightConfig, resolveActor } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';
 import { Journal } from '../../pipeline/journal.js';
 import { EventBus } from '../../pipeline/events.js';
 import { systemClock } from '../../runtime/clock.js';
+import { openStore } from '../../store/index.js';
 
 export interface ApproveFlags extends GlobalOptions {
   by?: string;
@@ -21,7 +22,7 @@ export interface ApproveFlags extends GlobalOptions {
 export async function approveCommand(id: string, flags: ApproveFlags, out: Output): Promise<number> {
   const settings = lightConfig(flags, out);
   const approver = resolveActor(flags.by);
-  const store = await openStoreFor(settings.storeUrl, settings.root);
+  const store = await openStore(settings.storeUrl, { root: settings.root });
   try {
     const row = await store.getDeployment(id);
     if (!row || row.app !== settings.app) throw new NotFound(`no deployment ${id} of ${settings.app} (see shipgate status)`);

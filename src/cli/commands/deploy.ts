@@ -2,12 +2,13 @@ import type { LoadedConfig } from '../../config/load.js';
 import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import { dryRun } from '../../pipeline/dry-run.js';
-import { openStoreIfExists, resolveActor } from '../context.js';
+import { resolveActor } from '../context.js';
 import { fullConfig, gitFacts, inferVersion } from '../pipeline-context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';
 import { runPipeline } from '../run-pipeline.js';
 import { printPlan } from './plan-output.js';
+import { openExistingStore } from '../../store/index.js';
 
 export interface DeployFlags extends GlobalOptions {
   dryRun?: boolean;
@@ -33,10 +34,11 @@ export async function deployCommand(versionArg: string | undefined, flags: Deplo
   const lockWaitMs = durationFlag('lock-wait', flags.lockWait);
   const timeoutMs = durationFlag('timeout', flags.timeout);
   const loaded = await fullConfig(flags, out);
-  const version = versionArg ?? (await inferVersion(loaded.root));
+  const inferred = versionArg === undefined ? await inferVersion(loaded.root) : undefined;
+  const version = versionArg ?? inferred;
   if (!version) throw new UsageError('no version given: pass one (shipgate deploy v1.2.3) or run on a tagged commit');
   const actor = resolveActor(flags.actor);
-  const git = await gitFacts(loaded.root, flags);
+  const git = await gitFacts(loaded.root, flags, process.env, undefined, inferred);
   const emergency = flags.emergency ? { by: actor, reason: flags.reason!.trim() } : null;
   const request = { version, actor, reason: flags.reason ?? null, ...git, emergency, autoRollback: flags.rollback === false ? false : undefined };
   if (flags.dryRun) return dryRunCommand(loaded, request, out);
@@ -44,7 +46,7 @@ export async function deployCommand(versionArg: string | undefined, flags: Deplo
 }
 
 async function dryRunCommand(loaded: LoadedConfig, request: Parameters<typeof dryRun>[2], out: Output): Promise<number> {
-  const store = await openStoreIfExists(loaded.config.store.url, loaded.root);
+  const store = await openExistingStore(loaded.config.store.url, { root: loaded.root });
   try {
     const plan = await dryRun(loaded, store, request);
     printPlan(plan, out);

@@ -1,9 +1,10 @@
 import { humanDuration } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import type { DeploymentRow } from '../../store/contract.js';
-import { lightConfig, openStoreFor } from '../context.js';
+import { lightConfig } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { table, type GlobalOptions, type Output } from '../output.js';
+import { openStore } from '../../store/index.js';
 
 export const DEFAULT_HISTORY_LIMIT = 20;
 
@@ -23,7 +24,7 @@ export function parseLimit(value: string | undefined, fallback: number): number 
 export async function historyCommand(flags: HistoryFlags, out: Output): Promise<number> {
   const limit = parseLimit(flags.limit, DEFAULT_HISTORY_LIMIT);
   const settings = lightConfig(flags, out);
-  const store = await openStoreFor(settings.storeUrl, settings.root);
+  const store = await openStore(settings.storeUrl, { root: settings.root });
   try {
     const rows = await store.listDeployments({ app: settings.app, environment: flags.env, limit, beforeId: flags.before });
     if (out.json) out.result(rows.map(toJson));

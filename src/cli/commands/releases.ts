@@ -1,11 +1,12 @@
-import { lightConfig, openStoreFor } from '../context.js';
+import { lightConfig } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { table, type GlobalOptions, type Output } from '../output.js';
+import { openStore } from '../../store/index.js';
 
 /** `shipgate releases`: kept releases, newest first, with what is live where. */
 export async function releasesCommand(flags: GlobalOptions, out: Output): Promise<number> {
   const settings = lightConfig(flags, out);
-  const store = await openStoreFor(settings.storeUrl, settings.root);
+  const store = await openStore(settings.storeUrl, { root: settings.root });
   try {
     const releases = await store.listReleases(settings.app);
     const marks = new Map<string, string[]>();

@@ -1,11 +1,12 @@
 import { parseDuration } from '../../config/duration.js';
 import { NotFound } from '../../errors.js';
 import { buildRecord, type DeploymentRecord } from '../../pipeline/record.js';
-import { lightConfig, openStoreFor } from '../context.js';
+import { lightConfig } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';
 import { describeEvent } from '../render/describe-event.js';
 import type { AnyLifecycleEvent } from '../../pipeline/events.js';
+import { openStore } from '../../store/index.js';
 
 export interface ShowFlags extends GlobalOptions {
   events?: boolean;
@@ -14,7 +15,7 @@ export interface ShowFlags extends GlobalOptions {
 /** `shipgate show <id>`: the deployment record (built from the journal if the run never finished). */
 export async function showCommand(id: string, flags: ShowFlags, out: Output): Promise<number> {
   const settings = lightConfig(flags, out);
-  const store = await openStoreFor(settings.storeUrl, settings.root);
+  const store = await openStore(settings.storeUrl, { root: settings.root });
   try {
     const row = await store.getDeployment(id);
     if (!row || row.app !== settings.app) throw new NotFound(`no deployment ${id} of ${settings.app} (see shipgate history)`);

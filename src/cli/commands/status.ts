@@ -1,23 +1,23 @@
 import { existsSync } from 'node:fs';
 import { humanDuration } from '../../config/duration.js';
 import type { VersionStats } from '../../rollout/contract.js';
-import { describeEnvironment, type EnvironmentStatus } from '../../pipeline/environment-status.js';
+import { readEnvironmentStatus, type EnvironmentStatus } from '../../pipeline/environment-status.js';
 import { currentIdentity } from '../../runtime/process-identity.js';
-import { lightConfig, openStoreFor } from '../context.js';
+import { lightConfig } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';
+import { openStore } from '../../store/index.js';
 
 /** `shipgate status`: live version, rollback target, running or interrupted deployments, the lock. */
 export async function statusCommand(flags: GlobalOptions, out: Output): Promise<number> {
   const settings = lightConfig(flags, out);
-  const store = await openStoreFor(settings.storeUrl, settings.root);
+  const store = await openStore(settings.storeUrl, { root: settings.root });
   try {
     const envs = settings.environment ? [settings.environment] : settings.environments;
     const me = currentIdentity();
     const statuses: EnvironmentStatus[] = [];
     for (const environment of envs) {
-      const [live, unfinished, lock] = await Promise.all([store.lastSucceeded(settings.app, environment), store.listUnfinished(settings.app, environment), store.getLock(settings.app, environment)]);
-      statuses.push(describeEnvironment({ app: settings.app, environment, live, unfinished, lock, me, nowMs: Date.now(), rollbackWindow: settings.rollbackWindows[environment] ?? settings.rollbackWindow }));
+      statuses.push(await readEnvironmentStatus(store, { app: settings.app, environment, me, nowMs: Date.now(), rollbackWindow: settings.rollbackWindows[environment] ?? settings.rollbackWindow }));
     }
     const traffic = await agentTraffic(settings.root);
     if (out.json) out.result(statuses.map((s) => ({ ...toJson(s), ...(traffic ? { agent: traffic } : {}) })));

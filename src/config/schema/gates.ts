@@ -112,4 +112,3 @@ export const GatesSchema = z
   .default({ semver: { allowPrerelease: false, applyToRollback: false } });
 export type GatesConfig = z.infer<typeof GatesSchema>;
 export type GateName = keyof GatesConfig;
-export const GATE_ORDER: GateName[] = ['semver', 'window', 'checks', 'health', 'approval'];

@@ -1,3 +1,4 @@
+import { NAME_RE } from '../constants.js';
 import { z } from 'zod';
 
 /** A command: an argv array (run directly) or a string (run through /bin/sh -c). */
@@ -47,4 +48,4 @@ export const EnvMapSchema = z.record(
 
 export const NameSchema = z
   .string({ error: 'expected a name' })
-  .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/, { error: 'expected a name of letters, digits, ".", "_" or "-" (at most 63)' });
+  .regex(NAME_RE, { error: 'expected a name of letters, digits, ".", "_" or "-" (at most 63)' });

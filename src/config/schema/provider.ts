@@ -11,7 +11,6 @@ export const CommandProviderSchema = z.strictObject({
   type: z.literal('command').describe('`command`: your own deploy and rollback scripts.'),
   deploy: CommandSchema.describe('Deploys `$SHIPGATE_VERSION`.'),
   rollback: CommandSchema.optional().describe('Restores `$SHIPGATE_VERSION` (the version being returned to). Defaults to `deploy`.'),
-  status: CommandSchema.optional().describe('Prints the live state; shown by `shipgate status`.'),
   health: HealthTargetSchema.optional().describe('Checked after deploy and after rollback.'),
   env: EnvMapSchema.optional().describe('Extra environment for the scripts; values may use `${VAR}`.'),
   cwd: z.string().optional().describe('Working directory of the scripts, relative to the config file.'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_ROLLBACK_WINDOW as CONSTANT_WINDOW, DEFAULT_STORE_URL, STORE_URL_RE } from '../constants.js';
 import { type Duration } from '../duration.js';
 import { duration } from './duration.js';
 import { NameSchema } from './primitives.js';
@@ -8,14 +9,14 @@ import { RolloutSchema } from './rollout.js';
 import { GatesSchema } from './gates.js';
 import { SmokeTestSchema } from './smoke.js';
 
-export const DEFAULT_STORE_URL = 'sqlite:.shipgate/state.db';
-export const DEFAULT_ROLLBACK_WINDOW = '60m' as Duration;
+export { DEFAULT_STORE_URL } from '../constants.js';
+export const DEFAULT_ROLLBACK_WINDOW = CONSTANT_WINDOW as Duration;
 export const RESUME_POLICIES = ['rollback', 'resume'] as const;
 
 export const StoreSchema = z.strictObject({
   url: z
     .string({ error: 'expected "sqlite:PATH" or "postgres://user@host/db"' })
-    .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, { error: 'expected "sqlite:PATH" or "postgres://user@host/db"' })
+    .regex(STORE_URL_RE, { error: 'expected "sqlite:PATH" or "postgres://user@host/db"' })
     .default(DEFAULT_STORE_URL)
     .describe('`sqlite:PATH` (relative to the config file) or `postgres://user@host/db`.'),
 });

@@ -1,9 +1,7 @@
 import type { CheckRunFact, CommitChecksFacts, StatusFact } from './github.js';
 
-/** Check-run conclusions that count as passed. */
+/** Check-run conclusions that count as passed; every other conclusion (failure, cancelled, timed_out, action_required, stale, startup_failure...) fails. */
 export const PASSING_CONCLUSIONS: ReadonlySet<string> = new Set(['success', 'neutral', 'skipped']);
-/** Check-run conclusions that count as failed (any other conclusion fails too). */
-export const FAILING_CONCLUSIONS: ReadonlySet<string> = new Set(['failure', 'cancelled', 'timed_out', 'action_required', 'stale', 'startup_failure']);
 
 export interface CheckState {
   /** The required name. */

@@ -8,7 +8,7 @@ import type { PlanContext, Stage, StageContext } from '../stage.js';
 export function createBuildStage(build: BuildConfig): Stage {
   const command = (ctx: PlanContext) => ({
     argv: toArgv(build.command),
-    env: { ...(build.env ?? {}), ...scriptEnv({ ...ctx, releaseDir: releaseDirFor(ctx, ctx.facts.version) }, ctx.facts.version, ctx.facts.previousVersion) },
+    env: { ...(build.env ?? {}), ...scriptEnv(ctx, ctx.facts.version, ctx.facts.previousVersion) },
     cwd: ctx.paths.root,
     timeoutMs: toMs(build.timeout),
   });

@@ -23,9 +23,9 @@ export function createDeployStage(): Stage {
   return {
     name: 'deploy',
     plan: (ctx) => [
-      ...ctx.provider.planDeploy({ ...ctx, releaseDir: null }).map((command) => ({ step: 'deploy', detail: `deploy ${ctx.facts.version}`, command })),
+      ...ctx.provider.planDeploy(ctx).map((command) => ({ step: 'deploy', detail: `deploy ${ctx.facts.version}`, command })),
       ...(ctx.facts.previousVersion
-        ? ctx.provider.planRollback({ ...ctx, releaseDir: null }, ctx.facts.previousVersion, ctx.facts.version).map((command) => ({ step: 'undo', detail: `on failure: roll back to ${ctx.facts.previousVersion}`, command }))
+        ? ctx.provider.planRollback(ctx, ctx.facts.previousVersion, ctx.facts.version).map((command) => ({ step: 'undo', detail: `on failure: roll back to ${ctx.facts.previousVersion}`, command }))
         : []),
     ],
     async run(ctx) {
@@ -40,7 +40,7 @@ export function createDeployStage(): Stage {
 export function createRollbackStage(): Stage {
   return {
     name: 'rollback',
-    plan: (ctx) => ctx.provider.planRollback({ ...ctx, releaseDir: null }, ctx.facts.version, ctx.facts.previousVersion).map((command) => ({ step: 'rollback', detail: `roll back to ${ctx.facts.version}`, command })),
+    plan: (ctx) => ctx.provider.planRollback(ctx, ctx.facts.version, ctx.facts.previousVersion).map((command) => ({ step: 'rollback', detail: `roll back to ${ctx.facts.version}`, command })),
     async run(ctx) {
       await ctx.provider.rollback(ctx, ctx.facts.version, ctx.facts.previousVersion);
       return { version: ctx.facts.version };

@@ -1,19 +1,20 @@
 import { isAbsolute, resolve } from 'node:path';
 import { toMs } from '../../config/duration.js';
 import { toArgv, type CommandProviderConfig } from '../../config/schema/index.js';
-import type { PlannedCommand, StageContext } from '../../pipeline/stage.js';
+import type { PlannedCommand } from '../../pipeline/stage.js';
 import { releaseDirFor } from '../../pipeline/releases.js';
 import type { Provider, ProviderPlanContext } from '../contract.js';
 
 /** The documented environment of user scripts. The version travels only here, never in argv. */
 export function scriptEnv(ctx: ProviderPlanContext, version: string, previous: string | null): Record<string, string> {
+  const releaseDir = releaseDirFor(ctx, version);
   return {
     SHIPGATE_APP: ctx.facts.app,
     SHIPGATE_ENV: ctx.facts.environment,
     SHIPGATE_VERSION: version,
     SHIPGATE_PREVIOUS_VERSION: previous ?? '',
     SHIPGATE_DEPLOYMENT_ID: ctx.facts.id,
-    SHIPGATE_RELEASE_DIR: ctx.releaseDir ?? '',
+    SHIPGATE_RELEASE_DIR: releaseDir ?? '',
   };
 }
 
@@ -25,7 +26,6 @@ export function createCommandProvider(cfg: CommandProviderConfig): Provider {
     cwd: cwdOf(ctx.paths.root),
     timeoutMs: toMs(cfg.timeout),
   });
-  const planContext = (ctx: StageContext, version: string): ProviderPlanContext => ({ ...ctx, releaseDir: releaseDirFor(ctx, version) });
 
   return {
     type: 'command',
@@ -33,10 +33,10 @@ export function createCommandProvider(cfg: CommandProviderConfig): Provider {
     planDeploy: (ctx) => [command(ctx, toArgv(cfg.deploy), ctx.facts.version, ctx.facts.previousVersion)],
     planRollback: (ctx, to, from) => [command(ctx, toArgv(cfg.rollback ?? cfg.deploy), to, from)],
     async deploy(ctx) {
-      await ctx.exec('deploy', command(planContext(ctx, ctx.facts.version), toArgv(cfg.deploy), ctx.facts.version, ctx.facts.previousVersion));
+      await ctx.exec('deploy', command(ctx, toArgv(cfg.deploy), ctx.facts.version, ctx.facts.previousVersion));
     },
     async rollback(ctx, to, from) {
-      await ctx.exec('rollback', command(planContext(ctx, to), toArgv(cfg.rollback ?? cfg.deploy), to, from));
+      await ctx.exec('rollback', command(ctx, toArgv(cfg.rollback ?? cfg.deploy), to, from));
     },
   };
 }

@@ -17,7 +17,6 @@ export function agentTraffic(client: AgentClient, specFor: (version: string) => 
       try {
         return await client.ensureInstances(spec, count, spec.readiness.graceMs + spec.stopTimeoutMs + ENSURE_SLACK_MS);
       } catch (err) {
-        if (err instanceof AgentRequestFailed && err.status < 500) throw new InstancesFailed(version, err.message);
         if (err instanceof AgentRequestFailed) throw new InstancesFailed(version, err.message);
         throw err;
       }
