@@ -1,4 +1,5 @@
 /** A project that deploys the demo app with the local agent, for end-to-end tests. */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -67,6 +68,7 @@ export async function makeLocalProject(rollout = '', extra = ''): Promise<LocalP
     agent: async () => json<AgentView>(await p.run(['agent', 'status', '--json'])),
     dispose: async () => {
       await p.run(['agent', 'stop']);
+      killLeftovers(p.dir);
       await p.cleanup();
     },
   });
@@ -85,5 +87,16 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, what: stri
     }
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Even when a test failed half-way (and `agent stop` could not reach the agent), no process of the project outlives it. */
+export function killLeftovers(dir: string): void {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readlinkSync(`/proc/${pid}/cwd`).startsWith(dir) || readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)) process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone already, or not ours to look at
+    }
   }
 }
