@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { makeDeployments } from './lib/deployments.js';
-import { check, checkpoint, distModule, log, makeTempDir, packageVersion, round1, runBench, sampleInterleaved, summarize, timeCli, timeNode } from './lib/harness.js';
+import { CHILD_ENV, STARTUP_ONLY_SET, check, checkpoint, distModule, log, makeTempDir, packageVersion, round1, runBench, sampleInterleaved, summarize, timeCli, timeNode } from './lib/harness.js';
 import { createBenchDatabase } from './lib/pg.js';
 import { buildReport, printTable } from './lib/report.js';
 
@@ -49,9 +49,13 @@ function makeProject(/** @type {string} */ label, extra = '') {
 }
 
 /** @returns {Measure} */
-function baselineMeasure(/** @type {string} */ dir) {
-  return { key: 'baseline', once: () => timeNode(['-e', '0'], dir).ms };
+function baselineMeasure(/** @type {string} */ dir, key = 'baseline', env = CHILD_ENV) {
+  return { key, once: () => timeNode(['-e', '0'], dir, env).ms };
 }
+
+/** CHILD_ENV plus the start-up-only variables this machine sets (see STARTUP_ONLY_VARIABLES in the harness). */
+const MACHINE_ENV = { ...CHILD_ENV, ...STARTUP_ONLY_SET };
+const MACHINE_VARIABLES = Object.keys(STARTUP_ONLY_SET);
 
 /** @returns {Measure} */
 function versionMeasure(/** @type {string} */ dir) {
@@ -105,14 +109,16 @@ async function historyProject() {
  * `shipgate history --json`: a JSON array of the HISTORY_LIMIT newest deployments, newest first.
  * @param {string} dir
  * @param {NewDeployment[]} rows  oldest first, as inserted
+ * @param {string} [key]
+ * @param {NodeJS.ProcessEnv} [env]
  * @returns {Measure}
  */
-function historyMeasure(dir, rows) {
+function historyMeasure(dir, rows, key = 'history_json_100k_ms', env = CHILD_ENV) {
   const expected = rows.slice(-HISTORY_LIMIT).reverse();
   return {
-    key: 'history_json_100k_ms',
+    key,
     once: () => {
-      const run = timeCli(['history', '--json'], dir);
+      const run = timeCli(['history', '--json'], dir, env);
       const list = parseJson(run.stdout, 'shipgate history --json');
       check(Array.isArray(list) && list.length === HISTORY_LIMIT, `shipgate history --json: expected an array of ${HISTORY_LIMIT} deployments, got ${describe(list)}`);
       list.forEach((entry, i) => {
@@ -174,6 +180,10 @@ await runBench('core', DEFAULT_RUNS, async ({ json, runs }) => {
   const measures = [baselineMeasure(emptyDir), versionMeasure(emptyDir), deployMeasure('noop_deploy_ms', deployDir)];
   if (pgDir) measures.push(deployMeasure('noop_deploy_postgres_ms', pgDir));
   measures.push(historyMeasure(history.dir, history.rows), statusMeasure(history.dir, history.rows));
+  if (MACHINE_VARIABLES.length > 0) {
+    log(`  this machine sets ${MACHINE_VARIABLES.join(', ')}: measured without (the targets) and, for comparison, with`);
+    measures.push(baselineMeasure(emptyDir, 'baseline_machine_env', MACHINE_ENV), historyMeasure(history.dir, history.rows, 'history_json_100k_machine_env_ms', MACHINE_ENV));
+  }
   log(`  measuring: ${measures.map((m) => m.key).join(', ')}`);
   const samples = await sampleInterleaved(measures, runs);
   const stats = (/** @type {string} */ key) => summarize(samples.get(key) ?? []);
@@ -192,6 +202,16 @@ await runBench('core', DEFAULT_RUNS, async ({ json, runs }) => {
     { key: 'history_json_100k_ms', label: `history --json (${HISTORY_ROWS / 1000}k rows)`, stats: stats('history_json_100k_ms'), target: TARGETS.history_json_100k_ms },
     { key: 'status_json_100k_ms', label: `status --json (${HISTORY_ROWS / 1000}k rows)`, stats: stats('status_json_100k_ms'), target: null },
   ];
+  const machine = MACHINE_VARIABLES.length > 0 ? { node: stats('baseline_machine_env'), history: stats('history_json_100k_machine_env_ms') } : undefined;
+  if (machine) {
+    rows.push({
+      key: 'history_json_100k_machine_env_ms',
+      label: `history --json, with ${MACHINE_VARIABLES.join(', ')}`,
+      stats: machine.history,
+      target: null,
+      extra: { node_same_env_ms: machine.node.median, over_node_same_env_ms: round1(machine.history.median - machine.node.median) },
+    });
+  }
   const report = buildReport({ bench: 'core', runs, baseline: stats('baseline'), rows });
 
   const write = json ? log : (/** @type {string} */ line) => console.log(line);
@@ -200,5 +220,12 @@ await runBench('core', DEFAULT_RUNS, async ({ json, runs }) => {
   write(`deploy (pipeline overhead): ${deploy.median.toFixed(1)} ms = node start ${report.baseline_node_ms.toFixed(1)} ms + shipgate ${(deploy.median - report.baseline_node_ms).toFixed(1)} ms; ${(deploy.median - version.median).toFixed(1)} ms above \`shipgate --version\``);
   if (deployPg) write(`deploy on PostgreSQL: ${(deployPg.median - version.median).toFixed(1)} ms above \`shipgate --version\`, ${(deployPg.median - deploy.median).toFixed(1)} ms more than on SQLite`);
   else write(`deploy on PostgreSQL: SKIPPED (${'skipped' in pg ? pg.skipped : 'not measured'})`);
+  if (machine) {
+    write(
+      `${MACHINE_VARIABLES.join(', ')} (set on this machine): \`node -e 0\` takes ${machine.node.median.toFixed(1)} ms with it, ${(machine.node.median - report.baseline_node_ms).toFixed(1)} ms more than without; ` +
+        `history --json takes ${machine.history.median.toFixed(1)} ms with it (${(machine.history.median - machine.node.median).toFixed(1)} ms above that node start). ` +
+        'Node loads the certificate bundle before any code runs; the targets are judged without it, as on a machine that does not set it.',
+    );
+  }
   if (json) console.log(JSON.stringify(report));
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point. `--version` answers without loading the CLI, to keep cold start short.
 import { readFileSync } from 'node:fs';
+import * as nodeModule from 'node:module';
 
 // A closed pipe (`shipgate history | head`) is not an error worth a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -16,7 +17,6 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${version}\n`);
 } else {
   // Node >= 22.1 can cache compiled modules between runs (start-up of every command); Node 20 has no such cache.
-  const nodeModule = await import('node:module');
   nodeModule.enableCompileCache?.();
   const { main } = await import('../dist/cli/main.js');
   process.exitCode = await main(args, version);

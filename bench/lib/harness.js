@@ -167,12 +167,21 @@ export function packageVersion() {
   return /** @type {{ version: string }} */ (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))).version;
 }
 
-/** The parent's environment without CI variables (CI, GITHUB_*, SHIPGATE_*), with NO_COLOR=1. */
+/**
+ * Variables of the machine, not of shipgate, that slow every Node start-up. Node
+ * reads and parses the whole NODE_EXTRA_CA_CERTS bundle before running any code
+ * (tens of ms when it names the system bundle, as some sandboxes and corporate
+ * images do); none of the benchmarked commands makes a TLS connection. The core
+ * bench measures with and without them and prints both.
+ */
+export const STARTUP_ONLY_VARIABLES = ['NODE_EXTRA_CA_CERTS'];
+
+/** The parent's environment without CI variables (CI, GITHUB_*, SHIPGATE_*) or STARTUP_ONLY_VARIABLES, with NO_COLOR=1. */
 function cleanEnv() {
   /** @type {NodeJS.ProcessEnv} */
   const env = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (key === 'CI' || key === 'FORCE_COLOR' || key.startsWith('GITHUB_') || key.startsWith('SHIPGATE_')) continue;
+    if (key === 'CI' || key === 'FORCE_COLOR' || key.startsWith('GITHUB_') || key.startsWith('SHIPGATE_') || STARTUP_ONLY_VARIABLES.includes(key)) continue;
     env[key] = value;
   }
   env.NO_COLOR = '1';
@@ -181,6 +190,9 @@ function cleanEnv() {
 
 /** The environment every CLI child of a benchmark gets (see cleanEnv). */
 export const CHILD_ENV = cleanEnv();
+
+/** STARTUP_ONLY_VARIABLES this machine sets (what CHILD_ENV leaves out), e.g. `{ NODE_EXTRA_CA_CERTS: "/etc/..." }`. */
+export const STARTUP_ONLY_SET = Object.fromEntries(STARTUP_ONLY_VARIABLES.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
 
 /** A fresh directory under os.tmpdir(), removed when the benchmark ends. */
 export function makeTempDir(/** @type {string} */ label) {
@@ -194,11 +206,12 @@ export function makeTempDir(/** @type {string} */ label) {
  * Throws a BenchError when it does not exit 0.
  * @param {string[]} args
  * @param {string} cwd
+ * @param {NodeJS.ProcessEnv} [env]  default CHILD_ENV
  * @returns {Timed}
  */
-export function timeNode(args, cwd) {
+export function timeNode(args, cwd, env = CHILD_ENV) {
   const started = performance.now();
-  const child = spawnSync(process.execPath, args, { cwd, env: CHILD_ENV, encoding: 'utf8', maxBuffer: OUTPUT_LIMIT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnSync(process.execPath, args, { cwd, env, encoding: 'utf8', maxBuffer: OUTPUT_LIMIT, stdio: ['ignore', 'pipe', 'pipe'] });
   const ms = performance.now() - started;
   const shown = args[0] === CLI ? `shipgate ${args.slice(1).join(' ')}` : `node ${args.join(' ')}`;
   if (child.error) throw new BenchError(`${shown}: ${child.error.message}`);
@@ -210,8 +223,8 @@ export function timeNode(args, cwd) {
 }
 
 /** Runs the built CLI (`node bin/shipgate.js ARGS`) in `cwd`; see {@link timeNode}. */
-export function timeCli(/** @type {string[]} */ args, /** @type {string} */ cwd) {
-  return timeNode([CLI, ...args], cwd);
+export function timeCli(/** @type {string[]} */ args, /** @type {string} */ cwd, /** @type {NodeJS.ProcessEnv} */ env = CHILD_ENV) {
+  return timeNode([CLI, ...args], cwd, env);
 }
 
 function lastLines(/** @type {string} */ text, count = 20) {

@@ -4,10 +4,8 @@ import type { GlobalOptions, Output } from './output.js';
 /* Read-only commands import only this file: it keeps their start-up short. */
 
 /** Only `app` and `store`: read-only commands start fast and need no deploy secrets. */
-export function lightConfig(opts: GlobalOptions, out: Output): StoreSettings {
-  const settings = loadStoreSettings({ configPath: opts.config, environment: opts.env });
+export async function lightConfig(opts: GlobalOptions, out: Output): Promise<StoreSettings> {
+  const settings = await loadStoreSettings({ configPath: opts.config, environment: opts.env });
   out.masker = settings.masker;
   return settings;
 }
-
-export { resolveActor } from '../runtime/actor.js';

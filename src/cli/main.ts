@@ -3,16 +3,18 @@ import type * as CommanderModule from 'commander';
 import type { Command } from 'commander';
 import { errorMessage } from '../errors.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
+import { CONFIG_FILE_OPTION_DEFAULT, fastHistoryFlags, HISTORY_LIMIT_OPTION_DEFAULT } from './fast-path.js';
 import { Output, type GlobalOptions } from './output.js';
 
-// commander is CommonJS: `require` skips the ESM wrapper and its export scan (a few ms of every start).
-const { Command: CommandClass, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof CommanderModule;
-
+/** commander is CommonJS: `require` skips the ESM wrapper and its export scan (a few ms of every start). Loaded on first use. */
+function commander(): typeof CommanderModule {
+  return createRequire(import.meta.url)('commander') as typeof CommanderModule;
+}
 
 /** Options every command takes. */
 function common(cmd: Command): Command {
   return cmd
-    .option('-c, --config <file>', 'config file', 'shipgate.yaml')
+    .option('-c, --config <file>', 'config file', CONFIG_FILE_OPTION_DEFAULT)
     .option('-e, --env <name>', 'environment (default: the only one, or $SHIPGATE_ENV)')
     .option('--json', 'machine-readable output on stdout')
     .option('--verbose', 'more detail; stack traces on errors')
@@ -22,6 +24,7 @@ function common(cmd: Command): Command {
 const DURATION_HINT = '(e.g. 30s, 10m, 1h)';
 
 export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOptions) => void, version: string): Command {
+  const { Command: CommandClass, Option } = commander();
   const program = new CommandClass('shipgate')
     .description('One reliable command for your production deployment runbook.')
     .version(version, '-V, --version')
@@ -67,7 +70,7 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
   wire<[]>(common(program.command('status').description('what is live, what is running or interrupted, the lock')), async () => (await import('./commands/status.js')).statusCommand);
   wire<[]>(
     common(program.command('history').description('deployments, newest first'))
-      .option('--limit <n>', 'how many', '20')
+      .option('--limit <n>', 'how many', HISTORY_LIMIT_OPTION_DEFAULT)
       .option('--before <id>', 'page: only deployments older than this id'),
     async () => (await import('./commands/history.js')).historyCommand,
   );
@@ -131,12 +134,17 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
   return program;
 }
 
-function withEnvDefault(opts: GlobalOptions): GlobalOptions {
+function withEnvDefault<T extends GlobalOptions>(opts: T): T {
   return opts.env === undefined && process.env.SHIPGATE_ENV ? { ...opts, env: process.env.SHIPGATE_ENV } : opts;
 }
 
 /** Runs the CLI; resolves to the exit code. Only here is every error caught. */
 export async function main(argv: string[], version: string): Promise<number> {
+  const history = fastHistoryFlags(argv);
+  if (history) {
+    const opts = withEnvDefault(history);
+    return (await import('./commands/history.js')).historyCommand(opts, new Output(opts)).catch((err: unknown) => handleError(err, opts));
+  }
   let pending: Promise<number> | undefined;
   const program = buildProgram((action, opts) => {
     pending = action().catch((err: unknown) => handleError(err, opts));
@@ -144,7 +152,7 @@ export async function main(argv: string[], version: string): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (err instanceof commander().CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     return handleError(err, {});
   }
   return pending ?? EXIT.ok;

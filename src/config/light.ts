@@ -1,7 +1,8 @@
 import { dirname } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { Masker } from '../runtime/secrets.js';
-import { environmentNames, environmentOverlay, readConfigDocument, selectEnvironment } from './document.js';
+import { environmentNames, environmentOverlay, readConfigText, selectEnvironment } from './environments.js';
+import { lightDocument, readLightCache } from './light-cache.js';
 import { DEFAULT_ROLLBACK_WINDOW, DEFAULT_STORE_URL, NAME_RE, STORE_URL_RE } from './constants.js';
 import { DURATION_RE } from './duration.js';
 import { interpolate } from './interpolate.js';
@@ -31,9 +32,9 @@ export interface StoreSettings {
  * use this, so they start fast and work on a machine that lacks the deploy secrets
  * the rest of the config refers to. `deploy` validates everything.
  */
-export function loadStoreSettings(opts: LoadConfigOptions & { requireEnvironment?: boolean } = {}): StoreSettings {
+export async function loadStoreSettings(opts: LoadConfigOptions & { requireEnvironment?: boolean } = {}): Promise<StoreSettings> {
   const path = resolveConfigPath(opts);
-  const doc = readConfigDocument(path);
+  const doc = await readLightDocument(path);
   const environments = environmentNames(doc);
   const environment = opts.environment !== undefined || environments.length === 1 || opts.requireEnvironment ? selectEnvironment(doc, opts.environment, path) : null;
   const overlay = environment ? environmentOverlay(doc, environment).overlay : {};
@@ -50,6 +51,15 @@ export function loadStoreSettings(opts: LoadConfigOptions & { requireEnvironment
   const masker = new Masker(secrets);
   masker.add(storeUrl as string);
   return { app: v.app as string, storeUrl: storeUrl as string, root: dirname(path), path, environments, environment, rollbackWindow: window, rollbackWindows, masker };
+}
+
+/** The keys this reader uses: from the cache when the file is unchanged, else parsed (the YAML parser loads only then). */
+async function readLightDocument(path: string): Promise<Record<string, unknown>> {
+  const source = readConfigText(path);
+  const cached = readLightCache(path, source);
+  if (cached) return cached;
+  const { parseConfigText } = await import('./document.js');
+  return lightDocument(path, source, parseConfigText(source, path));
 }
 
 /** An environment's `rollback.window` as written (no interpolation: durations are never secrets). */

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { DEFAULT_CONFIG_FILE } from './document.js';
+import { DEFAULT_CONFIG_FILE } from './environments.js';
 
 export interface LoadConfigOptions {
   /** Path of the config file. @default "shipgate.yaml" in `cwd` */

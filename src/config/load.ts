@@ -1,7 +1,8 @@
 import { dirname } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { Masker, secretsFromEnv } from '../runtime/secrets.js';
-import { environmentNames, environmentOverlay, readConfigDocument, selectEnvironment } from './document.js';
+import { readConfigDocument } from './document.js';
+import { environmentNames, environmentOverlay, selectEnvironment } from './environments.js';
 import { interpolate, lookup, type KeyPath } from './interpolate.js';
 import { formatIssues } from './issues.js';
 import { deepMerge, isOverlaid, isPlainObject } from './merge.js';

@@ -11,8 +11,8 @@ export interface AgentFlags extends GlobalOptions {
   keepInstances?: boolean;
 }
 
-function stateDir(flags: GlobalOptions, out: Output): string {
-  return agentStateDir(lightConfig(flags, out).root);
+async function stateDir(flags: GlobalOptions, out: Output): Promise<string> {
+  return agentStateDir((await lightConfig(flags, out)).root);
 }
 
 function version(): string {
@@ -21,7 +21,7 @@ function version(): string {
 
 /** `shipgate agent start [--foreground]`: detached by default; `--foreground` is for systemd. */
 export async function agentStartCommand(flags: AgentFlags, out: Output): Promise<number> {
-  const dir = stateDir(flags, out);
+  const dir = await stateDir(flags, out);
   if (flags.foreground) {
     const running = await agentStatus(agentPaths(dir));
     if (running) {
@@ -40,7 +40,7 @@ export async function agentStartCommand(flags: AgentFlags, out: Output): Promise
 
 /** `shipgate agent stop [--keep-instances]` */
 export async function agentStopCommand(flags: AgentFlags, out: Output): Promise<number> {
-  const pid = await stopAgent(stateDir(flags, out), flags.keepInstances === true);
+  const pid = await stopAgent(await stateDir(flags, out), flags.keepInstances === true);
   if (out.json) out.result({ stopped: pid !== null, pid });
   else out.line(pid === null ? 'no agent is running' : `agent (pid ${pid}) stopped${flags.keepInstances ? '; instances left running' : ' with its instances'}`);
   return EXIT.ok;
@@ -48,7 +48,7 @@ export async function agentStopCommand(flags: AgentFlags, out: Output): Promise<
 
 /** `shipgate agent restart`: a new agent process takes over the socket; no request is dropped. */
 export async function agentRestartCommand(flags: AgentFlags, out: Output): Promise<number> {
-  const { from, to } = await restartAgent(stateDir(flags, out));
+  const { from, to } = await restartAgent(await stateDir(flags, out));
   if (out.json) out.result({ from, to: to.pid });
   else out.line(`agent restarted: pid ${from} handed over to pid ${to.pid} (instances and traffic kept)`);
   return EXIT.ok;
@@ -56,7 +56,7 @@ export async function agentRestartCommand(flags: AgentFlags, out: Output): Promi
 
 /** `shipgate agent status` */
 export async function agentStatusCommand(flags: AgentFlags, out: Output): Promise<number> {
-  const status = await agentStatus(agentPaths(stateDir(flags, out)));
+  const status = await agentStatus(agentPaths(await stateDir(flags, out)));
   if (out.json) {
     out.result(status ?? { running: false });
     return EXIT.ok;

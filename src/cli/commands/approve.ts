@@ -2,7 +2,8 @@ import { NotFound, UsageError } from '../../errors.js';
 import { checkApprover } from '../../gates/approval.js';
 import type { ApprovalGateConfig } from '../../gates/approval.js';
 import { isTerminal } from '../../store/contract.js';
-import { lightConfig, resolveActor } from '../context.js';
+import { resolveActor } from '../../runtime/actor.js';
+import { lightConfig } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';
 import { Journal } from '../../pipeline/journal.js';
@@ -20,7 +21,7 @@ export interface ApproveFlags extends GlobalOptions {
  * deployment stored when it parked, so approvers need no deploy secrets.
  */
 export async function approveCommand(id: string, flags: ApproveFlags, out: Output): Promise<number> {
-  const settings = lightConfig(flags, out);
+  const settings = await lightConfig(flags, out);
   const approver = resolveActor(flags.by);
   const store = await openStore(settings.storeUrl, { root: settings.root });
   try {

@@ -2,7 +2,7 @@ import type { LoadedConfig } from '../../config/load.js';
 import { parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import { dryRun } from '../../pipeline/dry-run.js';
-import { resolveActor } from '../context.js';
+import { resolveActor } from '../../runtime/actor.js';
 import { fullConfig, gitFacts, inferVersion } from '../pipeline-context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';

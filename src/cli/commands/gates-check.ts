@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors.js';
 import { checkGates } from '../../pipeline/gate-check.js';
-import { resolveActor } from '../context.js';
+import { resolveActor } from '../../runtime/actor.js';
 import { fullConfig, gitFacts } from '../pipeline-context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';

@@ -23,7 +23,7 @@ export function parseLimit(value: string | undefined, fallback: number): number 
 /** `shipgate history`: deployments newest first. */
 export async function historyCommand(flags: HistoryFlags, out: Output): Promise<number> {
   const limit = parseLimit(flags.limit, DEFAULT_HISTORY_LIMIT);
-  const settings = lightConfig(flags, out);
+  const settings = await lightConfig(flags, out);
   const store = await openStore(settings.storeUrl, { root: settings.root });
   try {
     const rows = await store.listDeployments({ app: settings.app, environment: flags.env, limit, beforeId: flags.before });

@@ -42,7 +42,7 @@ export async function logsCommand(flags: LogsFlags, out: Output): Promise<number
   if (flags.follow && out.json) throw new UsageError('--follow cannot be combined with --json');
   const unsafe = flags.version === undefined ? null : checkVersionSafety(flags.version);
   if (unsafe) throw new UsageError(`--version: ${unsafe}`);
-  const settings = lightConfig(flags, out);
+  const settings = await lightConfig(flags, out);
   const dir = logsDir(agentStateDir(settings.root));
   const filter: Filter = { version: flags.version, instance: flags.instance };
   const sources = await listLogSources(dir, filter);

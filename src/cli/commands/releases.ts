@@ -5,7 +5,7 @@ import { openStore } from '../../store/index.js';
 
 /** `shipgate releases`: kept releases, newest first, with what is live where. */
 export async function releasesCommand(flags: GlobalOptions, out: Output): Promise<number> {
-  const settings = lightConfig(flags, out);
+  const settings = await lightConfig(flags, out);
   const store = await openStore(settings.storeUrl, { root: settings.root });
   try {
     const releases = await store.listReleases(settings.app);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { EXIT } from '../exit-codes.js';
-import { resolveActor } from '../context.js';
+import { resolveActor } from '../../runtime/actor.js';
 import { fullConfig } from '../pipeline-context.js';
 import type { GlobalOptions, Output } from '../output.js';
 import { runPipeline } from '../run-pipeline.js';

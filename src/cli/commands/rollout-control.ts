@@ -17,7 +17,7 @@ const DONE: Record<RolloutCommand, string> = {
 
 /** `shipgate promote [--full] | abort | pause | resume`: steers the rollout in progress. */
 export async function rolloutCommand(command: RolloutCommand, flags: GlobalOptions, out: Output): Promise<number> {
-  const dir = agentStateDir(lightConfig(flags, out).root);
+  const dir = agentStateDir((await lightConfig(flags, out)).root);
   try {
     const r = await clientFor(agentPaths(dir)).command(command);
     if (out.json) out.result({ rollout: r.id, candidate: r.candidate, command });

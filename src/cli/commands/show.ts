@@ -14,7 +14,7 @@ export interface ShowFlags extends GlobalOptions {
 
 /** `shipgate show <id>`: the deployment record (built from the journal if the run never finished). */
 export async function showCommand(id: string, flags: ShowFlags, out: Output): Promise<number> {
-  const settings = lightConfig(flags, out);
+  const settings = await lightConfig(flags, out);
   const store = await openStore(settings.storeUrl, { root: settings.root });
   try {
     const row = await store.getDeployment(id);

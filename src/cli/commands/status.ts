@@ -10,7 +10,7 @@ import { openStore } from '../../store/index.js';
 
 /** `shipgate status`: live version, rollback target, running or interrupted deployments, the lock. */
 export async function statusCommand(flags: GlobalOptions, out: Output): Promise<number> {
-  const settings = lightConfig(flags, out);
+  const settings = await lightConfig(flags, out);
   const store = await openStore(settings.storeUrl, { root: settings.root });
   try {
     const envs = settings.environment ? [settings.environment] : settings.environments;

@@ -1,6 +1,6 @@
 import { ConfigError } from '../../../src/errors.js';
 import { parseConfigText, resolveDocument, type LoadedConfig } from '../../../src/config/index.js';
-import { selectEnvironment } from '../../../src/config/document.js';
+import { selectEnvironment } from '../../../src/config/environments.js';
 
 /** The example from the config issue; it must validate and behave as its comments say. */
 export const CANONICAL_YAML = `app: hotdash

@@ -3,7 +3,7 @@ import { dump } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
 import { parseConfigText, resolveDocument } from '../../../src/config/index.js';
-import { environmentNames } from '../../../src/config/document.js';
+import { environmentNames } from '../../../src/config/environments.js';
 import { CANONICAL_ENV, CANONICAL_YAML, CONFIG_PATH, loadText } from './helpers.js';
 
 /**
