@@ -7,6 +7,7 @@
 //   latencyMs    n      added to every request (not /health)
 //   crashOnStart true   exit(1) before listening
 //   slowStartMs  n      wait before listening
+//   crashAfterMs n      exit(1) n ms after listening (every start: a crash loop)
 // With DEMO_CONTROL=1, POST /__faults with a JSON body changes them at run time.
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ const faults = {
   latencyMs: Number(process.env.LATENCY_MS ?? 0),
   crashOnStart: process.env.CRASH_ON_START === '1',
   slowStartMs: Number(process.env.SLOW_START_MS ?? 0),
+  crashAfterMs: Number(process.env.CRASH_AFTER_MS ?? 0),
   ...fileFaults(),
 };
 
@@ -82,6 +84,14 @@ if (faults.crashOnStart) {
 setTimeout(() => {
   const server = createServer(handle);
   server.keepAliveTimeout = 65_000;
-  server.listen(port, '127.0.0.1', () => console.log(`demo ${version} listening on ${port}`));
+  server.listen(port, '127.0.0.1', () => {
+    console.log(`demo ${version} listening on ${port}`);
+    if (faults.crashAfterMs > 0) {
+      setTimeout(() => {
+        console.error(`demo ${version}: crashing ${faults.crashAfterMs}ms after listening (crashAfterMs)`);
+        process.exit(1);
+      }, faults.crashAfterMs);
+    }
+  });
   process.on('SIGTERM', () => server.close(() => process.exit(0)));
 }, faults.slowStartMs);

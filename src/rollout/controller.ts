@@ -174,6 +174,8 @@ class RolloutRun {
       counted = this.now();
       await this.heartbeat();
       if (this.failure !== null) return this.revertTraffic();
+      // A promote received in this heartbeat ends the step now: no evaluation may pause it again.
+      if (this.promoted) return;
       if (step.analyse && this.isEvaluationDue(lastEvaluation, left)) {
         lastEvaluation = this.now();
         await this.evaluateStep(step);
@@ -233,11 +235,12 @@ class RolloutRun {
     switch (command) {
       case 'promote':
         this.promoted = true;
-        return;
+        // A person chose to go on: that also ends a pause (theirs, or one an inconclusive window caused).
+        return this.resume();
       case 'promote-full':
         this.promoted = true;
         this.jumpToFull = true;
-        return;
+        return this.resume();
       case 'abort':
         this.failure ??= ABORT_COMMAND_REASON;
         return;

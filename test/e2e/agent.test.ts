@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json } from '../support/project.js';
@@ -21,6 +22,23 @@ describe('the local agent', () => {
     expect(again.stdout).toMatch(/agent already running/);
     const mode = statSync(join(p.dir, '.shipgate/agent/agent.sock')).mode & 0o777;
     expect(mode).toBe(0o600);
+  });
+
+  // Acting as another user needs root; CI runs as root.
+  it.runIf(process.getuid?.() === 0)('refuses a control client of another user (the socket is 0600)', () => {
+    const sock = join(p.dir, '.shipgate/agent/agent.sock');
+    const connect = `const s = require('node:net').connect(${JSON.stringify(sock)}, () => { console.log('connected'); s.end(); }); s.on('error', (e) => console.log(e.code));`;
+    const as = (ids: { uid?: number; gid?: number }) => spawnSync(process.execPath, ['-e', connect], { cwd: '/', encoding: 'utf8', ...ids }).stdout.trim();
+    // Only the socket's own mode is under test: the folders on the way are opened to everyone meanwhile.
+    const folders = [p.dir, join(p.dir, '.shipgate'), join(p.dir, '.shipgate/agent')];
+    const modes = folders.map((d) => statSync(d).mode & 0o777);
+    try {
+      folders.forEach((d) => chmodSync(d, 0o711));
+      expect(as({ uid: 65534, gid: 65534 })).toBe('EACCES');
+      expect(as({})).toBe('connected');
+    } finally {
+      folders.forEach((d, i) => chmodSync(d, modes[i]!));
+    }
   });
 
   it('a deploy with provider local runs the instances behind the router', async () => {

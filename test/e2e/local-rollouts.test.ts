@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { json } from '../support/project.js';
+import { json, type CliResult } from '../support/project.js';
 import { eventually, makeLocalProject, type LocalProject } from '../support/local-project.js';
 
 /** Progressive rollouts through the CLI with the local agent and the demo app. */
@@ -9,6 +9,16 @@ const CANARY_MANUAL = `rollout:
   steps: [{ weight: 20, pause: manual }, { weight: 100, pause: 0s }]
   analysis: { interval: 500ms, failureLimit: 2, maxErrorRate: 0.05, minRequests: 3, onInconclusive: continue }
 `;
+
+/** The canary of the dead-man test: half the traffic, held until promoted. */
+const CANARY_HALF_MANUAL = `rollout:
+  strategy: canary
+  steps: [{ weight: 50, pause: manual }, { weight: 100, pause: 0s }]
+  analysis: { interval: 500ms, failureLimit: 2, maxErrorRate: 0.05, minRequests: 3, onInconclusive: continue }
+`;
+/** provider.deadman and rollout.analysis.interval of the dead-man test (see localConfig and CANARY_HALF_MANUAL). */
+const DEADMAN_MS = 3000;
+const INTERVAL_MS = 500;
 
 let p: LocalProject | null = null;
 afterEach(async () => {
@@ -112,22 +122,159 @@ describe('controls on a running rollout', () => {
 });
 
 describe('the dead-man switch', () => {
-  it('returns traffic to stable when the driving process dies, and the next command finishes the journal', async () => {
-    p = await makeLocalProject(CANARY_MANUAL);
+  it('returns all traffic to stable within deadman + one interval of a SIGKILL at 50%, and the next command finishes the journal', async () => {
+    p = await makeLocalProject(CANARY_HALF_MANUAL);
     expect((await p.run(['deploy', 'v1.0.0'])).code).toBe(0);
     const deploy = p.spawn(['deploy', 'v1.1.0']);
-    await deploy.waitFor('weights v1.0.0=80% v1.1.0=20%');
+    await deploy.waitFor('weights v1.0.0=50% v1.1.0=50%');
+    const killedAt = Date.now();
     deploy.child.kill('SIGKILL');
     await deploy.done;
     const q = p;
     await eventually(async () => ((await weightsOf(q))['v1.0.0'] === 100 ? true : undefined), 'the dead-man switch', 15_000);
-    expect((await p.agent()).rollout).toMatchObject({ state: 'aborted_by_deadman' });
-    const status = json<{ activity: { state: string }[] }[]>(await p.run(['status', '--json']))[0]!;
-    expect(status.activity.map((a) => a.state)).toEqual(['interrupted']);
+    const rollout = (await p.agent()).rollout as { state: string; abortedAt: string | null } | null;
+    expect(rollout).toMatchObject({ state: 'aborted_by_deadman' });
+    // The agent moved the weights in the tick that set abortedAt.
+    expect(Date.parse(rollout!.abortedAt!) - killedAt).toBeLessThanOrEqual(DEADMAN_MS + INTERVAL_MS);
+    const status = await p.run(['status']);
+    expect(status.stdout).toContain('deploy v1.1.0 INTERRUPTED');
+    expect(status.stdout).toContain(`rollout of v1.1.0 ABORTED by the dead-man switch at ${rollout!.abortedAt} (its deploy process stopped sending heartbeats; traffic went back to v1.0.0)`);
+    const statusJson = json<{ activity: { state: string }[]; agent: { rollout: { state: string } } }[]>(await p.run(['status', '--json']))[0]!;
+    expect(statusJson.activity.map((a) => a.state)).toEqual(['interrupted']);
+    expect(statusJson.agent.rollout).toMatchObject({ state: 'aborted_by_deadman', candidate: 'v1.1.0', stable: 'v1.0.0' });
     const r = await p.run(['resume', '--json']);
     expect(json<{ recovered: { status: string }[] }>(r).recovered).toEqual([expect.objectContaining({ status: 'rolled_back' })]);
     expect((await p.agent()).versions.map((v) => v.version)).toEqual(['v1.0.0']);
     expect((await p.get('/')).version).toBe('v1.0.0');
+  });
+});
+
+describe('instances that fail (real processes)', () => {
+  const CANARY_WATCHED = `rollout:
+  strategy: canary
+  steps: [{ weight: 50, pause: 20s }, { weight: 100, pause: 0s }]
+  analysis: { interval: 500ms, failureLimit: 2, maxErrorRate: 0.05, minRequests: 3, onInconclusive: continue }
+`;
+
+  /** Deploys v1.0.0, then v1.1.0 built with `faults` (the demo app's fault modes); returns the second deploy's result. */
+  async function deployFaulty(q: LocalProject, faults: Record<string, unknown>, during?: (deploy: ReturnType<LocalProject['spawn']>) => Promise<void>) {
+    expect((await q.run(['deploy', 'v1.0.0'])).code).toBe(0);
+    await q.write('faults.json', JSON.stringify(faults));
+    const deploy = q.spawn(['deploy', 'v1.1.0', '--json']);
+    await during?.(deploy);
+    return deploy.done;
+  }
+
+  function expectRolledBack(r: CliResult) {
+    expect(r.code, r.stderr).toBe(1);
+    expect(json<{ status: string }>(r).status).toBe('rolled_back');
+  }
+
+  it('a crash loop fails the deploy and rolls back', async () => {
+    p = await makeLocalProject(CANARY_WATCHED);
+    const q = p;
+    const r = await deployFaulty(q, { crashAfterMs: 300 });
+    expectRolledBack(r);
+    const rec = json<{ record: { analysis: { verdict: string; reasons: string[] }[] } }>(r).record;
+    const failed = rec.analysis.filter((a) => a.verdict === 'fail');
+    expect(failed.length).toBeGreaterThanOrEqual(2);
+    // The direct probes of the crashing instances are what failed.
+    for (const f of failed) expect(f.reasons.join('; ')).toMatch(/probe of instance v1\.1\.0#\d+ \(v1\.1\.0\) failed/);
+    expect(await weightsOf(q)).toEqual({ 'v1.0.0': 100 });
+    expect((await q.agent()).versions.map((v) => v.version)).toEqual(['v1.0.0']);
+    expect((await q.get('/')).version).toBe('v1.0.0');
+  });
+
+  it('a version that crashes on start fails the deploy before any traffic moves', async () => {
+    p = await makeLocalProject(CANARY_WATCHED);
+    const r = await deployFaulty(p, { crashOnStart: true });
+    expectRolledBack(r);
+    expect(r.stdout + r.stderr).toMatch(/v1\.1\.0/);
+    expect(await weightsOf(p)).toEqual({ 'v1.0.0': 100 });
+    expect((await p.get('/')).version).toBe('v1.0.0');
+  });
+
+  it('a slow start within grace succeeds', async () => {
+    p = await makeLocalProject('rollout: { strategy: immediate }\n');
+    const started = Date.now();
+    const r = await deployFaulty(p, { slowStartMs: 2500 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2500);
+    expect(await weightsOf(p)).toEqual({ 'v1.1.0': 100 });
+    expect((await p.get('/')).version).toBe('v1.1.0');
+  });
+
+  it('an instance killed during a step fails analysis and rolls back', async () => {
+    p = await makeLocalProject(CANARY_WATCHED);
+    const q = p;
+    let killed = 0;
+    const r = await deployFaulty(q, {}, async (deploy) => {
+      await deploy.waitFor('weights v1.0.0=50% v1.1.0=50%');
+      // Kill the candidate's instances whenever they run, until the deployment ends.
+      let over = false;
+      void deploy.done.then(() => (over = true));
+      while (!over) {
+        const candidate = (await q.agent().catch(() => null))?.versions.find((v) => v.version === 'v1.1.0');
+        for (const i of candidate?.instances ?? []) {
+          if (i.pid === null) continue;
+          try {
+            process.kill(i.pid, 'SIGKILL');
+            killed++;
+          } catch {
+            // exited already
+          }
+        }
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    });
+    expect(killed).toBeGreaterThan(0);
+    expectRolledBack(r);
+    const rec = json<{ record: { analysis: { verdict: string; reasons: string[] }[]; rollout_stages: { stage: string; status: string }[] } }>(r).record;
+    const failed = rec.analysis.filter((a) => a.verdict === 'fail');
+    expect(failed.length).toBeGreaterThanOrEqual(2);
+    for (const f of failed) expect(f.reasons.join('; ')).toMatch(/probe of instance v1\.1\.0#\d+ \(v1\.1\.0\) failed/);
+    expect(rec.rollout_stages[0]).toMatchObject({ stage: 'canary', status: 'failed' });
+    expect(await weightsOf(q)).toEqual({ 'v1.0.0': 100 });
+    expect((await q.get('/')).version).toBe('v1.0.0');
+  });
+});
+
+describe('onInconclusive: pause', () => {
+  // No traffic, and minRequests far above it: every window is inconclusive.
+  const HOLD = `rollout:
+  strategy: canary
+  steps: [{ weight: 20, pause: 1s }, { weight: 100, pause: 0s }]
+  analysis: { interval: 300ms, failureLimit: 2, maxErrorRate: 0.05, minRequests: 1000000, onInconclusive: pause }
+`;
+
+  async function heldCanary(q: LocalProject) {
+    expect((await q.run(['deploy', 'v1.0.0'])).code).toBe(0);
+    const deploy = q.spawn(['deploy', 'v1.1.0', '--json']);
+    await deploy.waitFor('rollout paused in canary (analysis inconclusive)');
+    // Well past the step's 1s pause, the rollout still holds at 20%.
+    await new Promise((res) => setTimeout(res, 2500));
+    expect(await weightsOf(q)).toEqual({ 'v1.0.0': 80, 'v1.1.0': 20 });
+    return deploy;
+  }
+
+  it('holds the rollout until promote', async () => {
+    p = await makeLocalProject(HOLD);
+    const deploy = await heldCanary(p);
+    expect((await p.run(['promote'])).code).toBe(0);
+    const r = await deploy.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(json<{ status: string }>(r).status).toBe('succeeded');
+    expect(await weightsOf(p)).toEqual({ 'v1.1.0': 100 });
+  });
+
+  it('holds the rollout until abort, which rolls it back', async () => {
+    p = await makeLocalProject(HOLD);
+    const deploy = await heldCanary(p);
+    expect((await p.run(['abort'])).code).toBe(0);
+    const r = await deploy.done;
+    expect(r.code).toBe(1);
+    expect(json<{ status: string }>(r).status).toBe('rolled_back');
+    expect(await weightsOf(p)).toEqual({ 'v1.0.0': 100 });
   });
 });
 

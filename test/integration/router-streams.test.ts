@@ -74,6 +74,35 @@ describe('router: server-sent events', () => {
   });
 });
 
+describe('router: server-sent events across a weight change', () => {
+  it('keeps an open stream on its instance while the weights move away from its version', async () => {
+    const { router, url, up } = await setup();
+    const next = await startUpstream({ id: 'b' });
+    cleanups.push(() => next.close());
+    const res = await new Promise<IncomingMessage>((resolve, reject) => request(`${url}/sse`, { agent: false }, resolve).on('error', reject).end());
+    await up.sse.connected();
+    res.setEncoding('utf8');
+    let ended = false;
+    res.once('end', () => (ended = true));
+    up.sse.send('before');
+    expect(((await once(res, 'data')) as [string])[0]).toBe('data: before\n\n');
+    // v2 takes all new traffic; v1's instance stays (ready, weight 0), as during a canary's revert or a promotion.
+    router.setTable({ weights: { v1: 0, v2: 100 }, backends: [backendOf(up, 'v1'), backendOf(next, 'v2')] });
+    const fresh = await new Promise<IncomingMessage>((resolve, reject) => request(`${url}/`, { agent: false }, resolve).on('error', reject).end());
+    fresh.resume();
+    await once(fresh, 'end');
+    expect(next.received.length).toBe(1);
+    for (const n of [1, 2]) {
+      up.sse.send(`after ${n}`);
+      expect(((await once(res, 'data')) as [string])[0]).toBe(`data: after ${n}\n\n`);
+      expect(ended).toBe(false);
+    }
+    up.sse.end();
+    res.resume();
+    await once(res, 'end');
+  });
+});
+
 describe('router: client going away', () => {
   it('aborts the request to the instance when the client disconnects', async () => {
     const { router, url, up } = await setup();

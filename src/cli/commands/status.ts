@@ -75,7 +75,7 @@ interface TrafficView {
   pid: number;
   listen: string | null;
   weights: Record<string, number>;
-  rollout: { id: string; candidate: string; state: string; paused: boolean } | null;
+  rollout: { id: string; stable: string | null; candidate: string; state: string; paused: boolean; aborted_at: string | null } | null;
   versions: { version: string; weight: number; ready: number; instances: number; states: string[]; stats: VersionStats | null }[];
 }
 
@@ -98,13 +98,24 @@ async function agentTraffic(root: string): Promise<TrafficView | null> {
       stats: s.listen ? await client.stats(v.version, STATUS_STATS_WINDOW_MS).catch(() => null) : null,
     })),
   );
-  const r = s.rollout && s.rollout.state !== 'ended' ? { id: s.rollout.id, candidate: s.rollout.candidate, state: s.rollout.state, paused: s.rollout.paused } : null;
+  const r =
+    s.rollout && s.rollout.state !== 'ended'
+      ? { id: s.rollout.id, stable: s.rollout.stable, candidate: s.rollout.candidate, state: s.rollout.state, paused: s.rollout.paused, aborted_at: s.rollout.abortedAt }
+      : null;
   return { pid: s.pid, listen: s.listen, weights: s.weights, rollout: r, versions };
+}
+
+function rolloutText(r: NonNullable<TrafficView['rollout']>, out: Output): string {
+  if (r.state === 'aborted_by_deadman') {
+    const back = r.stable ? `traffic went back to ${r.stable}` : 'traffic was taken off it';
+    return out.paint('red', `rollout of ${r.candidate} ABORTED by the dead-man switch at ${r.aborted_at ?? 'an unknown time'}`) + ` (its deploy process stopped sending heartbeats; ${back})`;
+  }
+  return `rollout of ${r.candidate} ${r.paused ? 'in progress (paused)' : 'in progress'}`;
 }
 
 function printTraffic(t: TrafficView, out: Output): void {
   out.line('');
-  out.line(`agent:     pid ${t.pid}, router ${t.listen ?? 'not configured'}${t.rollout ? `; rollout ${t.rollout.candidate} ${t.rollout.state}${t.rollout.paused ? ' (paused)' : ''}` : ''}`);
+  out.line(`agent:     pid ${t.pid}, router ${t.listen ?? 'not configured'}${t.rollout ? `; ${rolloutText(t.rollout, out)}` : ''}`);
   for (const v of t.versions) {
     const st = v.stats;
     const figures = st && st.requests > 0 ? `${(st.requests / (st.windowMs / 1000)).toFixed(1)} req/s, errors ${(st.errorRate * 100).toFixed(1)}%, p95 ${st.p95}ms (last ${st.windowMs / 1000}s)` : 'no requests in the last minute';

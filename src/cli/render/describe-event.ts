@@ -43,7 +43,7 @@ export function describeEvent(e: AnyLifecycleEvent, verbose: boolean): string | 
     case 'rollout:weights':
       return `weights ${weightsText(e.weights)} (${e.reason})`;
     case 'rollout:paused':
-      return `rollout paused in ${e.step} (${e.reason}): shipgate resume continues`;
+      return `rollout paused in ${e.step} (${e.reason === 'inconclusive' ? 'analysis inconclusive' : 'by a person'}): shipgate resume or promote goes on, shipgate abort reverts`;
     case 'rollout:resumed':
       return `rollout resumed in ${e.step}`;
     case 'rollout:command':

@@ -29,7 +29,7 @@ export const AnalysisSchema = z.strictObject({
   maxErrorRate: z.number().min(0).max(1).default(0.01).describe('Largest share of 5xx and connection errors (0.01 = 1%).'),
   maxP95: duration().default('3s' as Duration).describe('Largest p95 latency of the new version.'),
   minRequests: z.number().int().min(0).default(20).describe('Fewer requests in a window make the evaluation inconclusive.'),
-  onInconclusive: z.enum(INCONCLUSIVE_ACTIONS).default('continue').describe('What an inconclusive evaluation does: `continue`, `pause` (until `shipgate resume`) or `fail`.'),
+  onInconclusive: z.enum(INCONCLUSIVE_ACTIONS).default('continue').describe('What an inconclusive evaluation does: `continue`, `pause` (holds the step until `shipgate resume`, `promote` or `abort`) or `fail`.'),
   probe: z.boolean().default(true).describe('Also probe the new instances directly (readiness path).'),
   compareToStable: CompareSchema.optional().describe('Also fail when the new version is worse than stable by more than a margin.'),
 });

@@ -45,6 +45,53 @@ describe('runRollout: inconclusive windows', () => {
   });
 });
 
+describe('runRollout: inconclusive pause ended by a person', () => {
+  const quiet = { requests: 5 };
+  const config = { strategy: 'canary' as const, steps: [{ weight: 20, pause: '30s' }, { weight: 100, pause: '30s' }], analysis: { onInconclusive: 'pause' as const } };
+
+  it('promote ends the hold and the rollout goes on (not held again in the next step)', async () => {
+    const h = harness({ config });
+    h.traffic.setStats('v2', (now) => (now - T0 <= 10 * SEC ? quiet : {}));
+    const run = h.start();
+    await h.clock.advance(10 * MIN);
+    expect(times(h.traffic.calls, 'setWeights')).toEqual([0]); // held at 20% long past the 30s pause
+    h.traffic.sendCommand('promote');
+    await h.clock.advance(2 * MIN);
+    const outcome = await run;
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.steps.map((s) => s.status)).toEqual(['healthy', 'healthy']);
+    // The full step ran its own 30s, unpaused.
+    expect(outcome.steps[1]!.durationMs).toBe(30 * SEC);
+    expect(h.events.filter((e) => e.type === 'rollout:paused' || e.type === 'rollout:resumed')).toEqual([
+      { type: 'rollout:paused', step: 'canary', reason: 'inconclusive' },
+      { type: 'rollout:resumed', step: 'canary' },
+    ]);
+  });
+
+  it('promote while every window stays inconclusive: the step ends at once, without another evaluation pausing it again', async () => {
+    const h = harness({ config: { ...config, steps: [{ weight: 20, pause: '30s' }, { weight: 100, pause: '0s' }] } });
+    h.traffic.setStats('v2', quiet);
+    const run = h.start();
+    await h.clock.advance(10 * MIN);
+    const evaluations = h.events.filter((e) => e.type === 'rollout:evaluation').length;
+    h.traffic.sendCommand('promote');
+    await h.clock.advance(MIN);
+    expect(await run).toMatchObject({ status: 'succeeded' });
+    expect(h.events.filter((e) => e.type === 'rollout:evaluation').length).toBe(evaluations);
+    expect(h.events.filter((e) => e.type === 'rollout:paused')).toHaveLength(1);
+  });
+
+  it('abort ends the hold by reverting', async () => {
+    const h = harness({ config });
+    h.traffic.setStats('v2', quiet);
+    const run = h.start();
+    await h.clock.advance(10 * MIN);
+    h.traffic.sendCommand('abort');
+    await h.clock.advance(MIN);
+    expect(await run).toMatchObject({ status: 'failed', reason: ABORT_COMMAND_REASON });
+  });
+});
+
 describe('runRollout: commands', () => {
   it('manual pause: waits (analysing) until promote', async () => {
     const h = harness({ config: { strategy: 'canary', steps: [{ weight: 5, pause: 'manual' }, { weight: 100, pause: '1m' }] } });
@@ -61,7 +108,8 @@ describe('runRollout: commands', () => {
       ['canary', 60 * MIN + 10 * SEC],
       ['full', MIN],
     ]);
-    expect(outcome!.evaluations.filter((e) => e.step === 'canary')).toHaveLength(361);
+    // One every 10s for 60 minutes; none at the tick that heard the promote.
+    expect(outcome!.evaluations.filter((e) => e.step === 'canary')).toHaveLength(360);
     expect(times(h.traffic.calls, 'setWeights')).toEqual([0, 60 * MIN + 10 * SEC]);
   });
 
