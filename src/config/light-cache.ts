@@ -45,21 +45,18 @@ export function readLightCache(path: string, source: string): Record<string, unk
   return entry.format === FORMAT && entry.path === path && entry.source === source && isPlainObject(entry.doc) ? entry.doc : undefined;
 }
 
-/**
- * The part of the parsed `doc` the light reader uses. It is stored for next
- * time when it survives JSON unchanged (YAML can hold `.nan` and `-0`, JSON cannot).
- */
-export function lightDocument(path: string, source: string, doc: Record<string, unknown>): Record<string, unknown> {
+/** The part of the parsed `doc` the light reader uses. */
+export function lightDocument(doc: Record<string, unknown>): Record<string, unknown> {
   const light = pick(doc, TOP_KEYS);
   if (Object.hasOwn(doc, 'environments')) {
     const envs = doc.environments;
     light.environments = isPlainObject(envs) ? Object.fromEntries(Object.entries(envs).map(([name, block]) => [name, isPlainObject(block) ? pick(block, ENVIRONMENT_KEYS) : block])) : envs;
   }
-  writeLightCache(path, source, light);
   return light;
 }
 
-function writeLightCache(path: string, source: string, doc: Record<string, unknown>): void {
+/** Keeps `doc` (a {@link lightDocument}) for `source`, when it survives JSON unchanged (YAML can hold `.nan` and `-0`, JSON cannot). */
+export function writeLightCache(path: string, source: string, doc: Record<string, unknown>): void {
   const file = lightCachePath(path);
   const json = JSON.stringify({ format: FORMAT, path, source, doc } satisfies Entry);
   if (!isDeepStrictEqual((JSON.parse(json) as Entry).doc, doc)) return;

@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { Masker } from '../runtime/secrets.js';
 import { environmentNames, environmentOverlay, readConfigText, selectEnvironment } from './environments.js';
-import { lightDocument, readLightCache } from './light-cache.js';
+import { lightDocument, readLightCache, writeLightCache } from './light-cache.js';
 import { DEFAULT_ROLLBACK_WINDOW, DEFAULT_STORE_URL, NAME_RE, STORE_URL_RE } from './constants.js';
 import { DURATION_RE } from './duration.js';
 import { interpolate } from './interpolate.js';
@@ -59,7 +59,9 @@ async function readLightDocument(path: string): Promise<Record<string, unknown>>
   const cached = readLightCache(path, source);
   if (cached) return cached;
   const { parseConfigText } = await import('./document.js');
-  return lightDocument(path, source, parseConfigText(source, path));
+  const doc = lightDocument(parseConfigText(source, path));
+  writeLightCache(path, source, doc);
+  return doc;
 }
 
 /** An environment's `rollback.window` as written (no interpolation: durations are never secrets). */
