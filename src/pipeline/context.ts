@@ -1,4 +1,4 @@
-import { Cancelled, StageFailed } from '../errors.js';
+import { Cancelled, DeadlineExceeded, StageFailed } from '../errors.js';
 import { abortReason as abortError } from '../runtime/clock.js';
 import { describeRunFailure } from '../runtime/process.js';
 import type { ExecOptions, StageContext } from './stage.js';
@@ -69,7 +69,11 @@ async function execCommand(ctx: StageContext, step: string, opts: ExecOptions): 
     await writes;
   }
   if (result.exitCode === 0) return;
-  if (result.cancelled) throw new Cancelled(`${step} was killed by a second interrupt`);
+  if (result.cancelled) {
+    // Killed because the deployment ran past its deadline, or by a second interrupt.
+    const reason: unknown = ctx.killSignal.reason;
+    throw reason instanceof DeadlineExceeded ? reason : new Cancelled(`${step} was killed by a second interrupt`);
+  }
   const last = tail.length > 0 ? `; last output: ${ctx.masker.mask(tail.join(' | '))}` : '';
   throw new StageFailed(ctx.stage, `${step}: ${ctx.masker.mask(opts.argv.join(' '))} ${describeRunFailure(result, opts.timeoutMs)}${last}`);
 }

@@ -141,14 +141,24 @@ export class Pipeline {
     }
   }
 
-  /** Aborts the soft signal with DeadlineExceeded when the deployment runs too long. */
+  /**
+   * When the deployment runs too long, aborts both signals with DeadlineExceeded:
+   * the step under way stops (a hanging script is killed) and the saga undoes
+   * what began. The undo itself runs on calm signals (see executeSaga).
+   */
   private deadline(control: RunControl, base: BaseContext): { base: BaseContext; clear: () => void } {
     const ms = control.timeoutMs ?? (this.loaded.config.timeout ? toMs(this.loaded.config.timeout) : undefined);
     if (ms === undefined) return { base, clear: () => undefined };
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(new DeadlineExceeded(`the deployment ran past its deadline of ${humanDuration(ms)}`)), ms);
-    timer.unref();
-    return { base: { ...base, signal: AbortSignal.any([control.signal, ac.signal]) }, clear: () => clearTimeout(timer) };
+    const expired = new AbortController();
+    const cleared = new AbortController();
+    this.deps.clock.sleep(ms, cleared.signal).then(
+      () => expired.abort(new DeadlineExceeded(`the deployment ran past its deadline of ${humanDuration(ms)}`)),
+      () => undefined, // cleared: the deployment ended in time
+    );
+    return {
+      base: { ...base, signal: AbortSignal.any([control.signal, expired.signal]), killSignal: AbortSignal.any([control.killSignal, expired.signal]) },
+      clear: () => cleared.abort(),
+    };
   }
 
   base(facts: DeploymentFacts, control: Pick<RunControl, 'signal' | 'killSignal'>): BaseContext {

@@ -27,6 +27,12 @@ export type Runner = (req: RunRequest) => Promise<RunResult>;
 
 export const DEFAULT_KILL_GRACE_MS = 5000;
 
+/**
+ * Runs the command in a process group of its own. A timeout or `signal` ends the
+ * whole group (SIGTERM, then SIGKILL after DEFAULT_KILL_GRACE_MS): a shell script
+ * that waits on a child (`sleep`, `kubectl rollout status`) stops with it instead
+ * of keeping its output pipes, and so shipgate, open until the child is done.
+ */
 export const execaRunner: Runner = async (req) => {
   const { execa } = await import('execa');
   const [file, ...args] = req.argv;
@@ -36,16 +42,19 @@ export const execaRunner: Runner = async (req) => {
     cwd: req.cwd,
     env: req.env,
     extendEnv: true,
-    timeout: req.timeoutMs,
-    cancelSignal: req.signal,
+    detached: process.platform !== 'win32',
     reject: false,
     stdin: 'ignore',
-    forceKillAfterDelay: DEFAULT_KILL_GRACE_MS,
     stripFinalNewline: false,
     buffer: false,
     stdout: ['pipe'],
     stderr: ['pipe'],
   });
+  const stop = stopper(child);
+  const timer = req.timeoutMs === undefined ? null : setTimeout(() => stop('timeout'), req.timeoutMs);
+  const onAbort = (): void => stop('cancel');
+  if (req.signal?.aborted) onAbort();
+  else req.signal?.addEventListener('abort', onAbort, { once: true });
   const pump = async (stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr'): Promise<void> => {
     if (!stream) return;
     // Decode across chunk boundaries: a character (or a secret) split between chunks stays whole.
@@ -59,17 +68,56 @@ export const execaRunner: Runner = async (req) => {
     }
     if (rest) req.onLine?.(rest, name);
   };
-  const [result] = await Promise.all([child, pump(child.stdout, 'stdout'), pump(child.stderr, 'stderr')]);
-  const spawnError = result.failed && result.exitCode === undefined && !result.timedOut && !result.isCanceled && !result.signal ? (result.shortMessage ?? "failed to start").split("\n")[0]! : null;
-  return {
-    exitCode: result.exitCode ?? null,
-    signal: result.signal ?? null,
-    timedOut: result.timedOut,
-    cancelled: result.isCanceled,
-    spawnError,
-    durationMs: performance.now() - started,
-  };
+  try {
+    const [result] = await Promise.all([child, pump(child.stdout, 'stdout'), pump(child.stderr, 'stderr')]);
+    const spawnError = result.failed && result.exitCode === undefined && !result.signal && stop.reason === null ? (result.shortMessage ?? 'failed to start').split('\n')[0]! : null;
+    return {
+      exitCode: result.exitCode ?? null,
+      signal: result.signal ?? null,
+      timedOut: stop.reason === 'timeout',
+      cancelled: stop.reason === 'cancel',
+      spawnError,
+      durationMs: performance.now() - started,
+    };
+  } finally {
+    if (timer !== null) clearTimeout(timer);
+    req.signal?.removeEventListener('abort', onAbort);
+    stop.done();
+  }
 };
+
+interface Stopper {
+  (why: 'timeout' | 'cancel'): void;
+  /** Why the group was stopped, or null. */
+  reason: 'timeout' | 'cancel' | null;
+  /** The run is over: no SIGKILL follows. */
+  done(): void;
+}
+
+/** Ends the child's process group: SIGTERM now, SIGKILL after the grace if anything is left. */
+function stopper(child: { pid?: number | undefined; kill(signal?: NodeJS.Signals): boolean }): Stopper {
+  let force: NodeJS.Timeout | null = null;
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch {
+      // the group is gone already
+    }
+  };
+  const stop = ((why: 'timeout' | 'cancel') => {
+    if (stop.reason !== null) return;
+    stop.reason = why;
+    signalGroup('SIGTERM');
+    force = setTimeout(() => signalGroup('SIGKILL'), DEFAULT_KILL_GRACE_MS);
+    force.unref();
+  }) as Stopper;
+  stop.reason = null;
+  stop.done = () => {
+    if (force !== null) clearTimeout(force);
+  };
+  return stop;
+}
 
 /** One-line description of a failed run, for errors. */
 export function describeRunFailure(r: RunResult, timeoutMs?: number): string {

@@ -38,12 +38,12 @@ interface Events {
 let project: Project;
 let target: Target;
 
-async function deploy(version: string, env: Record<string, string> = {}) {
-  const r = await project.run(['deploy', version, '--json'], { env: { TARGET: target.url, ...env } });
-  const out = json<{ deployment_id: string; status: string }>(r);
+async function deploy(version: string, env: Record<string, string> = {}, flags: string[] = []) {
+  const r = await project.run(['deploy', version, '--json', ...flags], { env: { TARGET: target.url, ...env } });
+  const out = json<{ deployment_id: string; status: string; error?: string }>(r);
   const shown = json<Events>(await project.run(['show', out.deployment_id, '--events', '--json'], { env: { TARGET: target.url } }));
   const undone = shown.events.filter((e) => e.type === 'undo:started').map((e) => e.stage);
-  return { code: r.code, status: out.status, undone, shown, stderr: r.stderr, live: (await project.read('live.txt')).trim() };
+  return { code: r.code, status: out.status, error: out.error, undone, shown, stderr: r.stderr, live: (await project.read('live.txt')).trim() };
 }
 
 beforeAll(async () => {
@@ -116,6 +116,14 @@ describe('a failure at each stage', () => {
     expect(r).toMatchObject({ code: 4, status: 'rollback_failed', undone: ['deploy'] });
     expect(r.shown.events.map((e) => e.type)).toContain('undo:failed');
     expect(r.stderr).toContain('ROLLBACK FAILED');
+  });
+
+  it('deadline: a deploy still running at --timeout is stopped and undone (exit 1)', async () => {
+    const started = Date.now();
+    const r = await deploy('v1.1.8', { SLOW_DEPLOY: '20' }, ['--timeout', '2s']);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(r).toMatchObject({ code: 1, status: 'rolled_back', undone: ['deploy'], live: 'v1.0.0' });
+    expect(r.error).toContain('ran past its deadline of 2s');
   });
 
   it('all stages pass: succeeded, nothing undone (exit 0)', async () => {

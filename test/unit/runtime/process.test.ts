@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { execaRunner } from '../../../src/runtime/process.js';
 
@@ -18,4 +19,50 @@ describe('execaRunner', () => {
     const slow = await execaRunner({ argv: [process.execPath, '-e', 'setTimeout(() => {}, 10000)'], timeoutMs: 200 });
     expect(slow.timedOut).toBe(true);
   });
+
+  // A shell script waiting on a child: the child holds the output pipes open.
+  const waitsOnChild = ['sh', '-c', 'sleep 30 & echo "child $!"; wait'];
+  /** Running (a zombie waiting for its reaper counts as gone). */
+  const alive = (pid: number): boolean => {
+    try {
+      return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+
+  /** Whether `pid` is gone within 2 s (its exit may still be under way when the pipes close). */
+  const gone = async (pid: number): Promise<boolean> => {
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+    return !alive(pid);
+  };
+
+  it('a timeout ends the whole process group, not just the shell', async () => {
+    const lines: string[] = [];
+    const started = Date.now();
+    const r = await execaRunner({ argv: waitsOnChild, timeoutMs: 300, onLine: (l) => lines.push(l) });
+    expect(r.timedOut).toBe(true);
+    expect(Date.now() - started).toBeLessThan(4000);
+    const pid = Number(/child (\d+)/.exec(lines.join('\n'))?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    expect(await gone(pid)).toBe(true);
+  });
+
+  it('an aborted signal ends the whole process group and reports a cancellation', async () => {
+    const ac = new AbortController();
+    const lines: string[] = [];
+    const run = execaRunner({ argv: waitsOnChild, signal: ac.signal, onLine: (l) => lines.push(l) });
+    setTimeout(() => ac.abort(), 300);
+    const started = Date.now();
+    const r = await run;
+    expect(r).toMatchObject({ cancelled: true, timedOut: false, spawnError: null });
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(await gone(Number(/child (\d+)/.exec(lines.join('\n'))?.[1]))).toBe(true);
+  });
+
+  it('a member that ignores SIGTERM is killed after the grace', async () => {
+    const r = await execaRunner({ argv: ['sh', '-c', 'trap "" TERM; sleep 30 & wait; wait'], timeoutMs: 200 });
+    expect(r.timedOut).toBe(true);
+  }, 15_000);
 });
+
