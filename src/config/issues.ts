@@ -22,7 +22,7 @@ export interface FormatIssuesOptions {
 export function formatIssues(issues: readonly z.core.$ZodIssue[], schema: z.ZodType, opts: FormatIssuesOptions = {}): string[] {
   const rename = opts.rename ?? ((p: Path) => p);
   const lines: Line[] = [];
-  for (const issue of flatten(issues as Issue[], [])) lines.push(...describeIssue(issue, issue.path as Path, schema));
+  for (const issue of flatten(issues as Issue[], [])) lines.push(...describeIssue(issue, issue.path as Path, schema, opts.input));
   const ranked = lines.map((line) => ({ line, rank: rankOf(opts.input, line.path) }));
   ranked.sort((a, b) => compareRanks(a.rank, b.rank));
   return [...new Set(ranked.map(({ line }) => `${formatPath(rename(line.path))}: ${line.text}`))];
@@ -117,12 +117,12 @@ interface Line {
   text: string;
 }
 
-function describeIssue(issue: Issue, path: Path, schema: z.ZodType): Line[] {
+function describeIssue(issue: Issue, path: Path, schema: z.ZodType, input: unknown): Line[] {
   const custom = isCustom(issue.message) ? issue.message : undefined;
   const got = 'input' in issue && issue.input !== undefined ? ` (got ${show(issue.input)})` : '';
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((key) => ({ path: [...path, key], text: unknownKey(key, knownKeysAt(schema, path)) }));
+      return issue.keys.map((key) => ({ path: [...path, key], text: unknownKey(key, knownKeysAt(schema, path, input)) }));
     case 'invalid_type': {
       const expected = custom?.startsWith('expected ') ? custom : `expected ${expectedType(issue.expected)}`;
       if (issue.input === undefined) return [{ path, text: `is required (${expected})` }];
@@ -204,11 +204,34 @@ function distance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-/** The keys an object schema accepts at `path`, looking through wrappers, arrays and unions. */
-export function knownKeysAt(schema: z.ZodType, path: Path): string[] {
+/**
+ * The keys an object schema accepts at `path`, looking through wrappers, arrays and
+ * unions. Given the `input`, a union of object shapes told apart by `type` (the
+ * providers) counts only the shape whose `type` the input names.
+ */
+export function knownKeysAt(schema: z.ZodType, path: Path, input?: unknown): string[] {
   let nodes: z.core.$ZodType[] = [schema as unknown as z.core.$ZodType];
-  for (const seg of path) nodes = nodes.flatMap((n) => unwrap(n)).flatMap((n) => child(n, seg));
-  return [...new Set(nodes.flatMap((n) => unwrap(n)).flatMap((n) => (n._zod.def.type === 'object' ? Object.keys((n._zod.def as z.core.$ZodObjectDef).shape) : [])))];
+  let value = input;
+  for (const seg of path) {
+    nodes = matching(nodes.flatMap((n) => unwrap(n)), value).flatMap((n) => child(n, seg));
+    value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[seg] : undefined;
+  }
+  const shapes = matching(nodes.flatMap((n) => unwrap(n)), value);
+  return [...new Set(shapes.flatMap((n) => (n._zod.def.type === 'object' ? Object.keys((n._zod.def as z.core.$ZodObjectDef).shape) : [])))];
+}
+
+/** The object shapes whose literal `type` accepts the `type` that `value` names; all of them when none does (or nothing is named). */
+function matching(nodes: z.core.$ZodType[], value: unknown): z.core.$ZodType[] {
+  const named = value !== null && typeof value === 'object' ? (value as Record<string, unknown>).type : undefined;
+  if (named === undefined) return nodes;
+  const accepts = (n: z.core.$ZodType): boolean => {
+    if (n._zod.def.type !== 'object') return false;
+    const type = (n._zod.def as z.core.$ZodObjectDef).shape.type;
+    const literal = type && unwrap(type as z.core.$ZodType).find((t) => t._zod.def.type === 'literal');
+    return literal !== undefined && (literal._zod.def as z.core.$ZodLiteralDef<z.core.util.Literal>).values.includes(named as z.core.util.Literal);
+  };
+  const picked = nodes.filter(accepts);
+  return picked.length > 0 ? picked : nodes;
 }
 
 function unwrap(n: z.core.$ZodType): z.core.$ZodType[] {

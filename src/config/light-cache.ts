@@ -17,10 +17,10 @@ import { isPlainObject } from './merge.js';
  */
 
 /** Bump when the entry's shape or the meaning of its keys changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 /** Top-level keys the light reader uses, and the keys it reads from each environment's block. */
-const TOP_KEYS = ['app', 'store', 'rollback'] as const;
-const ENVIRONMENT_KEYS = ['store', 'rollback'] as const;
+const TOP_KEYS = ['app', 'store', 'rollback', 'provider'] as const;
+const ENVIRONMENT_KEYS = ['store', 'rollback', 'provider'] as const;
 
 interface Entry {
   format: number;

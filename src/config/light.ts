@@ -24,12 +24,14 @@ export interface StoreSettings {
   rollbackWindow: string;
   /** `rollback.window` of every environment. */
   rollbackWindows: Record<string, string>;
+  /** Environments whose provider is a command provider with a `status` script. */
+  statusScripts: string[];
   masker: Masker;
 }
 
 /**
- * Reads only `app`, `store` and `rollback.window` (with the environment's overlay). Read-only commands
- * use this, so they start fast and work on a machine that lacks the deploy secrets
+ * Reads only `app`, `store`, `rollback.window` and whether the provider has a
+ * status script (each with the environment's overlay). Read-only commands use this, so they start fast and work on a machine that lacks the deploy secrets
  * the rest of the config refers to. `deploy` validates everything.
  */
 export async function loadStoreSettings(opts: LoadConfigOptions & { requireEnvironment?: boolean } = {}): Promise<StoreSettings> {
@@ -39,6 +41,7 @@ export async function loadStoreSettings(opts: LoadConfigOptions & { requireEnvir
   const environment = opts.environment !== undefined || environments.length === 1 || opts.requireEnvironment ? selectEnvironment(doc, opts.environment, path) : null;
   const overlay = environment ? environmentOverlay(doc, environment).overlay : {};
   const rollbackWindows = Object.fromEntries(environments.map((e) => [e, rollbackWindowOf(doc, e)]));
+  const statusScripts = environments.filter((e) => hasStatusScript(doc, e));
   const merged = deepMerge({ app: doc.app, store: doc.store }, overlay.store === undefined ? {} : { store: overlay.store }).value as Record<string, unknown>;
   const { value, errors, secrets } = interpolate(merged, opts.env ?? process.env);
   const v = value as { app?: unknown; store?: unknown };
@@ -50,7 +53,7 @@ export async function loadStoreSettings(opts: LoadConfigOptions & { requireEnvir
   if (lines.length > 0) throw new ConfigError(`invalid config ${path}:`, lines);
   const masker = new Masker(secrets);
   masker.add(storeUrl as string);
-  return { app: v.app as string, storeUrl: storeUrl as string, root: dirname(path), path, environments, environment, rollbackWindow: window, rollbackWindows, masker };
+  return { app: v.app as string, storeUrl: storeUrl as string, root: dirname(path), path, environments, environment, rollbackWindow: window, rollbackWindows, statusScripts, masker };
 }
 
 /** The keys this reader uses: from the cache when the file is unchanged, else parsed (the YAML parser loads only then). */
@@ -62,6 +65,13 @@ async function readLightDocument(path: string): Promise<Record<string, unknown>>
   const doc = lightDocument(parseConfigText(source, path));
   writeLightCache(path, source, doc);
   return doc;
+}
+
+/** Whether an environment's provider (with its overlay) is a command provider with a `status` script. */
+function hasStatusScript(doc: Record<string, unknown>, env: string): boolean {
+  const overlay = environmentOverlay(doc, env).overlay;
+  const merged = deepMerge({ provider: doc.provider }, overlay.provider === undefined ? {} : { provider: overlay.provider }).value as { provider?: unknown };
+  return isPlainObject(merged.provider) && merged.provider.type === 'command' && merged.provider.status !== undefined && merged.provider.status !== null;
 }
 
 /** An environment's `rollback.window` as written (no interpolation: durations are never secrets). */

@@ -53,7 +53,7 @@ describe('light config cache', () => {
     expect(cached.staging).toMatchObject({ app: 'shop', storeUrl: 'sqlite:state/staging.db', rollbackWindow: '10m', environments: ['staging', 'production'] });
     // Only the keys the light reader uses are kept.
     const entry = JSON.parse(await readFile(file, 'utf8')) as { doc: Record<string, unknown> };
-    expect(Object.keys(entry.doc).sort()).toEqual(['app', 'environments', 'rollback']);
+    expect(Object.keys(entry.doc).sort()).toEqual(['app', 'environments', 'provider', 'rollback']);
   });
 
   it('is not used once the text changes, even by one byte of the same length', async () => {
@@ -66,13 +66,32 @@ describe('light config cache', () => {
   });
 
   it('ignores an unreadable or foreign entry and replaces it', async () => {
-    await mkdir(join(tmp.path, '.shipgate', 'cache'), { recursive: true });
+    await mkdir(join(tmp.path, '.shipgate'));
+    await load('production');
     const file = lightCachePath(path);
-    for (const junk of ['{not json', JSON.stringify({ format: 1, path, source: BASE, doc: { app: 'evil' } }).replace(BASE.slice(0, 5), 'xxxxx'), JSON.stringify({ format: 99, path, source: BASE, doc: { app: 'evil' } }), '[]']) {
+    const good = JSON.parse(await readFile(file, 'utf8')) as { format: number; path: string; source: string; doc: Record<string, unknown> };
+    const evil = { ...good, doc: { ...good.doc, app: 'evil' } };
+    const junks = [
+      '{not json',
+      '[]',
+      JSON.stringify({ ...evil, source: good.source.replace('app: shop', 'app: shoq') }), // parsed from other text
+      JSON.stringify({ ...evil, format: good.format + 1 }), // another format
+      JSON.stringify({ ...evil, path: `${path}.other` }), // another config file
+    ];
+    for (const junk of junks) {
       await writeFile(file, junk);
       expect((await load('production')).app).toBe('shop');
-      expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ format: 1, source: BASE, doc: { app: 'shop' } });
+      expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(good);
     }
+    // The control: the same entry with the right text is used as it stands.
+    await writeFile(file, JSON.stringify(evil));
+    expect((await load('production')).app).toBe('evil');
+  });
+
+  it('knows which environments have a status script', async () => {
+    await writeFile(path, BASE.replace('  production: {}', '  production: { provider: { status: ["./status.sh"] } }'));
+    await mkdir(join(tmp.path, '.shipgate'));
+    for (let i = 0; i < 2; i++) expect((await load('staging')).statusScripts).toEqual(['production']);
   });
 
   it('holds values as written: a secret interpolated from the environment never reaches it', async () => {

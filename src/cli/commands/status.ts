@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { humanDuration } from '../../config/duration.js';
+import type { TargetStatus } from '../../providers/command/status.js';
 import type { VersionStats } from '../../rollout/contract.js';
+import { errorMessage } from '../../errors.js';
 import { readEnvironmentStatus, type EnvironmentStatus } from '../../pipeline/environment-status.js';
 import { currentIdentity } from '../../runtime/process-identity.js';
 import { lightConfig } from '../context.js';
@@ -20,9 +22,10 @@ export async function statusCommand(flags: GlobalOptions, out: Output): Promise<
       statuses.push(await readEnvironmentStatus(store, { app: settings.app, environment, me, nowMs: Date.now(), rollbackWindow: settings.rollbackWindows[environment] ?? settings.rollbackWindow }));
     }
     const traffic = await agentTraffic(settings.root);
-    if (out.json) out.result(statuses.map((s) => ({ ...toJson(s), ...(traffic ? { agent: traffic } : {}) })));
+    const targets = await Promise.all(statuses.map((s) => (settings.statusScripts.includes(s.environment) ? targetStatus(flags, s) : null)));
+    if (out.json) out.result(statuses.map((s, i) => ({ ...toJson(s), ...(targets[i] ? { target: targets[i] } : {}), ...(traffic ? { agent: traffic } : {}) })));
     else {
-      statuses.forEach((s, i) => printStatus(s, out, i > 0));
+      statuses.forEach((s, i) => printStatus(s, targets[i] ?? null, out, i > 0));
       if (traffic) printTraffic(traffic, out);
     }
     return EXIT.ok;
@@ -46,13 +49,35 @@ function ago(iso: string | null): string {
   return iso ? `${humanDuration(Date.now() - Date.parse(iso))} ago` : 'unknown';
 }
 
-function printStatus(s: EnvironmentStatus, out: Output, gap: boolean): void {
+/**
+ * What `provider.status` says is live. It needs the environment's whole config (its
+ * `env` may name secrets), so only environments that have such a script load it;
+ * a config that does not load here is reported as the target's status, not as a failure of `status`.
+ */
+async function targetStatus(flags: GlobalOptions, s: EnvironmentStatus): Promise<TargetStatus> {
+  const { loadConfig } = await import('../../config/load.js');
+  let loaded;
+  try {
+    loaded = loadConfig({ configPath: flags.config, environment: s.environment });
+  } catch (err) {
+    return { ok: false, output: [], error: `not run: ${errorMessage(err)}` };
+  }
+  const [{ runStatusScript }, { execaRunner }] = await Promise.all([import('../../providers/command/status.js'), import('../../runtime/process.js')]);
+  return (await runStatusScript(loaded, s.live ? { version: s.live.version, id: s.live.id } : null, execaRunner)) ?? { ok: false, output: [], error: 'not run: no status script' };
+}
+
+function printStatus(s: EnvironmentStatus, target: TargetStatus | null, out: Output, gap: boolean): void {
   if (gap) out.line('');
   out.line(out.paint('bold', `${s.app}/${s.environment}`));
   out.line(`  live:      ${s.live ? `${s.live.version} (${s.live.id}, ${ago(s.live.finishedAt)} by ${s.live.triggeredBy})` : 'nothing deployed yet'}`);
   if (s.rollbackTarget) {
     const when = s.rollbackOpen ? `available until ${s.rollbackDeadline}` : `window closed at ${s.rollbackDeadline} (--force to go past it)`;
     out.line(`  rollback:  to ${s.rollbackTarget}, ${when}`);
+  }
+  if (target) {
+    const lines = target.ok ? target.output : [...target.output, out.paint('red', `status script failed: ${target.error}`)];
+    lines.forEach((line, i) => out.line(`  ${i === 0 ? 'target:   ' : '          '} ${line}`));
+    if (lines.length === 0) out.line('  target:    (the status script printed nothing)');
   }
   for (const a of s.activity) {
     const d = a.deployment;

@@ -12,6 +12,9 @@ export const CommandProviderSchema = z.strictObject({
   deploy: CommandSchema.describe('Deploys `$SHIPGATE_VERSION`.'),
   rollback: CommandSchema.optional().describe('Restores `$SHIPGATE_VERSION` (the version being returned to). Defaults to `deploy`.'),
   health: HealthTargetSchema.optional().describe('Checked after deploy and after rollback.'),
+  status: CommandSchema.optional().describe(
+    'Prints what is live on the target; `shipgate status` shows its output. Runs with `$SHIPGATE_VERSION` set to the version shipgate last deployed there (empty if none), for at most 30s.',
+  ),
   env: EnvMapSchema.optional().describe('Extra environment for the scripts; values may use `${VAR}`.'),
   cwd: z.string().optional().describe('Working directory of the scripts, relative to the config file.'),
   timeout: duration().default(DEFAULT_SCRIPT_TIMEOUT).describe('Kill a script after this long.'),

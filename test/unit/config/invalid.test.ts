@@ -80,6 +80,16 @@ const cases: Case[] = [
     message: [HEAD, '  rollback.windw: unknown key (did you mean "window"?)'],
   },
   {
+    name: 'unknown key under a command provider lists only the command provider\'s keys',
+    yaml: 'app: demo\nprovider: { type: command, deploy: ["true"], zzz: 1 }\n',
+    message: [HEAD, '  provider.zzz: unknown key (expected one of type, deploy, rollback, health, status, env, cwd, timeout)'],
+  },
+  {
+    name: 'unknown key under a local provider lists only the local provider\'s keys',
+    yaml: 'app: demo\nprovider: { type: local, command: ["node", "s.js"], zzz: 1 }\nbuild: { command: ["make"], artifacts: [app] }\n',
+    message: [HEAD, '  provider.zzz: unknown key (expected one of type, command, instances, listen, readiness, stopTimeout, env, deadman, router, control, health)'],
+  },
+  {
     name: 'unknown key in a list item',
     yaml: `${M}smoke: [{ name: api, url: "http://127.0.0.1/", expcet: [200] }]\n`,
     message: [HEAD, '  smoke[0].expcet: unknown key (expected one of name, method, url, expect, json, contains, headers, body, timeout, retries)'],
