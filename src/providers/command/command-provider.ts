@@ -18,12 +18,16 @@ export function scriptEnv(ctx: ProviderPlanContext, version: string, previous: s
   };
 }
 
+/** Where the scripts run: `provider.cwd` (relative to the config file's folder `root`), or `root`. */
+export function scriptCwd(cfg: Pick<CommandProviderConfig, 'cwd'>, root: string): string {
+  return cfg.cwd ? (isAbsolute(cfg.cwd) ? cfg.cwd : resolve(root, cfg.cwd)) : root;
+}
+
 export function createCommandProvider(cfg: CommandProviderConfig): Provider {
-  const cwdOf = (root: string): string => (cfg.cwd ? (isAbsolute(cfg.cwd) ? cfg.cwd : resolve(root, cfg.cwd)) : root);
   const command = (ctx: ProviderPlanContext, argv: string[], version: string, previous: string | null): PlannedCommand => ({
     argv,
     env: { ...(cfg.env ?? {}), ...scriptEnv(ctx, version, previous) },
-    cwd: cwdOf(ctx.paths.root),
+    cwd: scriptCwd(cfg, ctx.paths.root),
     timeoutMs: toMs(cfg.timeout),
   });
 

@@ -1,8 +1,8 @@
-import { isAbsolute, resolve } from 'node:path';
 import { toMs } from '../../config/duration.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { toArgv } from '../../config/schema/index.js';
 import { describeRunFailure, type Runner } from '../../runtime/process.js';
+import { scriptCwd } from './command-provider.js';
 
 /** A status script may run this long at most (less when provider.timeout is shorter). */
 export const STATUS_TIMEOUT_MS = 30_000;
@@ -30,7 +30,7 @@ export async function runStatusScript(loaded: LoadedConfig, live: { version: str
   const timeoutMs = Math.min(STATUS_TIMEOUT_MS, toMs(provider.timeout));
   const result = await run({
     argv,
-    cwd: provider.cwd ? (isAbsolute(provider.cwd) ? provider.cwd : resolve(loaded.root, provider.cwd)) : loaded.root,
+    cwd: scriptCwd(provider, loaded.root),
     env: {
       ...(provider.env ?? {}),
       SHIPGATE_APP: loaded.config.app,
