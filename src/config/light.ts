@@ -31,7 +31,8 @@ export interface StoreSettings {
 
 /**
  * Reads only `app`, `store`, `rollback.window` and whether the provider has a
- * status script (each with the environment's overlay). Read-only commands use this, so they start fast and work on a machine that lacks the deploy secrets
+ * status script (each with the environment's overlay). Read-only commands use
+ * this, so they start fast and work on a machine that lacks the deploy secrets
  * the rest of the config refers to. `deploy` validates everything.
  */
 export async function loadStoreSettings(opts: LoadConfigOptions & { requireEnvironment?: boolean } = {}): Promise<StoreSettings> {
@@ -67,17 +68,21 @@ async function readLightDocument(path: string): Promise<Record<string, unknown>>
   return doc;
 }
 
-/** Whether an environment's provider (with its overlay) is a command provider with a `status` script. */
-function hasStatusScript(doc: Record<string, unknown>, env: string): boolean {
+/** The top-level section `key` of an environment: the base block with the environment's block merged over it. */
+function sectionOf(doc: Record<string, unknown>, env: string, key: string): unknown {
   const overlay = environmentOverlay(doc, env).overlay;
-  const merged = deepMerge({ provider: doc.provider }, overlay.provider === undefined ? {} : { provider: overlay.provider }).value as { provider?: unknown };
-  return isPlainObject(merged.provider) && merged.provider.type === 'command' && merged.provider.status !== undefined && merged.provider.status !== null;
+  return (deepMerge({ [key]: doc[key] }, overlay[key] === undefined ? {} : { [key]: overlay[key] }).value as Record<string, unknown>)[key];
+}
+
+/** Whether an environment's provider is a command provider with a `status` script. */
+function hasStatusScript(doc: Record<string, unknown>, env: string): boolean {
+  const provider = sectionOf(doc, env, 'provider');
+  return isPlainObject(provider) && provider.type === 'command' && provider.status !== undefined && provider.status !== null;
 }
 
 /** An environment's `rollback.window` as written (no interpolation: durations are never secrets). */
 function rollbackWindowOf(doc: Record<string, unknown>, env: string): string {
-  const overlay = environmentOverlay(doc, env).overlay;
-  const merged = deepMerge({ rollback: doc.rollback }, overlay.rollback === undefined ? {} : { rollback: overlay.rollback }).value as { rollback?: unknown };
-  const w = isPlainObject(merged.rollback) ? merged.rollback.window : undefined;
+  const rollback = sectionOf(doc, env, 'rollback');
+  const w = isPlainObject(rollback) ? rollback.window : undefined;
   return typeof w === 'string' && DURATION_RE.test(w) ? w : DEFAULT_ROLLBACK_WINDOW;
 }
