@@ -5,17 +5,30 @@ import type { PlannedCommand } from '../../pipeline/stage.js';
 import { releaseDirFor } from '../../pipeline/releases.js';
 import type { Provider, ProviderPlanContext } from '../contract.js';
 
-/** The documented environment of user scripts. The version travels only here, never in argv. */
-export function scriptEnv(ctx: ProviderPlanContext, version: string, previous: string | null): Record<string, string> {
-  const releaseDir = releaseDirFor(ctx, version);
+export interface ScriptEnvValues {
+  app: string;
+  environment: string;
+  version: string | null;
+  previous: string | null;
+  deploymentId: string | null;
+  releaseDir: string | null;
+}
+
+/** The documented environment of user scripts (absent values are empty). The version travels only here, never in argv. */
+export function scriptEnvOf(v: ScriptEnvValues): Record<string, string> {
   return {
-    SHIPGATE_APP: ctx.facts.app,
-    SHIPGATE_ENV: ctx.facts.environment,
-    SHIPGATE_VERSION: version,
-    SHIPGATE_PREVIOUS_VERSION: previous ?? '',
-    SHIPGATE_DEPLOYMENT_ID: ctx.facts.id,
-    SHIPGATE_RELEASE_DIR: releaseDir ?? '',
+    SHIPGATE_APP: v.app,
+    SHIPGATE_ENV: v.environment,
+    SHIPGATE_VERSION: v.version ?? '',
+    SHIPGATE_PREVIOUS_VERSION: v.previous ?? '',
+    SHIPGATE_DEPLOYMENT_ID: v.deploymentId ?? '',
+    SHIPGATE_RELEASE_DIR: v.releaseDir ?? '',
   };
+}
+
+/** {@link scriptEnvOf} for a step of deployment `ctx`. */
+export function scriptEnv(ctx: ProviderPlanContext, version: string, previous: string | null): Record<string, string> {
+  return scriptEnvOf({ app: ctx.facts.app, environment: ctx.facts.environment, version, previous, deploymentId: ctx.facts.id, releaseDir: releaseDirFor(ctx, version) ?? null });
 }
 
 /** Where the scripts run: `provider.cwd` (relative to the config file's folder `root`), or `root`. */

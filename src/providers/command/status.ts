@@ -2,7 +2,7 @@ import { toMs } from '../../config/duration.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { toArgv } from '../../config/schema/index.js';
 import { describeRunFailure, type Runner } from '../../runtime/process.js';
-import { scriptCwd } from './command-provider.js';
+import { scriptCwd, scriptEnvOf } from './command-provider.js';
 
 /** A status script may run this long at most (less when provider.timeout is shorter). */
 export const STATUS_TIMEOUT_MS = 30_000;
@@ -33,12 +33,7 @@ export async function runStatusScript(loaded: LoadedConfig, live: { version: str
     cwd: scriptCwd(provider, loaded.root),
     env: {
       ...(provider.env ?? {}),
-      SHIPGATE_APP: loaded.config.app,
-      SHIPGATE_ENV: loaded.environment,
-      SHIPGATE_VERSION: live?.version ?? '',
-      SHIPGATE_PREVIOUS_VERSION: '',
-      SHIPGATE_DEPLOYMENT_ID: live?.id ?? '',
-      SHIPGATE_RELEASE_DIR: '',
+      ...scriptEnvOf({ app: loaded.config.app, environment: loaded.environment, version: live?.version ?? null, previous: null, deploymentId: live?.id ?? null, releaseDir: null }),
     },
     timeoutMs,
     onLine: (line) => {
