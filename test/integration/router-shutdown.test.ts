@@ -7,8 +7,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fdOf, LISTENER_FD } from '../../src/agent/daemon/handover.js';
 import { EventEmitter, once } from 'node:events';
-import { Agent, request, type Server } from 'node:http';
-import { connect } from 'node:net';
+import { Agent, request } from 'node:http';
+import { connect, type Server } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';

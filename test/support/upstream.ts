@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { createServer, request, type Agent, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { Backend } from '../../src/agent/contract.js';
 
 export interface ReceivedRequest {
@@ -275,7 +275,7 @@ export function backendOf(up: Upstream, version: string, extra: Partial<Backend>
 }
 
 /** Listens on 127.0.0.1:0 and returns the base URL. */
-export async function listenLocal(server: Server): Promise<string> {
+export async function listenLocal(server: NetServer): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { Server } from 'node:net';
 import type { AgentPaths } from '../paths.js';
 import type { HandoverState } from './state-file.js';
 

@@ -1,22 +1,18 @@
 /**
- * One instance as the router tracks it: its keep-alive pool, its in-flight
- * count, and whether it may take new requests. The pool is created on first
- * use and closed gracefully (in-flight requests finish, idle sockets close)
- * when the backend drains or leaves the table.
+ * One instance as the router tracks it: its keep-alive connections, its
+ * in-flight count, and whether it may take new requests. Connections are
+ * opened on demand, one request at a time each (no pipelining: unsafe with
+ * arbitrary apps), and kept while the instance keeps them. Closing the pool
+ * (the backend drains or leaves the table) closes idle connections at once and
+ * busy ones after their exchange.
  */
-import { Pool } from 'undici';
 import type { Backend } from '../contract.js';
+import { UpstreamConn, type UpstreamOwner } from './upstream.js';
 
-/** undici Pool settings for instances on this host. */
-export const POOL_OPTIONS: Pool.Options = {
-  // One request per connection at a time: HTTP/1.1 pipelining is unsafe with arbitrary apps.
-  pipelining: 1,
-  // Server-sent events and long polls may stay quiet for long; the client side decides when to give up.
-  bodyTimeout: 0,
-  connectTimeout: 5_000,
-};
+/** The generation of tunnel connections: never pooled, and closing the pool does not wait for them. */
+const TUNNEL = -1;
 
-export class BackendState {
+export class BackendState implements UpstreamOwner {
   readonly id: string;
   readonly version: string;
   readonly host: string;
@@ -29,8 +25,13 @@ export class BackendState {
   /** The router drains it (drain() or removed from the table): never available again. */
   retired = false;
   inFlight = 0;
-  private pool: Pool | null = null;
+  /** Every open connection; `idle` holds the reusable ones, most recently used last. */
+  private readonly conns = new Set<UpstreamConn>();
+  private readonly idle: UpstreamConn[] = [];
+  /** Bumped by closePool: connections of older generations are never reused. */
+  private generation = 0;
   private idleWaiters: (() => void)[] | null = null;
+  private closedWaiters: (() => void)[] | null = null;
 
   constructor(b: Backend) {
     this.id = b.id;
@@ -52,8 +53,53 @@ export class BackendState {
     return b.id === this.id && b.host === this.host && b.port === this.port && b.version === this.version;
   }
 
-  dispatcher(): Pool {
-    return (this.pool ??= new Pool(`http://${hostPort(this.host, this.port)}`, POOL_OPTIONS));
+  /** A connection for one exchange: the freshest idle one still worth reusing (unless `fresh`), or a new one. */
+  acquire(nowMs: number, fresh = false): UpstreamConn {
+    const idle = this.idle;
+    while (!fresh && idle.length > 0) {
+      const conn = idle.pop()!;
+      if (nowMs - conn.idleSince < conn.reuseMs && !conn.socket.destroyed) return conn;
+      conn.socket.destroy();
+    }
+    const conn = new UpstreamConn(this.host, this.port, this, this.generation);
+    this.conns.add(conn);
+    return conn;
+  }
+
+  /** A plain connection outside the pool (a WebSocket tunnel); counted until it closes. */
+  open(): UpstreamConn {
+    const conn = new UpstreamConn(this.host, this.port, this, TUNNEL);
+    this.conns.add(conn);
+    return conn;
+  }
+
+  /** Back from an exchange: pooled when `reusable` and the pool was not closed since, else closed. */
+  release(conn: UpstreamConn, reusable: boolean, nowMs: number): void {
+    conn.user = null;
+    if (!reusable || conn.generation !== this.generation || this.retired || conn.socket.destroyed) {
+      conn.socket.destroy();
+      return;
+    }
+    conn.reused = true;
+    conn.idleSince = nowMs;
+    this.idle.push(conn);
+  }
+
+  /** A connection closed (UpstreamOwner). */
+  forget(conn: UpstreamConn): void {
+    this.conns.delete(conn);
+    const at = this.idle.indexOf(conn);
+    if (at >= 0) this.idle.splice(at, 1);
+    if (this.closedWaiters !== null && this.oldConnsGone()) {
+      const waiters = this.closedWaiters;
+      this.closedWaiters = null;
+      for (const wake of waiters) wake();
+    }
+  }
+
+  private oldConnsGone(): boolean {
+    for (const conn of this.conns) if (conn.generation !== TUNNEL && conn.generation !== this.generation) return false;
+    return true;
   }
 
   /** Called when a request (or an upgraded connection) to this backend ends. */
@@ -78,20 +124,22 @@ export class BackendState {
   }
 
   /**
-   * Closes the pool: idle keep-alive sockets close now, busy ones after their
-   * request. Resolves when it is closed. A later dispatcher() opens a new pool.
+   * Closes the pool: idle keep-alive connections close now, busy ones after
+   * their exchange. Resolves when they are all closed. Later requests (if the
+   * backend becomes available again) open new connections.
    */
-  async closePool(): Promise<void> {
-    const pool = this.pool;
-    this.pool = null;
-    if (pool !== null) await pool.close();
+  closePool(): Promise<void> {
+    this.generation++;
+    for (const conn of this.idle.splice(0)) conn.socket.destroy();
+    if (this.oldConnsGone()) return Promise.resolve();
+    return new Promise<void>((resolve) => (this.closedWaiters ??= []).push(resolve));
   }
 
-  /** Closes every socket of the pool at once (router close). */
-  async destroyPool(): Promise<void> {
-    const pool = this.pool;
-    this.pool = null;
-    if (pool !== null) await pool.destroy();
+  /** Closes every connection at once (router close). */
+  destroyPool(): Promise<void> {
+    const closed = this.closePool();
+    for (const conn of this.conns) conn.socket.destroy();
+    return closed;
   }
 }
 

@@ -1,10 +1,9 @@
 /**
- * The router's own answers (413, 502, 503, 504): a short text body that says
- * what happened, e.g. `503 no ready instance of any version (v1.2.0: 0 of 2 ready)`,
- * and an `X-Shipgate-Error` header with a stable code for scripts.
+ * The router's own answers (400, 413, 502, 503, 504, ...): a short text body
+ * that says what happened, e.g. `503 no ready instance of any version
+ * (v1.2.0: 0 of 2 ready)`, and an `X-Shipgate-Error` header with a stable
+ * code for scripts.
  */
-import type { ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 
 export const ERROR_HEADER = 'x-shipgate-error';
 
@@ -14,7 +13,10 @@ export const ErrorCode = {
   upstreamReset: 'upstream-reset',
   upstreamTimeout: 'upstream-timeout',
   upstreamError: 'upstream-error',
+  upstreamProtocol: 'upstream-protocol',
   bodyTooLarge: 'body-too-large',
+  badRequest: 'bad-request',
+  requestTimeout: 'request-timeout',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -42,17 +44,33 @@ export function noReadyInstanceOf(version: string, total: number): RouterError {
   return { status: 503, code: ErrorCode.noReadyInstance, message: `no ready instance of ${version} (${detail})` };
 }
 
+/** A request the router cannot forward safely (see http1.ts), or one that timed out while arriving. */
+export function badRequest(status: number, reason: string): RouterError {
+  return { status, code: status === 408 ? ErrorCode.requestTimeout : ErrorCode.badRequest, message: reason };
+}
+
 export function bodyTooLarge(limit: number): RouterError {
   return { status: 413, code: ErrorCode.bodyTooLarge, message: `request body over the limit of ${limit} bytes` };
 }
 
-/** What went wrong between the router and an instance, from a socket or undici error. */
+/** Codes of the router's own upstream errors. */
+export const RESET = 'SHIPGATE_UPSTREAM_CLOSED';
+export const HEADERS_TIMEOUT = 'SHIPGATE_HEADERS_TIMEOUT';
+export const PROTOCOL = 'SHIPGATE_PROTOCOL';
+
+/** An upstream error with one of the codes above. */
+export function upstreamFailure(code: string, message: string): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(message);
+  err.code = code;
+  return err;
+}
+
+/** What went wrong between the router and an instance, from a socket error or the router's own (see the codes above). */
 export function describeUpstreamError(err: unknown): { code: ErrorCode; status: number; reason: string; refused: boolean } {
   const e = err as { code?: string; message?: string };
   switch (e.code) {
     case 'ECONNREFUSED':
       return { code: ErrorCode.upstreamConnect, status: 502, reason: 'connection refused', refused: true };
-    case 'UND_ERR_CONNECT_TIMEOUT':
     case 'ETIMEDOUT':
       return { code: ErrorCode.upstreamConnect, status: 502, reason: 'connect timed out', refused: false };
     case 'EHOSTUNREACH':
@@ -61,10 +79,12 @@ export function describeUpstreamError(err: unknown): { code: ErrorCode; status: 
       return { code: ErrorCode.upstreamConnect, status: 502, reason: `cannot connect (${e.code})`, refused: false };
     case 'ECONNRESET':
     case 'EPIPE':
-    case 'UND_ERR_SOCKET':
+    case RESET:
       return { code: ErrorCode.upstreamReset, status: 502, reason: 'connection closed before a complete response', refused: false };
-    case 'UND_ERR_HEADERS_TIMEOUT':
+    case HEADERS_TIMEOUT:
       return { code: ErrorCode.upstreamTimeout, status: 504, reason: 'no response in time', refused: false };
+    case PROTOCOL:
+      return { code: ErrorCode.upstreamProtocol, status: 502, reason: `invalid response: ${e.message}`, refused: false };
     default:
       return { code: ErrorCode.upstreamError, status: 502, reason: e.message ?? String(err), refused: false };
   }
@@ -81,26 +101,29 @@ function readiness(v: VersionReadiness): string {
   return `${v.version}: ${v.ready} of ${v.total} ready`;
 }
 
-/** Answers with a router error; `close` asks the client to open a new connection. */
-export function sendError(res: ServerResponse, error: RouterError, close: boolean): void {
-  const body = `${error.status} ${error.message}\n`;
-  if (close) res.shouldKeepAlive = false;
-  res.writeHead(error.status, [
-    'content-type', 'text/plain; charset=utf-8',
-    'content-length', String(Buffer.byteLength(body)),
-    'cache-control', 'no-store',
-    ERROR_HEADER, error.code,
-  ]);
-  res.end(body);
-}
+const REASONS: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  413: 'Content Too Large',
+  417: 'Expectation Failed',
+  431: 'Request Header Fields Too Large',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+  505: 'HTTP Version Not Supported',
+};
 
-/** The same answer written by hand on a raw socket (upgrade requests), then the socket is closed. */
-export function sendRawError(socket: Socket, error: RouterError): void {
-  const body = `${error.status} ${error.message}\n`;
-  const reason = error.status === 503 ? 'Service Unavailable' : error.status === 504 ? 'Gateway Timeout' : 'Bad Gateway';
+/**
+ * The whole answer for a router error (latin1 text; the message is ASCII apart
+ * from names the operator chose, so it is sent as UTF-8 bytes).
+ * `connection`: the Connection header lines (keep-alive or close).
+ */
+export function errorResponse(error: RouterError, connection: string): Buffer {
+  const body = Buffer.from(`${error.status} ${error.message}\n`, 'utf8');
   const head =
-    `HTTP/1.1 ${error.status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-    `Cache-Control: no-store\r\n${ERROR_HEADER}: ${error.code}\r\nConnection: close\r\n\r\n`;
-  if (socket.writable) socket.end(head + body);
-  else socket.destroy();
+    `HTTP/1.1 ${error.status} ${REASONS[error.status] ?? 'Error'}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n` +
+    `cache-control: no-store\r\nx-content-type-options: nosniff\r\n${ERROR_HEADER}: ${error.code}\r\n${connection}\r\n`;
+  return Buffer.concat([Buffer.from(head, 'latin1'), body]);
 }

@@ -1,8 +1,11 @@
 /**
- * Header rewriting on the hot path: one pass over the raw header list in each
+ * Header rewriting on the hot path: one pass over the header list in each
  * direction, dropping hop-by-hop headers (RFC 9110 7.6.1, plus the ones a
  * `Connection` header names) and picking out what the router needs. Names are
  * compared by length first, so most headers cost a length check and a copy.
+ *
+ * Bodies pass through byte for byte, so the framing headers (Content-Length,
+ * Transfer-Encoding, Trailer) stay: both hops frame the body the same way.
  */
 
 /** What the request pass finds besides the headers to forward. */
@@ -16,16 +19,14 @@ export interface RequestHeaderInfo {
   cookie: string;
   /** X-Shipgate-Version ('' when absent). */
   version: string;
-  /** Content-Length, or -1 when absent. */
-  contentLength: number;
-  chunked: boolean;
 }
 
 export const VERSION_HEADER = 'x-shipgate-version';
 
 /**
- * Fills `out` from `raw` (Node's `req.rawHeaders`). Upgrade requests keep
- * `Connection`/`Upgrade` (the instance must see them); `keepUpgrade` says so.
+ * Fills `out` from `raw` (flat [name, value, ...] as received). Upgrade
+ * requests keep `Connection`/`Upgrade` (the instance must see them);
+ * `keepUpgrade` says so.
  */
 export function readRequestHeaders(raw: readonly string[], out: RequestHeaderInfo, keepUpgrade: boolean): void {
   const headers = out.headers;
@@ -42,15 +43,13 @@ export function readRequestHeaders(raw: readonly string[], out: RequestHeaderInf
         break;
       case 6: {
         const lower = name.toLowerCase();
-        if (lower === 'expect') continue; // the router answers 100-continue itself (Node does)
+        if (lower === 'expect') continue; // the router answers 100-continue itself
         if (lower === 'cookie') out.cookie = out.cookie === '' ? value : `${out.cookie}; ${value}`;
         break;
       }
-      case 7: {
-        const lower = name.toLowerCase();
-        if (lower === 'trailer' || (lower === 'upgrade' && !keepUpgrade)) continue;
+      case 7:
+        if (!keepUpgrade && name.toLowerCase() === 'upgrade') continue;
         break;
-      }
       case 10: {
         const lower = name.toLowerCase();
         if (lower === 'keep-alive') continue;
@@ -60,9 +59,6 @@ export function readRequestHeaders(raw: readonly string[], out: RequestHeaderInf
         }
         break;
       }
-      case 14:
-        if (name.toLowerCase() === 'content-length') out.contentLength = Number(value);
-        break;
       case 15:
         if (name.toLowerCase() === 'x-forwarded-for') {
           out.forwardedFor = out.forwardedFor === '' ? value : `${out.forwardedFor}, ${value}`;
@@ -74,15 +70,9 @@ export function readRequestHeaders(raw: readonly string[], out: RequestHeaderInf
         if (lower === 'x-forwarded-host' || lower === 'proxy-connection') continue;
         break;
       }
-      case 17: {
-        const lower = name.toLowerCase();
-        if (lower === 'x-forwarded-proto') continue;
-        if (lower === 'transfer-encoding') {
-          out.chunked = true;
-          continue;
-        }
+      case 17:
+        if (name.toLowerCase() === 'x-forwarded-proto') continue;
         break;
-      }
       case 18: {
         const lower = name.toLowerCase();
         if (lower === VERSION_HEADER) out.version = value;
@@ -99,42 +89,32 @@ export function readRequestHeaders(raw: readonly string[], out: RequestHeaderInf
 }
 
 /**
- * Copies undici's raw response headers (Buffers) into `out` as the flat string
- * list `res.writeHead` takes, without hop-by-hop headers. Returns whether the
- * response has a Content-Length (else it streams: chunked or until close).
+ * The header lines (`Name: value\r\n` each) of an instance's response for
+ * the client, without hop-by-hop headers. `dropLength`: the body is framed by
+ * Transfer-Encoding, so a Content-Length must not reach the client.
  */
-export function copyResponseHeaders(raw: readonly Buffer[], out: string[]): boolean {
+export function responseHeaderLines(raw: readonly string[], dropLength: boolean): string {
   let listed: string[] | null = null;
-  let sized = false;
   for (let i = 0; i < raw.length; i += 2) {
-    const nameBuf = raw[i]!;
-    const len = nameBuf.length;
-    if (len === 14) {
-      if (!sized) sized = nameBuf.toString('latin1').toLowerCase() === 'content-length';
-    } else if (len === 10 || len === 17 || len === 7 || len === 16 || len === 18 || len === 2) {
-      const lower = nameBuf.toString('latin1').toLowerCase();
-      if (lower === 'connection') {
-        listed = connectionTokens(raw[i + 1]!.toString('latin1'), listed);
-        continue;
-      }
-      if (isHopByHopResponse(lower)) continue;
-    }
-    out.push(nameBuf.toString('latin1'), raw[i + 1]!.toString('latin1'));
+    const name = raw[i]!;
+    if (name.length === 10 && name.toLowerCase() === 'connection') listed = connectionTokens(raw[i + 1]!, listed);
   }
-  if (listed !== null) removeNamed(out, listed);
-  return sized;
+  let lines = '';
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const len = name.length;
+    if (len === 10 || len === 7 || len === 16 || len === 18 || len === 2 || (len === 14 && dropLength)) {
+      const lower = name.toLowerCase();
+      if (isHopByHopResponse(lower) || (dropLength && lower === 'content-length')) continue;
+    }
+    if (listed !== null && listed.includes(name.toLowerCase())) continue;
+    lines += `${name}: ${raw[i + 1]!}\r\n`;
+  }
+  return lines;
 }
 
 function isHopByHopResponse(lower: string): boolean {
-  return (
-    lower === 'keep-alive' ||
-    lower === 'transfer-encoding' ||
-    lower === 'trailer' ||
-    lower === 'upgrade' ||
-    lower === 'proxy-connection' ||
-    lower === 'proxy-authenticate' ||
-    lower === 'te'
-  );
+  return lower === 'connection' || lower === 'keep-alive' || lower === 'upgrade' || lower === 'proxy-connection' || lower === 'proxy-authenticate' || lower === 'te';
 }
 
 /** Header names listed in a Connection header besides the standard options. */
@@ -148,6 +128,8 @@ function connectionTokens(value: string, into: string[] | null): string[] | null
   for (const token of value.split(',')) {
     const name = token.trim().toLowerCase();
     if (name === '' || name === 'close' || name === 'keep-alive' || name === 'upgrade') continue;
+    // Never let a Connection header strip the framing of a body that passes through unchanged.
+    if (name === 'content-length' || name === 'transfer-encoding' || name === 'host') continue;
     (list ??= []).push(name);
   }
   return list;
@@ -161,6 +143,13 @@ function removeNamed(headers: string[], names: readonly string[]): void {
     headers[w++] = headers[r + 1]!;
   }
   headers.length = w;
+}
+
+/** `Name: value\r\n` for each header of a flat list. */
+export function headerLines(headers: readonly string[]): string {
+  let lines = '';
+  for (let i = 0; i < headers.length; i += 2) lines += `${headers[i]!}: ${headers[i + 1]!}\r\n`;
+  return lines;
 }
 
 /** The forwarding headers for this hop: X-Forwarded-For appended, Proto and Host set. */

@@ -8,12 +8,15 @@
  *   await router.drain(instanceId, stopTimeoutMs);  // before stopping an instance
  *   await router.shutdown({ timeoutMs: 30_000 });   // after handing the listener to a successor
  *
- * Files: router.ts (wiring, shutdown), proxy.ts (one request), upgrade.ts
- * (WebSocket tunnel), choose.ts + routing.ts + weighted.ts (which version and
- * instance), table.ts + backend.ts (instances, pools, drain), headers.ts,
- * body.ts, errors.ts, metrics.ts + histogram.ts, connections.ts.
+ * Files: router.ts (wiring, shutdown), client.ts (a client connection),
+ * exchange.ts (one request), upgrade.ts (WebSocket tunnel), http1.ts +
+ * chunked.ts (message framing), choose.ts + routing.ts + weighted.ts (which
+ * version and instance), table.ts + backend.ts + upstream.ts (instances,
+ * connections, drain), headers.ts, errors.ts, metrics.ts + histogram.ts,
+ * context.ts (timeouts, graceful shutdown).
  */
 export { createRouter, DEFAULT_IDLE_GRACE_MS, type CreateRouterOptions, type Router } from './router.js';
+export { DEFAULT_TIMEOUTS, type RouterTimeouts } from './context.js';
 export { DEFAULT_BUCKET_MS, DEFAULT_RETENTION_MS, type MetricsOptions } from './metrics.js';
 export { ERROR_HEADER, ErrorCode } from './errors.js';
 export { VERSION_HEADER } from './headers.js';

@@ -1,26 +1,26 @@
 /**
- * The weighted router: an http.Server that proxies to the instances of the
- * routing table. It does not listen by itself; the agent calls
- * `server.listen(port, host)` or `server.listen(handle)` (a hand-over from the
- * previous agent). See proxy.ts for one request's path, table.ts for how a new
- * table replaces the old one, connections.ts for the graceful hand-over.
+ * The weighted router: a TCP server whose connections speak HTTP/1.1 to
+ * clients and to the instances of the routing table, relaying bytes without
+ * re-encoding them (client.ts and exchange.ts: one request's path;
+ * upgrade.ts: WebSocket tunnels). It does not listen by itself; the agent
+ * calls `server.listen(port, host)` or `server.listen(handle)` (a hand-over
+ * from the previous agent). table.ts says how a new table replaces the old
+ * one, context.ts how timeouts and the graceful hand-over work.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Server as NetServer, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { VersionStats } from '../../rollout/contract.js';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import type { RouterOptions, RoutingTable } from '../contract.js';
-import { Connections } from './connections.js';
+import { ClientConn, keepAliveLines } from './client.js';
+import { ClientSet, DEFAULT_TIMEOUTS, type ProxyContext, type RouterTimeouts } from './context.js';
 import { Metrics, type MetricsOptions } from './metrics.js';
-import { ProxyRequest, type ProxyContext } from './proxy.js';
 import { BackendTable } from './table.js';
-import { proxyUpgrade } from './upgrade.js';
 
 /** How long an idle client connection stays open once shutdown began. */
 export const DEFAULT_IDLE_GRACE_MS = 1000;
 
 export interface Router {
-  /** The http.Server. The agent calls server.listen(port, host) or server.listen(handle); the router does not listen by itself. */
+  /** The listening server. The agent calls server.listen(port, host) or server.listen(handle); the router does not listen by itself. */
   readonly server: Server;
   /** Atomically replaces weights and backends. Backends that disappear or become draining are drained (in-flight finish, pool closed gracefully). */
   setTable(table: RoutingTable): void;
@@ -38,7 +38,7 @@ export interface Router {
   shutdown(opts: { timeoutMs: number; idleGraceMs?: number }): Promise<void>;
   /** Applies changed settings (sticky cookie, version header, body limit, retry) to the next requests. */
   setOptions(opts: RouterOptions): void;
-  /** Closes everything now: listener, client connections, instance pools. */
+  /** Closes everything now: listener, client connections, instance connections. */
   close(): Promise<void>;
 }
 
@@ -47,13 +47,15 @@ export type CreateRouterOptions = RouterOptions & {
   clock?: Clock;
   /** Bucket size and retention of the metric windows. @default 1 s buckets kept 5 minutes */
   metrics?: MetricsOptions;
+  /** Client and instance timeouts in seconds. @default DEFAULT_TIMEOUTS */
+  timeouts?: Partial<RouterTimeouts>;
 };
 
 export function createRouter(opts: CreateRouterOptions): Router {
   const clock = opts.clock ?? systemClock;
   const metrics = new Metrics(opts.metrics);
-  const server = createServer();
   const backends = new BackendTable((version) => metrics.ring(version));
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const ctx: ProxyContext = {
     routing: backends.routing,
     clock,
@@ -62,11 +64,14 @@ export function createRouter(opts: CreateRouterOptions): Router {
     stickyCookie: opts.stickyCookie,
     versionHeader: opts.versionHeader,
     closing: false,
-    connections: new Connections(server),
+    tick: 0,
+    timeouts,
+    keepAliveLines: keepAliveLines(timeouts.keepAlive),
+    conns: new ClientSet(() => ++ctx.tick),
   };
   backends.onChange = (routing) => (ctx.routing = routing);
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => new ProxyRequest(ctx, req, res).start());
-  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => proxyUpgrade(ctx, req, socket, head));
+  // allowHalfOpen: a client that sends FIN after its request still gets the answer.
+  const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket: Socket) => ctx.conns.add(new ClientConn(ctx, socket)));
 
   return {
     server,
@@ -80,27 +85,18 @@ export function createRouter(opts: CreateRouterOptions): Router {
     inFlight: (id) => backends.inFlight(id),
     async shutdown({ timeoutMs, idleGraceMs = DEFAULT_IDLE_GRACE_MS }) {
       ctx.closing = true;
-      stopAccepting(server);
-      ctx.connections.closeIdleAfter(idleGraceMs);
-      if (!(await ctx.connections.whenEmpty(timeoutMs))) ctx.connections.destroyAll();
+      if (server.listening) server.close();
+      ctx.conns.closeIdleAfter(idleGraceMs);
+      if (!(await ctx.conns.whenEmpty(timeoutMs))) ctx.conns.destroyAll();
     },
     setOptions(next) {
       Object.assign(ctx, { stickyCookie: next.stickyCookie, versionHeader: next.versionHeader, bodyLimit: next.bodyLimit, retry: next.retry });
     },
     async close() {
       ctx.closing = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      ctx.connections.destroyAll();
+      const closed = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+      ctx.conns.destroyAll();
       await Promise.all([closed, backends.destroy()]);
     },
   };
-}
-
-/**
- * Closes the listener only. http.Server#close also closes idle keep-alive
- * connections at once (Node >= 19), which races a client that is reusing one
- * right now; shutdown closes them after a grace period instead.
- */
-function stopAccepting(server: Server): void {
-  if (server.listening) NetServer.prototype.close.call(server);
 }

@@ -1,94 +1,119 @@
 /**
  * WebSocket (and any other `Connection: Upgrade`) pass-through. The router
- * picks the instance as for any request, opens a plain TCP connection to it,
- * writes the request head (with X-Forwarded-*), then splices the two sockets
- * both ways. The instance's answer (101 or a refusal) reaches the client
- * byte for byte. A refused connection is retried once on another instance.
+ * picks the instance as for any request, opens a connection of its own to it
+ * (outside the keep-alive pool), writes the request head (with X-Forwarded-*)
+ * and whatever followed it, then relays bytes both ways with backpressure.
+ * The instance's answer (101 or a refusal) reaches the client byte for byte.
+ * A refused connection is retried once on another instance.
  */
-import type { IncomingMessage } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import type { BackendState } from './backend.js';
 import { chooseVersion, whyNoRoute, type ChooseInput } from './choose.js';
-import { describeUpstreamError, sendRawError, upstreamError } from './errors.js';
-import { pushForwarded, readRequestHeaders, type RequestHeaderInfo } from './headers.js';
-import type { ProxyContext } from './proxy.js';
+import type { ClientConn } from './client.js';
+import type { ProxyContext } from './context.js';
+import { describeUpstreamError, upstreamError, type RouterError } from './errors.js';
+import { headerLines, pushForwarded, readRequestHeaders, type RequestHeaderInfo } from './headers.js';
+import type { RequestHead } from './http1.js';
 import { pickBackend, type VersionRoute } from './routing.js';
+import type { UpstreamConn, UpstreamUser } from './upstream.js';
 
-type UpgradeInfo = RequestHeaderInfo & ChooseInput;
-
-export function proxyUpgrade(ctx: ProxyContext, req: IncomingMessage, client: Socket, head: Buffer): void {
-  ctx.connections.upgraded(client);
-  client.on('error', () => client.destroy());
-  const info: UpgradeInfo = { headers: [], host: '', forwardedFor: '', cookie: '', version: '', contentLength: -1, chunked: false, setCookie: '' };
-  readRequestHeaders(req.rawHeaders, info, true);
-  const route = chooseVersion(ctx.routing, info, ctx);
-  const backend = route === null ? null : pickBackend(route, null);
-  if (route === null || backend === null) return sendRawError(client, whyNoRoute(ctx.routing, info, ctx));
-  pushForwarded(info, client.remoteAddress ?? '', 'http');
-  new Tunnel(ctx, req, client, head, route, requestHead(req, info.headers)).open(backend, null);
-}
-
-/** `GET /chat HTTP/1.1\r\nName: value\r\n...\r\n\r\n` */
-function requestHead(req: IncomingMessage, headers: readonly string[]): string {
-  let head = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`;
-  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
-  return `${head}\r\n`;
-}
-
-class Tunnel {
-  private upstream: Socket | null = null;
+export class Tunnel implements UpstreamUser, RequestHeaderInfo, ChooseInput {
+  headers: string[] = [];
+  host = '';
+  forwardedFor = '';
+  cookie = '';
+  version = '';
+  setCookie = '';
+  private route: VersionRoute | null = null;
+  private backend: BackendState | null = null;
+  private firstTried: BackendState | null = null;
+  private up: UpstreamConn | null = null;
+  private requestHead = '';
   private started = 0;
+  private answered = false;
 
   constructor(
     private readonly ctx: ProxyContext,
-    private readonly req: IncomingMessage,
-    private readonly client: Socket,
-    private readonly head: Buffer,
-    private readonly route: VersionRoute,
-    private readonly requestHead: string,
-  ) {
-    client.once('close', () => this.upstream?.destroy());
+    private readonly conn: ClientConn,
+    private readonly head: RequestHead,
+    /** Bytes that followed the head (the first frames, if the client did not wait). */
+    private rest: Buffer | null,
+  ) {}
+
+  start(): void {
+    const { ctx, conn } = this;
+    const client = conn.socket;
+    client.pause(); // nothing may be read before the instance's side is open
+    client.on('data', (chunk: Buffer) => {
+      if (this.up !== null && !this.up.socket.write(chunk)) client.pause();
+    });
+    client.on('drain', () => this.up?.socket.resume());
+    client.on('end', () => this.up?.socket.end());
+    client.once('close', () => this.up?.socket.destroy());
+    readRequestHeaders(this.head.headers, this, true);
+    const route = chooseVersion(ctx.routing, this, ctx);
+    const backend = route === null ? null : pickBackend(route, null);
+    if (route === null || backend === null) return this.refuse(whyNoRoute(ctx.routing, this, ctx));
+    this.route = route;
+    pushForwarded(this, conn.remoteAddress, 'http');
+    this.requestHead = `${this.head.method} ${this.head.target} HTTP/1.${this.head.minor}\r\n${headerLines(this.headers)}\r\n`;
+    this.open(backend);
   }
 
-  open(backend: BackendState, firstTried: BackendState | null): void {
-    if (this.client.destroyed) return;
+  private open(backend: BackendState): void {
+    this.backend = backend;
     backend.inFlight++;
     this.started = performance.now();
-    const upstream = connect({ host: backend.host, port: backend.port, noDelay: true });
-    this.upstream = upstream;
-    let connected = false;
-    upstream.once('close', () => backend.done());
-    upstream.once('connect', () => {
-      connected = true;
-      this.splice(upstream);
-    });
-    upstream.once('error', (err) => {
-      if (connected) this.client.destroy();
-      else this.connectFailed(err, backend, firstTried);
-    });
+    const up = backend.open();
+    up.user = this;
+    this.up = up;
   }
 
-  private splice(upstream: Socket): void {
-    const { client } = this;
-    upstream.write(this.requestHead, 'latin1');
-    if (this.head.length > 0) upstream.write(this.head);
-    upstream.once('data', (chunk: Buffer) => this.record(chunk));
-    upstream.pipe(client);
-    client.pipe(upstream);
+  onUpstreamConnect(): void {
+    const socket = this.up!.socket;
+    socket.write(this.requestHead, 'latin1');
+    if (this.rest !== null) socket.write(this.rest);
+    this.rest = null;
+    this.conn.socket.resume();
+  }
+
+  onUpstreamData(chunk: Buffer): void {
+    if (!this.answered) this.record(chunk);
+    if (!this.conn.socket.write(chunk)) this.up!.socket.pause();
+  }
+
+  onUpstreamDrain(): void {
+    this.conn.socket.resume();
   }
 
   /** Counts the instance's answer (`HTTP/1.1 101 ...`) in the version's figures. */
   private record(chunk: Buffer): void {
+    this.answered = true;
     const status = chunk.length >= 12 ? Number(chunk.toString('latin1', 9, 12)) : NaN;
-    if (Number.isInteger(status)) this.route.ring.response(this.ctx.clock.now(), status, performance.now() - this.started);
+    if (Number.isInteger(status)) this.route!.ring.response(this.ctx.clock.now(), status, performance.now() - this.started);
   }
 
-  private connectFailed(err: Error, backend: BackendState, firstTried: BackendState | null): void {
-    if (this.client.destroyed) return;
-    const canRetry = this.ctx.retry && firstTried === null && this.req.method === 'GET' && describeUpstreamError(err).refused;
-    const other = canRetry ? pickBackend(this.route, backend) : null;
-    if (other !== null) return this.open(other, backend);
-    this.route.ring.connError(this.ctx.clock.now());
-    sendRawError(this.client, upstreamError(err, backend.label, firstTried?.label));
+  onUpstreamClose(error: NodeJS.ErrnoException | null): void {
+    const up = this.up!;
+    this.up = null;
+    this.backend!.done();
+    if (up.connected) {
+      if (error !== null || !this.answered) this.conn.socket.destroy();
+      else this.conn.socket.end();
+      return;
+    }
+    if (this.conn.socket.destroyed) return;
+    const canRetry = this.ctx.retry && this.firstTried === null && this.head.method === 'GET' && describeUpstreamError(error).refused;
+    const other = canRetry ? pickBackend(this.route!, this.backend) : null;
+    if (other !== null) {
+      this.firstTried = this.backend;
+      return this.open(other);
+    }
+    this.route!.ring.connError(this.ctx.clock.now());
+    this.refuse(upstreamError(error, this.backend!.label, this.firstTried?.label));
+  }
+
+  private refuse(error: RouterError): void {
+    this.conn.answer(error, false);
+    this.conn.closeGracefully();
   }
 }

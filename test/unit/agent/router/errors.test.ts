@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BackendState } from '../../../../src/agent/router/backend.js';
-import { bodyTooLarge, describeUpstreamError, upstreamError } from '../../../../src/agent/router/errors.js';
+import { bodyTooLarge, describeUpstreamError, HEADERS_TIMEOUT, PROTOCOL, RESET, upstreamError, upstreamFailure } from '../../../../src/agent/router/errors.js';
 
 const err = (code: string, message = code): Error => Object.assign(new Error(message), { code });
 
@@ -18,11 +18,12 @@ describe('router error texts', () => {
     expect(new BackendState({ id: 'web-7', version: 'v2', host: '::1', port: 80, ready: true, draining: false }).label).toBe('v2/instance web-7 ([::1]:80)');
   });
 
-  it('classifies socket and undici errors', () => {
+  it("classifies socket errors and the router's own", () => {
     expect(describeUpstreamError(err('ECONNRESET'))).toMatchObject({ status: 502, code: 'upstream-reset', refused: false });
-    expect(describeUpstreamError(err('UND_ERR_SOCKET'))).toMatchObject({ status: 502, code: 'upstream-reset' });
-    expect(describeUpstreamError(err('UND_ERR_HEADERS_TIMEOUT'))).toMatchObject({ status: 504, code: 'upstream-timeout', reason: 'no response in time' });
-    expect(describeUpstreamError(err('UND_ERR_CONNECT_TIMEOUT'))).toMatchObject({ status: 502, code: 'upstream-connect', reason: 'connect timed out' });
+    expect(describeUpstreamError(upstreamFailure(RESET, 'closed'))).toMatchObject({ status: 502, code: 'upstream-reset', reason: 'connection closed before a complete response' });
+    expect(describeUpstreamError(upstreamFailure(HEADERS_TIMEOUT, 'late'))).toMatchObject({ status: 504, code: 'upstream-timeout', reason: 'no response in time' });
+    expect(describeUpstreamError(err('ETIMEDOUT'))).toMatchObject({ status: 502, code: 'upstream-connect', reason: 'connect timed out' });
+    expect(describeUpstreamError(upstreamFailure(PROTOCOL, 'a malformed status line'))).toMatchObject({ status: 502, code: 'upstream-protocol', reason: 'invalid response: a malformed status line' });
     expect(describeUpstreamError(new Error('odd'))).toMatchObject({ status: 502, code: 'upstream-error', reason: 'odd' });
     expect(bodyTooLarge(1024).message).toBe('request body over the limit of 1024 bytes');
   });
