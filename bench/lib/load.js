@@ -5,7 +5,7 @@
  * figures, and a small built-in Node load loop for machines without wrk.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -178,6 +178,35 @@ export async function runNodeLoad({ url, connections, seconds }) {
   latencies.sort((a, b) => a - b);
   const at = (/** @type {number} */ q) => latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil(q * latencies.length) - 1))] ?? NaN;
   return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), requests: latencies.length, errors, tool: 'node load loop (wrk missing)' };
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on Linux unless getconf says otherwise). */
+let ticksPerSecond = 0;
+
+/**
+ * CPU time (user + system, ms) used so far by `pid` and its child processes
+ * (nginx's worker under its master), from /proc; null where /proc is missing.
+ * @param {number} pid
+ * @returns {number | null}
+ */
+export function cpuTimeMs(pid) {
+  if (ticksPerSecond === 0) {
+    const out = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+    ticksPerSecond = Number(out.stdout) > 0 ? Number(out.stdout) : 100;
+  }
+  /** @param {number} p */
+  const own = (p) => {
+    const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the whole line)
+  };
+  try {
+    let ticks = own(pid);
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) ticks += own(Number(child));
+    return (ticks * 1000) / ticksPerSecond;
+  } catch {
+    return null;
+  }
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (for servers that cannot listen on port 0 and report it, like nginx). */

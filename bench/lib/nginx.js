@@ -52,7 +52,7 @@ http {
 /**
  * Starts nginx in the foreground; resolves once it accepts connections.
  * @param {{ prefix: string, listenPort: number, upstreamPort: number, pin: (argv: string[]) => string[] }} o
- * @returns {Promise<{ stop: () => Promise<void> }>}
+ * @returns {Promise<{ pid: number, stop: () => Promise<void> }>}
  */
 export async function startNginx({ prefix, listenPort, upstreamPort, pin }) {
   mkdirSync(prefix, { recursive: true });
@@ -72,5 +72,5 @@ export async function startNginx({ prefix, listenPort, upstreamPort, pin }) {
   onCleanup(stop);
   const exited = new Promise((_, reject) => child.once('exit', (code) => reject(new BenchError(`nginx exited with ${code}:\n${stderr}`))));
   await Promise.race([waitForPort(listenPort), exited]);
-  return { stop };
+  return { pid: /** @type {number} */ (child.pid), stop };
 }
