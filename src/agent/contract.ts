@@ -29,12 +29,17 @@ export interface Backend {
   draining: boolean;
 }
 
+/** Failed answers in a row after which the router ejects a minority version (router.ejectAfter). */
+export const DEFAULT_EJECT_AFTER = 5;
+
 export interface RouterOptions {
   /** Cookie that pins a client to a version; false to disable. */
   stickyCookie: string | false;
   versionHeader: boolean;
   bodyLimit: number;
   retry: boolean;
+  /** Failed answers in a row after which a minority version gets no weighted traffic for a while; false: never. @default 5 */
+  ejectAfter?: number | false;
 }
 
 /** The router's view of the world: weights per version and the backends. */

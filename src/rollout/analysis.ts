@@ -21,13 +21,17 @@ interface Check {
 }
 
 /**
- * The verdict on the candidate for one window. A failed probe fails at once;
- * otherwise too few requests make the window inconclusive; otherwise the error
- * rate, the p95 and (optionally) the comparison with stable decide.
+ * The verdict on the candidate for one window. A failed probe fails at once,
+ * and so does a candidate the router ejected (its answers failed so often in
+ * a row that the router stopped sending it traffic: the window may be short
+ * of requests for that very reason); otherwise too few requests make the
+ * window inconclusive; otherwise the error rate, the p95 and (optionally) the
+ * comparison with stable decide.
  */
 export function evaluate(cfg: AnalysisConfig, input: EvaluationInput): Evaluation {
   const probeFailures = cfg.probe ? input.probes.filter((p) => !p.ok).map(probeReason) : [];
   const result = (verdict: Verdict, reasons: string[]): Evaluation => ({ at: input.at, step: input.step, verdict, reasons, candidate: input.candidate, stable: input.stable, probes: input.probes });
+  if (input.candidate.ejected === true) return result('fail', [...probeFailures, ejectedReason(input.candidate)]);
   if (input.candidate.requests < cfg.minRequests) {
     if (probeFailures.length > 0) return result('fail', probeFailures);
     return result('inconclusive', [tooFewRequests(input.candidate, cfg.minRequests)]);
@@ -44,6 +48,10 @@ export function maxP95Ms(cfg: AnalysisConfig): number {
 
 function probeReason(p: InstanceProbe): string {
   return `probe of instance ${p.instanceId} (${p.version}) failed: ${p.reason}`;
+}
+
+function ejectedReason(s: VersionStats): string {
+  return `the router ejected ${s.version}: its answers failed again and again in a row (error rate ${percent(s.errorRate)}, ${s.errors5xx + s.connErrors} of ${s.requests} requests in the last ${seconds(s.windowMs)})`;
 }
 
 function tooFewRequests(s: VersionStats, minRequests: number): string {

@@ -19,6 +19,8 @@ export interface VersionStats {
   p50: number | null;
   p95: number | null;
   p99: number | null;
+  /** The router took the version out of weighted routing: its answers failed again and again. */
+  ejected?: boolean;
 }
 
 /** A direct probe of one instance (not through the router). */

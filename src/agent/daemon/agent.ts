@@ -107,7 +107,7 @@ export class Agent {
       // A router whose listen failed (port taken) gets another try.
       return { created: !this.router.server.listening };
     }
-    this.router = createRouter({ ...req.router, clock: this.clock });
+    this.router = createRouter({ ...req.router, clock: this.clock, log: this.opts.log });
     this.refresh();
     return { created: true };
   }

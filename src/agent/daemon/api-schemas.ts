@@ -13,6 +13,7 @@ export const ConfigureBody = z.strictObject({
     versionHeader: z.boolean(),
     bodyLimit: z.number().int().positive(),
     retry: z.boolean(),
+    ejectAfter: z.union([z.literal(false), z.number().int().positive()]).optional(),
   }),
 });
 

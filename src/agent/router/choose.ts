@@ -1,7 +1,8 @@
 /**
  * Which version serves a request: `X-Shipgate-Version` reaches a version at
  * any weight (including 0); else a sticky cookie keeps a client on its version
- * while that version still has a weight and a ready instance; else the smooth
+ * while that version still has a weight and a ready instance and is not
+ * ejected; else the smooth
  * weighted round-robin decides (and the sticky cookie, when enabled, is set).
  */
 import { cookieValue } from './headers.js';
@@ -32,7 +33,7 @@ export function chooseVersion(routing: Routing, input: ChooseInput, opts: Choose
   const pinned = input.cookie === '' ? '' : cookieValue(input.cookie, opts.stickyCookie);
   if (pinned !== '') {
     const route = routing.versions.get(pinned);
-    if (route !== undefined && route.weight > 0 && route.available.length > 0) return route;
+    if (route !== undefined && routing.routable(route)) return route;
   }
   const route = routing.byWeight();
   if (route === undefined) return null;

@@ -135,7 +135,7 @@ export class ChunkedScanner {
         case S.TrailerStart: {
           const c = buf[i]!;
           if (c === CR) this.state = S.EndLf;
-          else if (isCtl(c) || c === 32) return this.fail('a malformed trailer line');
+          else if (isCtl(c) || c === 32 || c === 9) return this.fail('a malformed trailer line');
           else this.state = S.Trailer;
           if (++this.trailerBytes > MAX_TRAILERS) return this.fail('trailers over 16 KiB');
           break;

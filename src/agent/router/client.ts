@@ -23,12 +23,20 @@ export const Pause = { upstream: 1, pending: 2, pipeline: 4 } as const;
 
 /** Pipelined bytes buffered while an exchange runs, before reading pauses. */
 const PIPELINE_LIMIT = 64 * 1024;
+/** Empty lines tolerated before a request line (RFC 9112 2.2 asks for at least one). */
+const MAX_EMPTY_LINES = 64;
 
 const enum State {
   Open,
   Tunnel,
   Closing,
   Closed,
+}
+
+/** An LF without its CR in a head that is still arriving: it can never end in CRLFCRLF the way the router reads it. */
+function hasBareLf(buf: Buffer): boolean {
+  for (let at = buf.indexOf(10); at >= 0; at = buf.indexOf(10, at + 1)) if (at === 0 || buf[at - 1] !== 13) return true;
+  return false;
 }
 
 export class ClientConn implements Swept {
@@ -43,6 +51,8 @@ export class ClientConn implements Swept {
   private lastTick: number;
   private headTick = -1;
   private closingTick = 0;
+  /** Empty lines skipped before the next request line. */
+  private emptyLines = 0;
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -85,18 +95,19 @@ export class ClientConn implements Swept {
     if (this.parsing) return;
     this.parsing = true;
     while (this.exchange === null && this.state === State.Open && this.buf !== null) {
-      const buf = this.buf;
-      let start = 0;
-      while (start + 1 < buf.length && buf[start] === 13 && buf[start + 1] === 10) start += 2; // empty lines before a request
-      const end = buf.indexOf(HEAD_END, start);
-      if (end < 0 || end - start > MAX_REQUEST_HEAD) {
-        if (buf.length - start > MAX_REQUEST_HEAD) this.refuse(badRequest(431, `request head over ${MAX_REQUEST_HEAD} bytes`));
+      const buf = this.skipEmptyLines(this.buf);
+      if (buf === null) break;
+      const end = buf.indexOf(HEAD_END);
+      if (end < 0 || end > MAX_REQUEST_HEAD) {
+        if (buf.length > MAX_REQUEST_HEAD) this.refuse(badRequest(431, `request head over ${MAX_REQUEST_HEAD} bytes`));
+        else if (hasBareLf(buf)) this.refuse(badRequest(400, 'a control character or a bare CR/LF in the request head'));
         else if (this.headTick < 0) this.headTick = this.ctx.tick;
         break;
       }
       this.buf = end + 4 < buf.length ? buf.subarray(end + 4) : null;
       this.headTick = -1;
-      const head = parseRequestHead(buf.toString('latin1', start, end));
+      this.emptyLines = 0;
+      const head = parseRequestHead(buf.toString('latin1', 0, end));
       if (head.error) {
         this.refuse(badRequest(head.status, head.reason));
         break;
@@ -122,6 +133,24 @@ export class ClientConn implements Swept {
     }
   }
 
+  /**
+   * Drops the empty lines before a request line from the buffer (so they are
+   * never scanned twice); null when nothing else is left, or when there were
+   * too many (the connection is then refused).
+   */
+  private skipEmptyLines(buf: Buffer): Buffer | null {
+    let start = 0;
+    while (start + 1 < buf.length && buf[start] === 13 && buf[start + 1] === 10) start += 2;
+    if (start === 0) return buf;
+    this.emptyLines += start / 2;
+    if (this.emptyLines > MAX_EMPTY_LINES) {
+      this.refuse(badRequest(400, `more than ${MAX_EMPTY_LINES} empty lines before a request line`));
+      return null;
+    }
+    this.buf = start < buf.length ? buf.subarray(start) : null;
+    return this.buf;
+  }
+
   /** The exchange is over; `keep`: the connection stays open for the next request. */
   exchangeDone(keep: boolean): void {
     this.exchange = null;
@@ -131,10 +160,10 @@ export class ClientConn implements Swept {
     else this.next();
   }
 
-  /** Writes the router's own answer; the connection stays open when `keep`. */
-  answer(error: RouterError, keep: boolean): void {
+  /** Writes the router's own answer; the connection stays open when `keep`; `headOnly` for a HEAD request. */
+  answer(error: RouterError, keep: boolean, headOnly = false): void {
     const close = !keep || this.ctx.closing;
-    this.socket.write(errorResponse(error, close ? CLOSE_LINES : this.ctx.keepAliveLines));
+    this.socket.write(errorResponse(error, close ? CLOSE_LINES : this.ctx.keepAliveLines, headOnly));
   }
 
   /** A request the router cannot read or forward: answer and close. */

@@ -48,6 +48,10 @@ export interface ProxyContext extends ChooseOptions {
   readonly timeouts: RouterTimeouts;
   /** The header lines that keep a client connection (they announce the keep-alive timeout). */
   readonly keepAliveLines: string;
+  /** Failed answers in a row after which a version is ejected (Infinity: never). */
+  ejectAfter: number;
+  /** Takes a version that keeps failing out of weighted routing for a while (see table.ts). */
+  eject(version: string): void;
   readonly conns: ClientSet;
 }
 

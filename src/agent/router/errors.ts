@@ -118,12 +118,13 @@ const REASONS: Readonly<Record<number, string>> = {
 /**
  * The whole answer for a router error (latin1 text; the message is ASCII apart
  * from names the operator chose, so it is sent as UTF-8 bytes).
- * `connection`: the Connection header lines (keep-alive or close).
+ * `connection`: the Connection header lines (keep-alive or close); `headOnly`:
+ * the answer to a HEAD request (its Content-Length, but no body).
  */
-export function errorResponse(error: RouterError, connection: string): Buffer {
+export function errorResponse(error: RouterError, connection: string, headOnly = false): Buffer {
   const body = Buffer.from(`${error.status} ${error.message}\n`, 'utf8');
   const head =
     `HTTP/1.1 ${error.status} ${REASONS[error.status] ?? 'Error'}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n` +
     `cache-control: no-store\r\nx-content-type-options: nosniff\r\n${ERROR_HEADER}: ${error.code}\r\n${connection}\r\n`;
-  return Buffer.concat([Buffer.from(head, 'latin1'), body]);
+  return headOnly ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), body]);
 }

@@ -113,7 +113,7 @@ export class Exchange implements RequestHeaderInfo, ChooseInput, UpstreamUser {
     const backend = route === null ? null : pickBackend(route, null);
     if (route === null || backend === null) {
       this.fail(whyNoRoute(ctx.routing, this, ctx), this.bodyDone);
-      return null;
+      return this.bodyDone ? rest : null; // a kept connection serves the pipelined requests that follow
     }
     this.route = route;
     pushForwarded(this, this.conn.remoteAddress, 'http');
@@ -245,6 +245,7 @@ export class Exchange implements RequestHeaderInfo, ChooseInput, UpstreamUser {
         this.partialHead = null;
         return this.respond(head, buf, bodyAt);
       }
+      if (head.status < 100) return this.upstreamBroken(`a status of ${head.status}`);
       if (head.status === 101) return this.upstreamBroken('101 Switching Protocols to a request that did not ask for it');
       // 100 Continue was answered by the router already; other interim answers (103 Early Hints) reach HTTP/1.1 clients.
       if (head.status !== 100 && this.head.minor === 1) this.conn.socket.write(`HTTP/1.1 ${head.status} ${head.reason}\r\n${responseHeaderLines(head.headers, false)}\r\n`, 'latin1');
@@ -260,7 +261,9 @@ export class Exchange implements RequestHeaderInfo, ChooseInput, UpstreamUser {
     const ctx = this.ctx;
     this.responding = true;
     this.waitingSince = -1;
-    this.route!.ring.response(ctx.clock.now(), head.status, performance.now() - this.started);
+    const ring = this.route!.ring;
+    ring.response(ctx.clock.now(), head.status, performance.now() - this.started);
+    if (ring.streak >= ctx.ejectAfter) ctx.eject(this.route!.version);
     const noBody = this.head.method === 'HEAD' || head.status === 204 || head.status === 304;
     this.mode = noBody ? Body.None : head.chunked ? Body.Chunked : head.otherCoding || head.contentLength < 0 ? Body.UntilClose : Body.Length;
     if (this.mode === Body.Chunked) this.respScanner = new ChunkedScanner();
@@ -351,8 +354,15 @@ export class Exchange implements RequestHeaderInfo, ChooseInput, UpstreamUser {
       this.bodySent = false;
       return this.dispatch(this.backend!);
     }
-    this.route!.ring.connError(this.ctx.clock.now());
+    this.countFailure();
     this.fail(upstreamError(err, this.backend!.label, this.firstTried?.label), this.bodyDone);
+  }
+
+  /** A request that got no answer from its instance, in the version's figures. */
+  private countFailure(): void {
+    const ring = this.route!.ring;
+    ring.connError(this.ctx.clock.now());
+    if (ring.streak >= this.ctx.ejectAfter) this.ctx.eject(this.route!.version);
   }
 
   /** Connecting failed: once more on another instance when that is safe, else 502. */
@@ -366,14 +376,14 @@ export class Exchange implements RequestHeaderInfo, ChooseInput, UpstreamUser {
         return this.dispatch(other);
       }
     }
-    this.route!.ring.connError(this.ctx.clock.now());
+    this.countFailure();
     this.fail(upstreamError(err, backend.label, this.firstTried?.label), this.bodyDone);
   }
 
   /** The instance sent something the router cannot relay faithfully (before any of the answer went out). */
   private upstreamBroken(reason: string): void {
     this.letGo(false);
-    this.route!.ring.connError(this.ctx.clock.now());
+    this.countFailure();
     this.fail(upstreamError(upstreamFailure(PROTOCOL, reason), this.backend!.label), this.bodyDone);
   }
 
@@ -381,7 +391,7 @@ export class Exchange implements RequestHeaderInfo, ChooseInput, UpstreamUser {
   responseTimedOut(): void {
     if (this.finished || this.responding) return;
     this.letGo(false);
-    this.route!.ring.connError(this.ctx.clock.now());
+    this.countFailure();
     this.fail(upstreamError(upstreamFailure(HEADERS_TIMEOUT, 'no response in time'), this.backend!.label), this.bodyDone);
   }
 
@@ -398,7 +408,7 @@ export class Exchange implements RequestHeaderInfo, ChooseInput, UpstreamUser {
     this.finished = true;
     this.waitingSince = -1;
     const stay = keep && this.head.keepAlive;
-    this.conn.answer(error, stay);
+    this.conn.answer(error, stay, this.head.method === 'HEAD');
     this.conn.exchangeDone(stay);
   }
 

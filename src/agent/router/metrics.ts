@@ -28,6 +28,8 @@ export class VersionRing {
   readonly latencies: Uint32Array;
   readonly minMs: Float64Array;
   readonly maxMs: Float64Array;
+  /** Failed answers (5xx, or none) in a row, up to now; any other answer resets it. */
+  streak = 0;
 
   constructor(
     readonly slots: number,
@@ -61,7 +63,10 @@ export class VersionRing {
   response(nowMs: number, status: number, latencyMs: number): void {
     const slot = this.slotFor(Math.floor(nowMs / this.bucketMs));
     this.requests[slot]!++;
-    if (status >= 500) this.errors5xx[slot]!++;
+    if (status >= 500) {
+      this.errors5xx[slot]!++;
+      this.streak++;
+    } else this.streak = 0;
     this.latencies[slot * HIST_BINS + binOf(latencyMs)]!++;
     if (latencyMs < this.minMs[slot]!) this.minMs[slot] = latencyMs;
     if (latencyMs > this.maxMs[slot]!) this.maxMs[slot] = latencyMs;
@@ -72,6 +77,7 @@ export class VersionRing {
     const slot = this.slotFor(Math.floor(nowMs / this.bucketMs));
     this.requests[slot]!++;
     this.connErrors[slot]!++;
+    this.streak++;
   }
 
   /** Newest bucket number recorded, -1 when none. */

@@ -10,7 +10,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { VersionStats } from '../../rollout/contract.js';
 import { systemClock, type Clock } from '../../runtime/clock.js';
-import type { RouterOptions, RoutingTable } from '../contract.js';
+import { DEFAULT_EJECT_AFTER, type RouterOptions, type RoutingTable } from '../contract.js';
 import { ClientConn, keepAliveLines } from './client.js';
 import { ClientSet, DEFAULT_TIMEOUTS, type ProxyContext, type RouterTimeouts } from './context.js';
 import { Metrics, type MetricsOptions } from './metrics.js';
@@ -18,6 +18,8 @@ import { BackendTable } from './table.js';
 
 /** How long an idle client connection stays open once shutdown began. */
 export const DEFAULT_IDLE_GRACE_MS = 1000;
+/** How long an ejected version stays out of weighted routing; then one failure ejects it again, one success readmits it for good. */
+export const DEFAULT_EJECT_MS = 10_000;
 
 export interface Router {
   /** The listening server. The agent calls server.listen(port, host) or server.listen(handle); the router does not listen by itself. */
@@ -36,7 +38,7 @@ export interface Router {
    * resolves when no client connection remains or after timeoutMs (remaining connections are then closed).
    */
   shutdown(opts: { timeoutMs: number; idleGraceMs?: number }): Promise<void>;
-  /** Applies changed settings (sticky cookie, version header, body limit, retry) to the next requests. */
+  /** Applies changed settings (sticky cookie, version header, body limit, retry, ejection) to the next requests. */
   setOptions(opts: RouterOptions): void;
   /** Closes everything now: listener, client connections, instance connections. */
   close(): Promise<void>;
@@ -49,13 +51,23 @@ export type CreateRouterOptions = RouterOptions & {
   metrics?: MetricsOptions;
   /** Client and instance timeouts in seconds. @default DEFAULT_TIMEOUTS */
   timeouts?: Partial<RouterTimeouts>;
+  /** How long an ejected version stays out. @default DEFAULT_EJECT_MS */
+  ejectMs?: number;
+  /** Where the router reports ejections. */
+  log?: (line: string) => void;
 };
+
+function ejectAfterOf(opts: RouterOptions): number {
+  return opts.ejectAfter === false ? Infinity : (opts.ejectAfter ?? DEFAULT_EJECT_AFTER);
+}
 
 export function createRouter(opts: CreateRouterOptions): Router {
   const clock = opts.clock ?? systemClock;
   const metrics = new Metrics(opts.metrics);
   const backends = new BackendTable((version) => metrics.ring(version));
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  const ejectMs = opts.ejectMs ?? DEFAULT_EJECT_MS;
+  const stopTimers = new AbortController();
   const ctx: ProxyContext = {
     routing: backends.routing,
     clock,
@@ -67,10 +79,19 @@ export function createRouter(opts: CreateRouterOptions): Router {
     tick: 0,
     timeouts,
     keepAliveLines: keepAliveLines(timeouts.keepAlive),
+    ejectAfter: ejectAfterOf(opts),
+    eject(version) {
+      if (!backends.eject(version)) return;
+      opts.log?.(`router: ${version} answered ${ctx.ejectAfter} times in a row with a failure; it gets no weighted traffic for ${ejectMs / 1000}s (the version header still reaches it)`);
+      clock.sleep(ejectMs, stopTimers.signal).then(
+        () => backends.readmit(version),
+        () => undefined,
+      );
+    },
     conns: new ClientSet(() => ++ctx.tick),
   };
   backends.onChange = (routing) => (ctx.routing = routing);
-  // allowHalfOpen: a client that sends FIN after its request still gets the answer.
+  // allowHalfOpen: the connection decides what a client's FIN means (see ClientConn.onEnd), not Node.
   const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket: Socket) => ctx.conns.add(new ClientConn(ctx, socket)));
 
   return {
@@ -80,7 +101,7 @@ export function createRouter(opts: CreateRouterOptions): Router {
       metrics.prune(new Set([...Object.keys(table.weights), ...table.backends.map((b) => b.version)]), clock.now());
     },
     table: () => backends.table(),
-    stats: (version, windowMs) => metrics.stats(version, clock.now(), windowMs),
+    stats: (version, windowMs) => ({ ...metrics.stats(version, clock.now(), windowMs), ejected: backends.isEjected(version) }),
     drain: (id, timeoutMs) => backends.drain(id, timeoutMs),
     inFlight: (id) => backends.inFlight(id),
     async shutdown({ timeoutMs, idleGraceMs = DEFAULT_IDLE_GRACE_MS }) {
@@ -90,10 +111,11 @@ export function createRouter(opts: CreateRouterOptions): Router {
       if (!(await ctx.conns.whenEmpty(timeoutMs))) ctx.conns.destroyAll();
     },
     setOptions(next) {
-      Object.assign(ctx, { stickyCookie: next.stickyCookie, versionHeader: next.versionHeader, bodyLimit: next.bodyLimit, retry: next.retry });
+      Object.assign(ctx, { stickyCookie: next.stickyCookie, versionHeader: next.versionHeader, bodyLimit: next.bodyLimit, retry: next.retry, ejectAfter: ejectAfterOf(next) });
     },
     async close() {
       ctx.closing = true;
+      stopTimers.abort();
       const closed = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
       ctx.conns.destroyAll();
       await Promise.all([closed, backends.destroy()]);

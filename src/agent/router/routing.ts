@@ -1,8 +1,8 @@
 /**
- * The routing decision, rebuilt whenever the table or a backend's availability
- * changes: per version its weight and available backends, and the smooth
- * weighted round-robin between versions that have both. Picking is pure
- * bookkeeping over these arrays; no I/O.
+ * The routing decision, rebuilt whenever the table, a backend's availability
+ * or an ejection changes: per version its weight and available backends, and
+ * the smooth weighted round-robin between versions that have both and are not
+ * ejected (see table.ts). Picking is pure bookkeeping over these arrays; no I/O.
  */
 import type { BackendState } from './backend.js';
 import type { VersionReadiness } from './errors.js';
@@ -27,7 +27,16 @@ export class Routing {
   /** `version:weight,...` of the picker's entries: a rebuild with the same key keeps the picker's place. */
   readonly pickerKey: string;
 
-  constructor(weights: Readonly<Record<string, number>>, backends: Iterable<BackendState>, ringOf: (version: string) => VersionRing, previous?: Routing) {
+  /** Versions weighted routing skips for now (they failed again and again; see BackendTable.eject). */
+  readonly ejected: ReadonlySet<string>;
+
+  constructor(
+    weights: Readonly<Record<string, number>>,
+    backends: Iterable<BackendState>,
+    ringOf: (version: string) => VersionRing,
+    previous?: Routing,
+    ejected: ReadonlySet<string> = new Set(),
+  ) {
     const byVersion = new Map<string, BackendState[]>();
     for (const b of backends) {
       const list = byVersion.get(b.version);
@@ -41,9 +50,18 @@ export class Routing {
       versions.set(version, { version, weight: weights[version] ?? 0, backends: all, available: all.filter((b) => b.available), cursor: before?.cursor ?? 0, ring: ringOf(version) });
     }
     this.versions = versions;
-    const entries = [...versions.values()].filter((v) => v.weight > 0 && v.available.length > 0).map((v) => [v, v.weight] as const);
+    const routable = [...versions.values()].filter((v) => v.weight > 0 && v.available.length > 0);
+    const kept = routable.filter((v) => !ejected.has(v.version));
+    // Ejection never leaves nothing to route to: with no other version left, the ejected ones serve again.
+    this.ejected = kept.length > 0 ? ejected : new Set();
+    const entries = (kept.length > 0 ? kept : routable).map((v) => [v, v.weight] as const);
     this.pickerKey = entries.map(([v, w]) => `${v.version}:${w}`).join(',');
     this.picker = previous !== undefined && previous.pickerKey === this.pickerKey ? rebind(previous.picker, versions) : new SmoothWeighted(entries);
+  }
+
+  /** Weighted routing may send to `route` (it has a weight and an instance, and is not ejected). */
+  routable(route: VersionRoute): boolean {
+    return route.weight > 0 && route.available.length > 0 && !this.ejected.has(route.version);
   }
 
   /** The next version by weight, among versions with an available backend. */

@@ -6,6 +6,11 @@
  * idle keep-alive sockets close. `drain(id)` does the same on demand and is
  * final for that id while the table still lists it (a stale table from a
  * concurrent update cannot bring a draining instance back).
+ *
+ * Ejection: a version whose answers fail again and again (see router.ts) is
+ * taken out of weighted routing for a while, but only while it carries less
+ * weight than the other routable versions together: a failing canary loses
+ * its traffic at once, stable never does. The version header still reaches it.
  */
 import type { Backend, RoutingTable } from '../contract.js';
 import { BackendState } from './backend.js';
@@ -20,6 +25,7 @@ export class BackendTable {
   private active = new Map<string, BackendState>();
   /** Removed or replaced backends with requests still in flight. */
   private readonly leaving = new Set<BackendState>();
+  private readonly ejected = new Set<string>();
 
   constructor(private readonly ringOf: (version: string) => VersionRing) {
     this.routing = new Routing({}, [], ringOf);
@@ -32,6 +38,7 @@ export class BackendTable {
     for (const [id, old] of this.active) if (next.get(id) !== old) this.retire(old);
     this.active = next;
     this.weights = { ...table.weights };
+    for (const version of this.ejected) if (!(version in this.weights)) this.ejected.delete(version);
     this.rebuild();
   }
 
@@ -56,8 +63,32 @@ export class BackendTable {
   }
 
   private rebuild(): void {
-    this.routing = new Routing(this.weights, this.active.values(), this.ringOf, this.routing);
+    this.routing = new Routing(this.weights, this.active.values(), this.ringOf, this.routing, this.ejected);
     this.onChange(this.routing);
+  }
+
+  /**
+   * Takes `version` out of weighted routing when it is a routable minority
+   * (less weight than the other routable versions together); true when it did.
+   */
+  eject(version: string): boolean {
+    const route = this.routing.versions.get(version);
+    if (this.ejected.has(version) || route === undefined || !this.routing.routable(route)) return false;
+    let others = 0;
+    for (const v of this.routing.versions.values()) if (v !== route && this.routing.routable(v)) others += v.weight;
+    if (route.weight >= others) return false;
+    this.ejected.add(version);
+    this.rebuild();
+    return true;
+  }
+
+  /** Weighted routing may send to `version` again. */
+  readmit(version: string): void {
+    if (this.ejected.delete(version)) this.rebuild();
+  }
+
+  isEjected(version: string): boolean {
+    return this.routing.ejected.has(version);
   }
 
   /** The table as set, with instances the router drains shown as draining. */

@@ -89,7 +89,10 @@ export class Tunnel implements UpstreamUser, RequestHeaderInfo, ChooseInput {
   private record(chunk: Buffer): void {
     this.answered = true;
     const status = chunk.length >= 12 ? Number(chunk.toString('latin1', 9, 12)) : NaN;
-    if (Number.isInteger(status)) this.route!.ring.response(this.ctx.clock.now(), status, performance.now() - this.started);
+    if (!Number.isInteger(status)) return;
+    const ring = this.route!.ring;
+    ring.response(this.ctx.clock.now(), status, performance.now() - this.started);
+    if (ring.streak >= this.ctx.ejectAfter) this.ctx.eject(this.route!.version);
   }
 
   onUpstreamClose(error: NodeJS.ErrnoException | null): void {
@@ -108,7 +111,9 @@ export class Tunnel implements UpstreamUser, RequestHeaderInfo, ChooseInput {
       this.firstTried = this.backend;
       return this.open(other);
     }
-    this.route!.ring.connError(this.ctx.clock.now());
+    const ring = this.route!.ring;
+    ring.connError(this.ctx.clock.now());
+    if (ring.streak >= this.ctx.ejectAfter) this.ctx.eject(this.route!.version);
     this.refuse(upstreamError(error, this.backend!.label, this.firstTried?.label));
   }
 
