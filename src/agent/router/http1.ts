@@ -65,10 +65,12 @@ export interface ResponseHead {
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// eslint-disable-next-line no-control-regex -- control characters are what the request line must not contain
 const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([^\x00-\x20\x7f]+) HTTP\/1\.([01])$/;
 const OTHER_VERSION = /^\S+ \S+ HTTP\/\d+(\.\d+)?$/;
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: ([^\r\n]*))?$/;
 /** Control characters other than HTAB, and any CR or LF that is not part of a CRLF. */
+// eslint-disable-next-line no-control-regex -- control characters are what this finds
 const BAD_CHARS = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
 const DIGITS = /^\d{1,15}$/;
 
