@@ -28,7 +28,10 @@
  * requests sent from the first failed one to weight 0 and how many of them
  * failed, next to what an exact 5% split that starts with a canary request
  * gives (1 + floor((n - 1) x 5%); the router's smooth weighted round-robin is
- * exact): equal means that only the canary's share failed.
+ * exact): equal would mean the canary's whole share failed until weight 0.
+ * With the router's ejection on (the default, `router.ejectAfter: 5`), the
+ * canary gets no more traffic after its 5th failed answer in a row, well
+ * before analysis sets weight 0, so far fewer fail.
  *
  *   npm run bench -- detection [--json] [--runs N]   (default N: 3)
  */
@@ -272,7 +275,7 @@ function report(runs, write) {
   write(`worst case: time to weight 0 ${seconds(worst.time_to_weight_zero_ms)} (target <= ${seconds(TARGETS.time_to_weight_zero_ms)})  ${passText(runs.every((r) => r.time_to_weight_zero_ms !== null && r.time_to_weight_zero_ms <= TARGETS.time_to_weight_zero_ms))}`);
   write(`worst case: ${worst.failed_in_interval} failed requests in the interval, ${worst.failed_over_budget}x the budget of ${CANARY_WEIGHT}% x rps x time to weight 0 (target <= 1x)  ${passText(runs.every((r) => r.failed_budget !== null && r.failed_in_interval <= r.failed_budget))}`);
   write(`  the interval is (first 500, weight 0]: the failed request that starts the clock is counted in "failed", not in the interval;`);
-  write(`  rps is the rate inside the interval. The router sends exactly one request in ${100 / CANARY_WEIGHT} to a ${CANARY_WEIGHT}% canary, so a failing canary costs its share and nothing more.`);
+  write(`  rps is the rate inside the interval. The router sends exactly one request in ${100 / CANARY_WEIGHT} to a ${CANARY_WEIGHT}% canary, and ejects it after its 5th failed answer in a row (router.ejectAfter), so a failing canary costs at most its share, and usually 5 requests.`);
   write(`deploy ended rolled_back: ${runs.filter((r) => r.status === 'rolled_back').length} of ${runs.length}  ${passText(runs.every((r) => r.status === 'rolled_back'))}`);
   const allPass = runs.every((r) => r.pass);
   write(`VERDICT: ${allPass ? 'PASS' : `MISSED (${runs.filter((r) => !r.pass).length} of ${runs.length} runs)`}`);

@@ -300,4 +300,34 @@ describe('analysis', () => {
     expect(rec.record.rollout_stages[0]).toMatchObject({ stage: 'canary', status: 'failed' });
     expect(await weightsOf(p)).toEqual({ 'v1.0.0': 100 });
   });
+
+  it('a canary that fails every answer is ejected by the router after 5, and analysis fails it without waiting for minRequests', async () => {
+    p = await makeLocalProject(`rollout:
+  strategy: canary
+  steps: [{ weight: 10, pause: 30s }, { weight: 100, pause: 0s }]
+  analysis: { interval: 500ms, failureLimit: 1, maxErrorRate: 0.01, minRequests: 1000, onInconclusive: continue }
+`);
+    expect((await p.run(['deploy', 'v1.0.0'])).code).toBe(0);
+    await p.write('faults.json', JSON.stringify({ errorRate: 1 }));
+    const q = p;
+    let running = true;
+    let failed = 0;
+    const load = (async () => {
+      while (running) {
+        const res = await q.get('/').catch(() => null);
+        if (res === null || res.status >= 500) failed++;
+      }
+    })();
+    const r = await p.run(['deploy', 'v1.1.0', '--json']);
+    running = false;
+    await load;
+    expect(r.code).toBe(1);
+    const rec = json<{ status: string; record: { analysis: { verdict: string; reasons: string[] }[] } }>(r);
+    expect(rec.status).toBe('rolled_back');
+    const failing = rec.record.analysis.filter((a) => a.verdict === 'fail');
+    expect(failing).toHaveLength(1);
+    expect(failing[0]!.reasons.join('; ')).toMatch(/^the router ejected v1\.1\.0: its answers failed again and again in a row \(error rate 100\.0%, 5 of 5 requests/);
+    expect(failed).toBe(5); // the 5 answers that got it ejected, and no more
+    expect(await weightsOf(p)).toEqual({ 'v1.0.0': 100 });
+  });
 });

@@ -52,6 +52,14 @@ describe('evaluate', () => {
     expect(e.verdict).toBe('pass');
   });
 
+  it('fails a candidate the router ejected, even with fewer than minRequests in the window', () => {
+    const ejected = { ...stats('v2', { requests: 5, errors: 5 }), ejected: true };
+    const e = evaluate(analysisConfig({ minRequests: 20 }), input({ candidate: ejected }));
+    expect(e.verdict).toBe('fail');
+    expect(e.reasons).toEqual(['the router ejected v2: its answers failed again and again in a row (error rate 100.0%, 5 of 5 requests in the last 10s)']);
+    expect(evaluate(analysisConfig({ minRequests: 20 }), input({ candidate: { ...ejected, ejected: false } })).verdict).toBe('inconclusive');
+  });
+
   it('is inconclusive with fewer than minRequests in the window', () => {
     const e = evaluate(analysisConfig(), input({ candidate: stats('v2', { requests: 12, errors: 6 }) }));
     expect([e.verdict, e.reasons]).toEqual(['inconclusive', ['only 12 requests to v2 in the last 10s (fewer than 20), so this window is inconclusive']]);
