@@ -13,15 +13,15 @@
  * All state lives on this one object, and the socket listeners stay on the
  * connections (see client.ts and upstream.ts), so a request allocates little.
  */
-import type { BackendState } from './backend.js';
+import { BackendState } from './backend.js';
 import { BROKEN, ChunkedScanner, NEED_MORE } from './chunked.js';
-import { chooseVersion, stickyCookieHeader, whyNoRoute, type ChooseInput } from './choose.js';
+import { stickyCookieHeader } from './choose.js';
 import { CLOSE_LINES, Pause, type ClientConn } from './client.js';
 import type { ProxyContext } from './context.js';
 import { badRequest, bodyTooLarge, describeUpstreamError, HEADERS_TIMEOUT, PROTOCOL, RESET, upstreamError, upstreamFailure, type RouterError } from './errors.js';
-import { headerLines, pushForwarded, readRequestHeaders, responseHeaderLines, type RequestHeaderInfo } from './headers.js';
+import { responseHeaderLines } from './headers.js';
 import { HEAD_END, MAX_RESPONSE_HEAD, parseResponseHead, type RequestHead, type ResponseHead } from './http1.js';
-import { pickBackend, type VersionRoute } from './routing.js';
+import { RoutedRequest } from './routed.js';
 import type { UpstreamConn, UpstreamUser } from './upstream.js';
 
 /** Methods a retry may repeat (RFC 9110 9.2.2). */
@@ -39,26 +39,15 @@ const enum Body {
   UntilClose,
 }
 
-export class Exchange implements RequestHeaderInfo, ChooseInput, UpstreamUser {
-  headers: string[] = [];
-  host = '';
-  forwardedFor = '';
-  cookie = '';
-  version = '';
-  setCookie = '';
+export class Exchange extends RoutedRequest implements UpstreamUser {
   /** The sweep tick since which the instance's answer is awaited, -1 when not waiting. */
   waitingSince = -1;
 
-  private route: VersionRoute | null = null;
-  private backend: BackendState | null = null;
-  /** The instance a retry moved away from (named in the error if the retry fails too). */
-  private firstTried: BackendState | null = null;
   /** The connection to the instance, while this exchange uses it. */
   private up: UpstreamConn | null = null;
   /** backend.inFlight counts this exchange. */
   private holding = false;
   private upHead = '';
-  private started = 0;
   private finished = false;
   private retriedStale = false;
 
@@ -86,11 +75,8 @@ export class Exchange implements RequestHeaderInfo, ChooseInput, UpstreamUser {
   private reuseUpstream = false;
   private upstreamPaused = false;
 
-  constructor(
-    private readonly ctx: ProxyContext,
-    private readonly conn: ClientConn,
-    private readonly head: RequestHead,
-  ) {
+  constructor(ctx: ProxyContext, conn: ClientConn, head: RequestHead) {
+    super(ctx, conn, head);
     this.reqScanner = head.chunked ? new ChunkedScanner() : null;
     this.bodyLeft = head.contentLength > 0 ? head.contentLength : 0;
     this.bodyDone = !head.chunked && this.bodyLeft === 0;
@@ -104,20 +90,16 @@ export class Exchange implements RequestHeaderInfo, ChooseInput, UpstreamUser {
   /** Starts the exchange with the bytes that followed the head; returns what is left after this request's body. */
   start(rest: Buffer | null): Buffer | null {
     const { ctx, head } = this;
-    readRequestHeaders(head.headers, this, false);
     if (head.contentLength > ctx.bodyLimit) {
       this.fail(bodyTooLarge(ctx.bodyLimit), false);
       return null;
     }
-    const route = chooseVersion(ctx.routing, this, ctx);
-    const backend = route === null ? null : pickBackend(route, null);
-    if (route === null || backend === null) {
-      this.fail(whyNoRoute(ctx.routing, this, ctx), this.bodyDone);
+    const backend = this.choose(false);
+    if (!(backend instanceof BackendState)) {
+      this.fail(backend, this.bodyDone);
       return this.bodyDone ? rest : null; // a kept connection serves the pipelined requests that follow
     }
-    this.route = route;
-    pushForwarded(this, this.conn.remoteAddress, 'http');
-    this.upHead = `${head.method} ${head.target} HTTP/1.${head.minor}\r\n${headerLines(this.headers)}\r\n`;
+    this.upHead = this.upstreamHead();
     if (head.expectContinue && !this.bodyDone) this.conn.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
     const leftover = rest === null || this.bodyDone ? rest : this.onClientBody(rest);
     if (!this.finished) this.dispatch(backend);
@@ -261,9 +243,7 @@ export class Exchange implements RequestHeaderInfo, ChooseInput, UpstreamUser {
     const ctx = this.ctx;
     this.responding = true;
     this.waitingSince = -1;
-    const ring = this.route!.ring;
-    ring.response(ctx.clock.now(), head.status, performance.now() - this.started);
-    if (ring.streak >= ctx.ejectAfter) ctx.eject(this.route!.version);
+    this.countAnswer(head.status);
     const noBody = this.head.method === 'HEAD' || head.status === 204 || head.status === 304;
     this.mode = noBody ? Body.None : head.chunked ? Body.Chunked : head.otherCoding || head.contentLength < 0 ? Body.UntilClose : Body.Length;
     if (this.mode === Body.Chunked) this.respScanner = new ChunkedScanner();
@@ -358,18 +338,11 @@ export class Exchange implements RequestHeaderInfo, ChooseInput, UpstreamUser {
     this.fail(upstreamError(err, this.backend!.label, this.firstTried?.label), this.bodyDone);
   }
 
-  /** A request that got no answer from its instance, in the version's figures. */
-  private countFailure(): void {
-    const ring = this.route!.ring;
-    ring.connError(this.ctx.clock.now());
-    if (ring.streak >= this.ctx.ejectAfter) this.ctx.eject(this.route!.version);
-  }
-
   /** Connecting failed: once more on another instance when that is safe, else 502. */
   private connectFailed(err: NodeJS.ErrnoException): void {
     const backend = this.backend!;
     if (this.ctx.retry && this.firstTried === null && !this.bodySent && IDEMPOTENT.has(this.head.method) && describeUpstreamError(err).refused) {
-      const other = pickBackend(this.route!, backend);
+      const other = this.otherInstance();
       if (other !== null) {
         this.firstTried = backend;
         this.headSent = false;

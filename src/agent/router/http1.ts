@@ -120,10 +120,7 @@ function hasToken(value: string, token: string): boolean {
   return tokens(value).includes(token);
 }
 
-/**
- * Framing headers shared by requests and responses. Returns an error reason,
- * or null with `into` filled.
- */
+/** Framing headers shared by requests and responses. */
 interface Framing {
   contentLength: number;
   transferEncoding: string | null;
@@ -134,6 +131,7 @@ interface Framing {
   keepAliveHint: string | null;
 }
 
+/** Fills `into` from the headers; returns the reason they are malformed, or null. */
 function readFraming(headers: readonly string[], into: Framing): string | null {
   let lengths = 0;
   for (let i = 0; i < headers.length; i += 2) {
@@ -173,8 +171,14 @@ function readFraming(headers: readonly string[], into: Framing): string | null {
   return null;
 }
 
-function newFraming(): Framing {
-  return { contentLength: -1, transferEncoding: null, connection: '', hosts: 0, upgradeHeader: false, expect: null, keepAliveHint: null };
+/** The header lines after the first line, and their framing; `status` for what is malformed. */
+function readHeaderBlock(text: string, from: number, status: number): { headers: string[]; f: Framing } | HeadError {
+  const headers: string[] = [];
+  const bad = readFields(text, from, headers);
+  if (bad !== null) return fail(status, bad);
+  const f: Framing = { contentLength: -1, transferEncoding: null, connection: '', hosts: 0, upgradeHeader: false, expect: null, keepAliveHint: null };
+  const framing = readFraming(headers, f);
+  return framing === null ? { headers, f } : fail(status, framing);
 }
 
 /**
@@ -191,12 +195,9 @@ export function parseRequestHead(text: string): RequestHead | HeadError {
     if (OTHER_VERSION.test(line) && !/ HTTP\/1\.[01]$/.test(line)) return fail(505, 'only HTTP/1.0 and HTTP/1.1 are supported');
     return fail(400, 'a malformed request line');
   }
-  const headers: string[] = [];
-  const bad = readFields(text, eol + 2, headers);
-  if (bad !== null) return fail(400, bad);
-  const f = newFraming();
-  const framing = readFraming(headers, f);
-  if (framing !== null) return fail(400, framing);
+  const block = readHeaderBlock(text, eol + 2, 400);
+  if ('error' in block) return block;
+  const { headers, f } = block;
   const minor = m[3] === '1' ? 1 : 0;
   if (minor === 1 && f.hosts !== 1) return fail(400, f.hosts === 0 ? 'no Host header' : 'more than one Host header');
   if (f.hosts > 1) return fail(400, 'more than one Host header');
@@ -236,12 +237,9 @@ export function parseResponseHead(text: string): ResponseHead | HeadError {
   if (eol < 0) eol = text.length;
   const m = STATUS_LINE.exec(text.slice(0, eol));
   if (m === null) return fail(502, 'a malformed status line');
-  const headers: string[] = [];
-  const bad = readFields(text, eol + 2, headers);
-  if (bad !== null) return fail(502, bad);
-  const f = newFraming();
-  const framing = readFraming(headers, f);
-  if (framing !== null) return fail(502, framing);
+  const block = readHeaderBlock(text, eol + 2, 502);
+  if ('error' in block) return block;
+  const { headers, f } = block;
   const minor = m[1] === '1' ? 1 : 0;
   let chunked = false;
   let otherCoding = false;

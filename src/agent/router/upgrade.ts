@@ -6,42 +6,31 @@
  * The instance's answer (101 or a refusal) reaches the client byte for byte.
  * A refused connection is retried once on another instance.
  */
-import type { BackendState } from './backend.js';
-import { chooseVersion, whyNoRoute, type ChooseInput } from './choose.js';
+import { BackendState } from './backend.js';
 import type { ClientConn } from './client.js';
 import type { ProxyContext } from './context.js';
 import { describeUpstreamError, upstreamError, type RouterError } from './errors.js';
-import { headerLines, pushForwarded, readRequestHeaders, type RequestHeaderInfo } from './headers.js';
 import type { RequestHead } from './http1.js';
-import { pickBackend, type VersionRoute } from './routing.js';
+import { RoutedRequest } from './routed.js';
 import type { UpstreamConn, UpstreamUser } from './upstream.js';
 
-export class Tunnel implements UpstreamUser, RequestHeaderInfo, ChooseInput {
-  headers: string[] = [];
-  host = '';
-  forwardedFor = '';
-  cookie = '';
-  version = '';
-  setCookie = '';
-  private route: VersionRoute | null = null;
-  private backend: BackendState | null = null;
-  private firstTried: BackendState | null = null;
+export class Tunnel extends RoutedRequest implements UpstreamUser {
   private up: UpstreamConn | null = null;
   private requestHead = '';
-  private started = 0;
   private answered = false;
 
   constructor(
-    private readonly ctx: ProxyContext,
-    private readonly conn: ClientConn,
-    private readonly head: RequestHead,
+    ctx: ProxyContext,
+    conn: ClientConn,
+    head: RequestHead,
     /** Bytes that followed the head (the first frames, if the client did not wait). */
     private rest: Buffer | null,
-  ) {}
+  ) {
+    super(ctx, conn, head);
+  }
 
   start(): void {
-    const { ctx, conn } = this;
-    const client = conn.socket;
+    const client = this.conn.socket;
     client.pause(); // nothing may be read before the instance's side is open
     client.on('data', (chunk: Buffer) => {
       if (this.up !== null && !this.up.socket.write(chunk)) client.pause();
@@ -49,13 +38,9 @@ export class Tunnel implements UpstreamUser, RequestHeaderInfo, ChooseInput {
     client.on('drain', () => this.up?.socket.resume());
     client.on('end', () => this.up?.socket.end());
     client.once('close', () => this.up?.socket.destroy());
-    readRequestHeaders(this.head.headers, this, true);
-    const route = chooseVersion(ctx.routing, this, ctx);
-    const backend = route === null ? null : pickBackend(route, null);
-    if (route === null || backend === null) return this.refuse(whyNoRoute(ctx.routing, this, ctx));
-    this.route = route;
-    pushForwarded(this, conn.remoteAddress, 'http');
-    this.requestHead = `${this.head.method} ${this.head.target} HTTP/1.${this.head.minor}\r\n${headerLines(this.headers)}\r\n`;
+    const backend = this.choose(true);
+    if (!(backend instanceof BackendState)) return this.refuse(backend);
+    this.requestHead = this.upstreamHead();
     this.open(backend);
   }
 
@@ -89,10 +74,7 @@ export class Tunnel implements UpstreamUser, RequestHeaderInfo, ChooseInput {
   private record(chunk: Buffer): void {
     this.answered = true;
     const status = chunk.length >= 12 ? Number(chunk.toString('latin1', 9, 12)) : NaN;
-    if (!Number.isInteger(status)) return;
-    const ring = this.route!.ring;
-    ring.response(this.ctx.clock.now(), status, performance.now() - this.started);
-    if (ring.streak >= this.ctx.ejectAfter) this.ctx.eject(this.route!.version);
+    if (Number.isInteger(status)) this.countAnswer(status);
   }
 
   onUpstreamClose(error: NodeJS.ErrnoException | null): void {
@@ -106,14 +88,12 @@ export class Tunnel implements UpstreamUser, RequestHeaderInfo, ChooseInput {
     }
     if (this.conn.socket.destroyed) return;
     const canRetry = this.ctx.retry && this.firstTried === null && this.head.method === 'GET' && describeUpstreamError(error).refused;
-    const other = canRetry ? pickBackend(this.route!, this.backend) : null;
+    const other = canRetry ? this.otherInstance() : null;
     if (other !== null) {
       this.firstTried = this.backend;
       return this.open(other);
     }
-    const ring = this.route!.ring;
-    ring.connError(this.ctx.clock.now());
-    if (ring.streak >= this.ctx.ejectAfter) this.ctx.eject(this.route!.version);
+    this.countFailure();
     this.refuse(upstreamError(error, this.backend!.label, this.firstTried?.label));
   }
 
