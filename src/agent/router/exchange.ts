@@ -243,7 +243,6 @@ export class Exchange extends RoutedRequest implements UpstreamUser {
     const ctx = this.ctx;
     this.responding = true;
     this.waitingSince = -1;
-    this.countAnswer(head.status);
     const noBody = this.head.method === 'HEAD' || head.status === 204 || head.status === 304;
     this.mode = noBody ? Body.None : head.chunked ? Body.Chunked : head.otherCoding || head.contentLength < 0 ? Body.UntilClose : Body.Length;
     if (this.mode === Body.Chunked) this.respScanner = new ChunkedScanner();
@@ -257,6 +256,7 @@ export class Exchange extends RoutedRequest implements UpstreamUser {
     if (this.setCookie !== '' && ctx.stickyCookie !== false) out += `set-cookie: ${stickyCookieHeader(ctx.stickyCookie, this.setCookie)}\r\n`;
     out += this.keepClient ? `${ctx.keepAliveLines}\r\n` : `${CLOSE_LINES}\r\n`;
     this.relay(buf, bodyAt, true, out);
+    if (this.responding) this.countAnswer(head.status); // not when the first body bytes were already broken (counted as a failure)
   }
 
   /** Relays answer bytes `buf[from..]` (after `head` when given); finishes the exchange at the body's end. */
@@ -277,7 +277,11 @@ export class Exchange extends RoutedRequest implements UpstreamUser {
         break;
       case Body.Chunked: {
         const end = this.respScanner!.scan(buf, from, to);
-        if (end === BROKEN) return first ? this.upstreamBroken(`malformed chunked body: ${this.respScanner!.error}`) : this.abortClient();
+        if (end === BROKEN) {
+          if (!first) return this.abortClient();
+          this.responding = false; // nothing went to the client yet: the router answers instead
+          return this.upstreamBroken(`malformed chunked body: ${this.respScanner!.error}`);
+        }
         if (end !== NEED_MORE) {
           to = end;
           complete = true;
