@@ -832,6 +832,21 @@ describe('router/http1: timeouts', () => {
     expect(up.received).toHaveLength(0);
   });
 
+  it('answers 408 to a request body that stops halfway, breaks off the request to the instance, and closes', async () => {
+    const inst = await countingUpstream('a');
+    const { port, router } = await routerFor([inst.backend], { timeouts: { head: 1 } });
+    const wire = await dial(port);
+    wire.write('PUT /upload HTTP/1.1\r\nHost: app.test\r\nContent-Length: 1000\r\n\r\n' + 'x'.repeat(400));
+    const started = Date.now();
+    const a = await wire.answer('PUT', 3500);
+    expect([a.status, a.headers['x-shipgate-error'], a.body.toString()]).toEqual([408, 'request-timeout', '408 no request body bytes for 1 s\n']);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    await wire.closedByRouter();
+    expect(router.inFlight('a')).toBe(0);
+    await until(() => inst.done.length === 1, inst.events, 'done');
+    expect(inst.done[0]).toMatchObject({ bytes: 400, complete: false }); // the instance saw the request broken off
+  });
+
   it('closes an idle keep-alive connection after the keep-alive timeout', async () => {
     const { port } = await setup({ timeouts: { keepAlive: 1 } });
     const wire = await dial(port);

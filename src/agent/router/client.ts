@@ -181,7 +181,9 @@ export class ClientConn implements Swept {
   resume(reasons: number): void {
     if (this.paused === 0) return;
     this.paused &= ~reasons;
-    if (this.paused === 0) this.socket.resume();
+    if (this.paused !== 0) return;
+    this.socket.resume();
+    this.lastTick = this.ctx.tick; // the client's silence while paused was the router's doing
   }
 
   /** Ends the connection after what was written, reading and dropping what still comes for a moment (so the client reads the answer instead of a reset). */
@@ -226,7 +228,9 @@ export class ClientConn implements Swept {
         return;
       case State.Open:
         if (this.exchange !== null) {
-          if (this.exchange.waitingSince >= 0 && tick - this.exchange.waitingSince > limits.response) this.exchange.responseTimedOut();
+          // (Not while the router itself holds the body back: reading is paused then.)
+          if (this.exchange.wantsBody && this.paused === 0 && tick - this.lastTick > limits.head) this.exchange.bodyTimedOut(limits.head);
+          else if (this.exchange.waitingSince >= 0 && tick - this.exchange.waitingSince > limits.response) this.exchange.responseTimedOut();
         } else if (this.headTick >= 0) {
           if (tick - this.headTick > limits.head) this.refuse(badRequest(408, `no complete request head within ${limits.head} s`));
         } else if (tick - this.lastTick > limits.keepAlive) {

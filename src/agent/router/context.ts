@@ -13,7 +13,7 @@ import type { Routing } from './routing.js';
 export interface RouterTimeouts {
   /** A keep-alive client connection may idle this long; announced as `Keep-Alive: timeout=N`, closed within a second after. */
   keepAlive: number;
-  /** A client may take this long to send a request head once it began (Node's default headersTimeout): else 408. */
+  /** A client may take this long to send a request head once it began (Node's default headersTimeout), or pause this long within a request body: else 408. */
   head: number;
   /** An instance may take this long to start its answer (undici's default headersTimeout): else 504. */
   response: number;

@@ -372,6 +372,11 @@ export class Exchange extends RoutedRequest implements UpstreamUser {
     this.fail(upstreamError(upstreamFailure(HEADERS_TIMEOUT, 'no response in time'), this.backend!.label), this.bodyDone);
   }
 
+  /** Sweep: the client stopped sending the request body. */
+  bodyTimedOut(seconds: number): void {
+    if (this.wantsBody) this.bodyFailed(badRequest(408, `no request body bytes for ${seconds} s`));
+  }
+
   /** The request body broke the rules (too large, bad framing). */
   private bodyFailed(error: RouterError): void {
     this.bodyDone = true; // nothing more is read for it
