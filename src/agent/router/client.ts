@@ -127,10 +127,10 @@ export class ClientConn implements Swept {
       if (leftover !== null) this.buf = this.buf === null ? leftover : Buffer.concat([this.buf, leftover]);
     }
     this.parsing = false;
-    if (this.exchange === null && this.state === State.Open) {
-      this.resume(Pause.pipeline);
-      if (this.buf === null) this.ctx.conns.becameIdle(this);
-    }
+    if (this.state !== State.Open) return;
+    // The buffer was handed on (a new exchange may be waiting for the rest of its body): read again.
+    if (this.buf === null || this.buf.length <= PIPELINE_LIMIT) this.resume(Pause.pipeline);
+    if (this.exchange === null && this.buf === null) this.ctx.conns.becameIdle(this);
   }
 
   /**
