@@ -28,6 +28,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRouter, type Router } from '../../src/agent/router/index.js';
+import { SocketReader } from '../support/socket-reader.js';
 import { listenLocal } from '../support/upstream.js';
 
 /** How long one read from the router may take before the run fails with what it got. */
@@ -62,32 +63,9 @@ interface Reply extends ReplyHead {
   trailers: Field[];
 }
 
-type Parse<T> = (buf: Buffer, ended: boolean) => { used: number; value: T } | null;
-
-class Client {
-  private buf = Buffer.alloc(0);
-  private ended = false;
-  private wake: (() => void) | null = null;
-
-  constructor(readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.buf = Buffer.concat([this.buf, chunk]);
-      this.notify();
-    });
-    socket.on('end', () => this.stop());
-    socket.on('close', () => this.stop());
-    socket.on('error', () => undefined);
-  }
-
-  private stop(): void {
-    this.ended = true;
-    this.notify();
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
+class Client extends SocketReader {
+  constructor(socket: Socket) {
+    super(socket, WAIT_MS);
   }
 
   /** Writes `data` cut at `cuts`, one piece per turn of the event loop (so the router reads them apart). */
@@ -95,28 +73,6 @@ class Client {
     for (const piece of pieces(data, cuts)) {
       this.socket.write(piece);
       await nextTurn();
-    }
-  }
-
-  async take<T>(what: string, parse: Parse<T>): Promise<T> {
-    const deadline = Date.now() + WAIT_MS;
-    for (;;) {
-      const r = parse(this.buf, this.ended);
-      if (r !== null) {
-        this.buf = this.buf.subarray(r.used);
-        return r.value;
-      }
-      const unread = JSON.stringify(this.buf.toString('latin1').slice(0, 300));
-      if (this.ended) throw new Error(`${what}: the connection ended first; unread: ${unread}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${what}: nothing within ${WAIT_MS} ms; unread: ${unread}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
     }
   }
 

@@ -11,6 +11,7 @@ import { connect, createServer as createNetServer, type AddressInfo, type Socket
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/agent/contract.js';
 import { createRouter, type CreateRouterOptions, type Router } from '../../src/agent/router/index.js';
+import { SocketReader } from '../support/socket-reader.js';
 import { backendOf, listenLocal, refusedPort, startUpstream, until, type Upstream } from '../support/upstream.js';
 
 /** How long a read from the router may take before the test gives up with what it got. */
@@ -64,71 +65,14 @@ interface Answer {
   raw: Buffer;
 }
 
-type Parse<T> = (buf: Buffer, ended: boolean) => { used: number; value: T } | null;
-
 /** A raw client connection that reads answers off the socket byte for byte. */
-class Wire {
-  private buf = Buffer.alloc(0);
-  /** The router sent FIN or the socket closed. */
-  ended = false;
-  readonly closed: Promise<void>;
-  private wake: (() => void) | null = null;
-
-  constructor(readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.buf = Buffer.concat([this.buf, chunk]);
-      this.notify();
-    });
-    socket.on('end', () => {
-      this.ended = true;
-      this.notify();
-    });
-    socket.on('error', () => undefined);
-    this.closed = new Promise((resolve) =>
-      socket.once('close', () => {
-        this.ended = true;
-        this.notify();
-        resolve();
-      }),
-    );
-  }
-
-  /** Bytes received and not read yet. */
-  get unread(): Buffer {
-    return this.buf;
+class Wire extends SocketReader {
+  constructor(socket: Socket) {
+    super(socket, WAIT_MS);
   }
 
   write(data: string | Buffer): void {
     this.socket.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
-  }
-
-  /** Waits until `parse` finds what it wants in the unread bytes, consumes it and returns it. */
-  async take<T>(what: string, parse: Parse<T>, timeoutMs = WAIT_MS): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const r = parse(this.buf, this.ended);
-      if (r !== null) {
-        this.buf = this.buf.subarray(r.used);
-        return r.value;
-      }
-      const unread = JSON.stringify(this.buf.toString('latin1').slice(0, 300));
-      if (this.ended) throw new Error(`${what}: the connection ended first; unread: ${unread}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${what}: nothing within ${timeoutMs} ms; unread: ${unread}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
   }
 
   /** Reads one answer; `method` HEAD (or a 1xx/204/304 status) means no body. */
