@@ -239,9 +239,4 @@ export class ClientConn implements Swept {
         return;
     }
   }
-
-  /** The tunnel ended (both sockets close). */
-  tunnelClosed(): void {
-    this.socket.destroy();
-  }
 }

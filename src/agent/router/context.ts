@@ -67,10 +67,6 @@ export class ClientSet {
   /** `advance` moves the shared tick on by one and returns it. */
   constructor(private readonly advance: () => number) {}
 
-  get size(): number {
-    return this.all.size;
-  }
-
   add(conn: Swept): void {
     this.all.add(conn);
     if (this.timer === null) {

@@ -25,7 +25,7 @@ import { RoutedRequest } from './routed.js';
 import type { UpstreamConn, UpstreamUser } from './upstream.js';
 
 /** Methods a retry may repeat (RFC 9110 9.2.2). */
-export const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 /** Body bytes held while the connection to the instance opens, before reading from the client pauses. */
 const PENDING_LIMIT = 64 * 1024;

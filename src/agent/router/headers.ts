@@ -7,6 +7,7 @@
  * Bodies pass through byte for byte, so the framing headers (Content-Length,
  * Transfer-Encoding, Trailer) stay: both hops frame the body the same way.
  */
+import { tokens } from './http1.js';
 
 /** What the request pass finds besides the headers to forward. */
 export interface RequestHeaderInfo {
@@ -125,9 +126,8 @@ function connectionTokens(value: string, into: string[] | null): string[] | null
     if (lower === 'keep-alive' || lower === 'close' || lower === 'upgrade') return into;
   }
   let list = into;
-  for (const token of value.split(',')) {
-    const name = token.trim().toLowerCase();
-    if (name === '' || name === 'close' || name === 'keep-alive' || name === 'upgrade') continue;
+  for (const name of tokens(value)) {
+    if (name === 'close' || name === 'keep-alive' || name === 'upgrade') continue;
     // Never let a Connection header strip the framing of a body that passes through unchanged.
     if (name === 'content-length' || name === 'transfer-encoding' || name === 'host') continue;
     (list ??= []).push(name);
