@@ -4,10 +4,11 @@ export type { DeploymentManagerOptions, DeployOptions, RollbackOptions, Deployme
 export type { DeploymentRecord } from './pipeline/record.js';
 export type { EnvironmentStatus } from './pipeline/environment-status.js';
 export type { DryRunPlan } from './pipeline/dry-run.js';
-export { EventBus, type LifecycleEvents, type LifecycleEventName, type AnyLifecycleEvent } from './pipeline/events.js';
+export { EventBus, type LifecycleEvents, type LifecycleEventName, type AnyLifecycleEvent, type JournaledEvent, type EventContext, type Listener, type EventBusOptions } from './pipeline/events.js';
 export type { GateResult } from './gates/contract.js';
 export type { ConfigInput, Config } from './config/schema/index.js';
-export { ShipgateError, ConfigError, UsageError, GateBlocked, StageFailed, LockHeld, RollbackFailed, Cancelled, NotFound, DeadlineExceeded } from './errors.js';
+export { ShipgateError, ConfigError, UsageError, GateBlocked, StageFailed, LockHeld, RollbackFailed, Cancelled, NotFound, DeadlineExceeded, RunInterrupted } from './errors.js';
+export { StoreUnavailable } from './store/resilient.js';
 
 import type { ConfigInput } from './config/schema/index.js';
 

@@ -1,11 +1,5 @@
 import type { LoadedConfig } from '../config/load.js';
-import { EventBus } from '../pipeline/events.js';
-import type { PipelineDeps } from '../pipeline/deps.js';
-import { systemClock } from '../runtime/clock.js';
-import { fetchHttp } from '../runtime/http.js';
 import { execaRunner, type Runner } from '../runtime/process.js';
-import { currentIdentity } from '../runtime/process-identity.js';
-import type { Store } from '../store/contract.js';
 import type { GlobalOptions, Output } from './output.js';
 
 /** Full config for commands that act (deploy, rollback, gates check...). */
@@ -15,10 +9,6 @@ export async function fullConfig(opts: GlobalOptions, out: Output): Promise<Load
   const loaded = loadConfig({ configPath: opts.config, environment: opts.env });
   out.masker = loaded.masker;
   return loaded;
-}
-
-export function pipelineDeps(store: Store, env: NodeJS.ProcessEnv = process.env): PipelineDeps {
-  return { store, clock: systemClock, http: fetchHttp, run: execaRunner, bus: new EventBus(), identity: currentIdentity(), env };
 }
 
 async function git(run: Runner, root: string, args: string[]): Promise<string | null> {

@@ -1,10 +1,14 @@
 import { humanDuration } from '../config/duration.js';
 import type { LoadedConfig } from '../config/load.js';
 import { Pipeline, type RunOutcome } from '../pipeline/deployment.js';
+import type { Wiring } from '../pipeline/wiring.js';
 import type { DeployResult } from '../pipeline/finalize.js';
-import { openStore } from '../store/index.js';
-import { pipelineDeps } from './pipeline-context.js';
+import { toMs } from '../config/duration.js';
+import { errorMessage } from '../errors.js';
+import { EventBus } from '../pipeline/events.js';
+import { wire } from '../pipeline/wiring.js';
 import { EXIT, exitCodeForStatus } from './exit-codes.js';
+import { setActiveRun } from './guard.js';
 import { trapInterrupts } from './interrupt.js';
 import type { Output } from './output.js';
 import { attachLiveRenderer } from './render/live.js';
@@ -17,21 +21,52 @@ export interface PipelineRunOptions {
 
 /** Runs deploy/rollback/resume with the right renderer, signals and exit code. */
 export async function runPipeline(loaded: LoadedConfig, out: Output, opts: PipelineRunOptions, act: (p: Pipeline, control: Parameters<Pipeline['deploy']>[1]) => Promise<RunOutcome>): Promise<number> {
-  const store = await openStore(loaded.config.store.url, { root: loaded.root });
-  const deps = pipelineDeps(store);
+  const view: { live: ReturnType<typeof attachLiveRenderer> | null } = { live: null };
+  const render = (bus: EventBus): (() => void) => {
+    if (!out.tty) return attachPlainRenderer(bus, out);
+    view.live = attachLiveRenderer(bus, out);
+    return view.live.detach;
+  };
+  const bus = new EventBus({ onListenerError: (f) => out.err(`warning: a subscriber of ${f.type} failed: ${errorMessage(f.error)} (the deployment goes on)`) });
+  const w = await wire({
+    storeUrl: loaded.config.store.url,
+    root: loaded.root,
+    storeRetryMs: toMs(loaded.config.store.retry),
+    bus,
+    subscribers: [render, (b) => trackActiveRun(b, (context, masker) => w.journal(context, masker), loaded)],
+    onStoreRetry: storeRetryWarning(out, toMs(loaded.config.store.retry)),
+  });
   const interrupts = trapInterrupts(out);
-  const live = out.tty ? attachLiveRenderer(deps.bus, out) : null;
-  const detachPlain = live ? () => undefined : attachPlainRenderer(deps.bus, out);
   try {
-    const outcome = await act(new Pipeline(loaded, deps), { signal: interrupts.signal, killSignal: interrupts.killSignal, lockWaitMs: opts.lockWaitMs, timeoutMs: opts.timeoutMs });
-    await live?.done();
+    const outcome = await act(new Pipeline(loaded, w.deps), { signal: interrupts.signal, killSignal: interrupts.killSignal, lockWaitMs: opts.lockWaitMs, timeoutMs: opts.timeoutMs });
+    await view.live?.done();
     return report(outcome, out);
   } finally {
-    live?.detach();
-    detachPlain();
+    setActiveRun(null);
     interrupts.dispose();
-    await store.close();
+    await w.close();
   }
+}
+
+/** Lets the process guard journal an interruption of the deployment under way. */
+function trackActiveRun(bus: EventBus, journal: Wiring['journal'], loaded: LoadedConfig): () => void {
+  return bus.onAny((e) => {
+    if (e.type === 'deploy:started' || e.type === 'recovery:started') {
+      const j = journal(e.context, loaded.masker);
+      setActiveRun((reason) => j.append('run:interrupted', { deploymentId: e.context.deploymentId, reason }));
+    }
+    if (e.type === 'deploy:finished') setActiveRun(null);
+  });
+}
+
+/** One warning per outage (at most every 5 s) while the store is retried. */
+function storeRetryWarning(out: Output, budgetMs: number): (info: { method: string; error: unknown }) => void {
+  let last = 0;
+  return ({ error }) => {
+    if (Date.now() - last < 5000) return;
+    last = Date.now();
+    out.err(`warning: the state store is not answering (${errorMessage(error)}); retrying for up to ${humanDuration(budgetMs)}`);
+  };
 }
 
 function summary(r: DeployResult): Record<string, unknown> {

@@ -1,10 +1,12 @@
-import { EventEmitter } from 'node:events';
 import type { GateResult } from '../gates/contract.js';
-import type { DeploymentStatus } from '../store/contract.js';
+import type { DeploymentKind, DeploymentStatus } from '../store/contract.js';
 import type { RolloutEvent } from '../rollout/events.js';
 
 /** A rollout event as journaled: with the deployment and the stage that ran it. */
 type Journaled<E> = Omit<E, 'type'> & { deploymentId: string; stage: string };
+
+/** How long the pipeline waits for listeners of an event it must know were heard (deploy:finished). */
+export const DEFAULT_LISTENER_TIMEOUT_MS = 10_000;
 
 /**
  * Typed lifecycle events. The journal writes each one before subscribers hear it.
@@ -22,12 +24,18 @@ export interface LifecycleEvents {
   'step:finished': { deploymentId: string; stage: string; step: string; durationMs: number; detail?: string };
   'step:failed': { deploymentId: string; stage: string; step: string; durationMs: number; error: string };
   'step:output': { deploymentId: string; stage: string; step: string; lines: { stream: 'stdout' | 'stderr'; text: string }[] };
+  /** A command's process group exists and is about to run the command (recovery ends a group its dead run left behind). */
+  'process:started': { deploymentId: string; stage: string; pgid: number; start: string | null; command: string };
+  /** Recovery ended a process group that a dead run had left running. */
+  'process:ended': { deploymentId: string; stage: string | null; pgid: number; command: string; signal: 'SIGTERM' | 'SIGKILL' };
   'undo:started': { deploymentId: string; stage: string };
   'undo:finished': { deploymentId: string; stage: string; durationMs: number; done: boolean; detail: string };
   'undo:failed': { deploymentId: string; stage: string; durationMs: number; error: string };
   'approval:added': { deploymentId: string; approver: string; comment: string | null };
   'recovery:started': { deploymentId: string; policy: 'rollback' | 'resume'; reason: string };
   'cancel:requested': { deploymentId: string; signal: string };
+  /** The run stopped without finishing (store unreachable, an internal error); the next command settles it. */
+  'run:interrupted': { deploymentId: string; reason: string };
   'rollout:step': Journaled<Extract<RolloutEvent, { type: 'rollout:step' }>>;
   'rollout:evaluation': Journaled<Extract<RolloutEvent, { type: 'rollout:evaluation' }>>;
   'rollout:weights': Journaled<Extract<RolloutEvent, { type: 'rollout:weights' }>>;
@@ -39,32 +47,128 @@ export interface LifecycleEvents {
 
 export type LifecycleEventName = keyof LifecycleEvents;
 
-export type AnyLifecycleEvent = { [K in LifecycleEventName]: { type: K; at: string } & LifecycleEvents[K] }[LifecycleEventName];
+/** What every event is about, whatever its type: consumers route and filter on it. */
+export interface EventContext {
+  deploymentId: string;
+  app: string;
+  environment: string;
+  version: string;
+  kind: DeploymentKind;
+  /** Who started the deployment. */
+  actor: string;
+}
 
-/** A typed event bus. Listeners must not throw; a throwing listener is reported and ignored. */
+type Envelope<K extends LifecycleEventName> = { type: K; at: string; context: EventContext } & LifecycleEvents[K];
+
+/** An event as the journal stores it (no context: the deployment row has it). */
+export type JournaledEvent = { [K in LifecycleEventName]: { type: K; at: string } & LifecycleEvents[K] }[LifecycleEventName];
+
+/** An event as subscribers hear it. */
+export type AnyLifecycleEvent = { [K in LifecycleEventName]: Envelope<K> }[LifecycleEventName];
+
+/** A listener may be async; its failure is reported, never propagated. */
+export type Listener<E> = (event: E) => void | Promise<void>;
+
+export interface EventBusOptions {
+  /** Where listener failures go. @default a process warning */
+  onListenerError?: (failure: { type: string; error: unknown }) => void;
+}
+
+/**
+ * A typed event bus that is safe to hang anything on. A listener that throws or
+ * returns a rejected promise is reported through `onListenerError` and never
+ * reaches the emitter: a notifier cannot kill a deploy. Listeners are called in
+ * order, synchronously, so renderers see events in journal order; async ones
+ * run on and are tracked, so a caller can wait for them (bounded) where it must
+ * know they finished.
+ */
 export class EventBus {
-  private emitter = new EventEmitter();
+  private readonly listeners = new Map<string, Listener<AnyLifecycleEvent>[]>();
+  private readonly pending = new Set<Promise<void>>();
+  private readonly report: (failure: { type: string; error: unknown }) => void;
 
-  on<K extends LifecycleEventName>(type: K, listener: (event: { type: K; at: string } & LifecycleEvents[K]) => void): () => void {
-    this.emitter.on(type, listener as (e: unknown) => void);
-    return () => this.emitter.off(type, listener as (e: unknown) => void);
+  constructor(opts: EventBusOptions = {}) {
+    this.report = opts.onListenerError ?? ((f) => process.emitWarning(`event listener for ${f.type} failed: ${describe(f.error)}`));
+  }
+
+  on<K extends LifecycleEventName>(type: K, listener: Listener<Envelope<K>>): () => void {
+    return this.add(type, listener as unknown as Listener<AnyLifecycleEvent>);
   }
 
   /** Every event, in order. */
-  onAny(listener: (event: AnyLifecycleEvent) => void): () => void {
-    this.emitter.on('*', listener);
-    return () => this.emitter.off('*', listener);
+  onAny(listener: Listener<AnyLifecycleEvent>): () => void {
+    return this.add('*', listener);
   }
 
-  emit(event: AnyLifecycleEvent): void {
-    for (const name of [event.type, '*'] as const) {
-      for (const l of this.emitter.listeners(name)) {
-        try {
-          (l as (e: unknown) => void)(event);
-        } catch (err) {
-          process.emitWarning(`event listener for ${event.type} threw: ${(err as Error).message}`);
-        }
+  /**
+   * Delivers `event` to its listeners. Never throws or rejects. Resolves when
+   * every async listener of this event settled, or after `waitMs` (they run on).
+   */
+  emit(event: AnyLifecycleEvent, waitMs = 0): Promise<void> {
+    const running: Promise<void>[] = [];
+    for (const name of [event.type, '*']) {
+      for (const listener of [...(this.listeners.get(name) ?? [])]) {
+        const settled = this.call(listener, event);
+        if (settled) running.push(settled);
       }
     }
+    return running.length === 0 || waitMs <= 0 ? Promise.resolve() : within(Promise.all(running).then(() => undefined), waitMs);
   }
+
+  /** Waits for every async listener still running (bounded): a process about to exit calls this. */
+  settle(waitMs = DEFAULT_LISTENER_TIMEOUT_MS): Promise<void> {
+    return this.pending.size === 0 ? Promise.resolve() : within(Promise.all([...this.pending]).then(() => undefined), waitMs);
+  }
+
+  private add(name: string, listener: Listener<AnyLifecycleEvent>): () => void {
+    this.listeners.set(name, [...(this.listeners.get(name) ?? []), listener]);
+    return () => this.listeners.set(name, (this.listeners.get(name) ?? []).filter((l) => l !== listener));
+  }
+
+  /** Calls one listener; returns a promise that never rejects when it is async. */
+  private call(listener: Listener<AnyLifecycleEvent>, event: AnyLifecycleEvent): Promise<void> | null {
+    let result: void | Promise<void>;
+    try {
+      result = listener(event);
+    } catch (error) {
+      this.safeReport(event.type, error);
+      return null;
+    }
+    if (!isThenable(result)) return null;
+    const settled = Promise.resolve(result).then(
+      () => undefined,
+      (error: unknown) => this.safeReport(event.type, error),
+    );
+    this.pending.add(settled);
+    void settled.finally(() => this.pending.delete(settled));
+    return settled;
+  }
+
+  private safeReport(type: string, error: unknown): void {
+    try {
+      this.report({ type, error });
+    } catch {
+      // a reporter that fails has nowhere left to report to
+    }
+  }
+}
+
+function isThenable(v: unknown): v is PromiseLike<void> {
+  return typeof (v as { then?: unknown } | null | undefined)?.then === 'function';
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** `p`, or nothing after `ms`; the timer does not keep the process alive. */
+function within(p: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    void p.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

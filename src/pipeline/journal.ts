@@ -1,15 +1,23 @@
 import type { Clock } from '../runtime/clock.js';
 import type { Masker } from '../runtime/secrets.js';
 import type { Store } from '../store/contract.js';
-import type { AnyLifecycleEvent, EventBus, LifecycleEventName, LifecycleEvents } from './events.js';
-
-/** Test hook: `SHIPGATE_CRASH_AFTER=stage:finished:build` SIGKILLs this process right after that event is journaled. */
-export const CRASH_HOOK_ENV = 'SHIPGATE_CRASH_AFTER';
+import { DEFAULT_LISTENER_TIMEOUT_MS, type AnyLifecycleEvent, type EventBus, type EventContext, type LifecycleEventName, type LifecycleEvents } from './events.js';
 
 /**
- * The journal: every lifecycle event is masked, written to the store, and only
- * then handed to subscribers. Writes are awaited, so the store never lags behind
- * what happened.
+ * Test hook: `SHIPGATE_CRASH_AFTER=stage:finished:build` SIGKILLs this process right after that event is
+ * journaled; `SHIPGATE_CRASH_AFTER=reject:stage:finished:build` leaves an unhandled rejection there instead.
+ */
+export const CRASH_HOOK_ENV = 'SHIPGATE_CRASH_AFTER';
+
+/** Events whose listeners the pipeline waits for (bounded) before it goes on: the run is ending. */
+const AWAITED: ReadonlySet<LifecycleEventName> = new Set(['deploy:finished']);
+
+/**
+ * The journal of one deployment: every lifecycle event is masked, written to the
+ * store, and only then handed to subscribers, with the deployment's context.
+ * Writes are awaited, so the store never lags behind what happened; listeners
+ * are not (but for the last event), so a slow or failing subscriber never holds
+ * up a deploy or its rollback.
  */
 export class Journal {
   private readonly crashAfter: string | undefined;
@@ -19,14 +27,16 @@ export class Journal {
     private readonly bus: EventBus,
     private readonly clock: Clock,
     private readonly masker: Masker,
+    private readonly context: EventContext,
     env: NodeJS.ProcessEnv = process.env,
+    private readonly listenerWaitMs = DEFAULT_LISTENER_TIMEOUT_MS,
   ) {
     this.crashAfter = env[CRASH_HOOK_ENV] || undefined;
   }
 
   async append<K extends LifecycleEventName>(type: K, payload: LifecycleEvents[K]): Promise<void> {
     const at = new Date(this.clock.now()).toISOString();
-    const data = this.masker.maskValue(payload) as LifecycleEvents[K] & { stage?: string; step?: string };
+    const data = this.masker.maskValue(payload) as LifecycleEvents[K] & { stage?: string | null; step?: string };
     await this.store.appendEvent({
       deploymentId: data.deploymentId,
       at,
@@ -35,13 +45,20 @@ export class Journal {
       step: data.step ?? null,
       data: data as unknown as Record<string, unknown>,
     });
-    this.bus.emit({ type, at, ...data } as AnyLifecycleEvent);
-    this.maybeCrash(type, data.stage, data.step);
+    const heard = this.bus.emit({ type, at, context: this.context, ...data } as AnyLifecycleEvent, AWAITED.has(type) ? this.listenerWaitMs : 0);
+    if (AWAITED.has(type)) await heard;
+    this.maybeCrash(type, data.stage ?? undefined, data.step);
   }
 
   private maybeCrash(type: string, stage?: string, step?: string): void {
     if (!this.crashAfter) return;
     const here = [type, stage, step].filter(Boolean).join(':');
     if (here === this.crashAfter) process.kill(process.pid, 'SIGKILL');
+    if (`reject:${here}` === this.crashAfter) void Promise.reject(new Error(`injected by ${CRASH_HOOK_ENV} after ${here}`));
   }
+}
+
+/** The context of a deployment's events, from its facts or its stored row. */
+export function eventContext(d: { id: string; app: string; environment: string; version: string; kind: EventContext['kind'] } & ({ actor: string } | { triggeredBy: string })): EventContext {
+  return { deploymentId: d.id, app: d.app, environment: d.environment, version: d.version, kind: d.kind, actor: 'actor' in d ? d.actor : d.triggeredBy };
 }

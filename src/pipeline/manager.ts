@@ -8,12 +8,14 @@ import { fetchHttp, type HttpClient } from '../runtime/http.js';
 import { execaRunner, type Runner } from '../runtime/process.js';
 import { currentIdentity } from '../runtime/process-identity.js';
 import { resolveActor } from '../runtime/actor.js';
+import { toMs } from '../config/duration.js';
 import type { Store } from '../store/contract.js';
-import { openExistingStore, openStore } from '../store/index.js';
+import { openExistingStore } from '../store/index.js';
+import { wire, type Wiring } from './wiring.js';
 import { Pipeline, type RunOutcome } from './deployment.js';
 import { dryRun, type DryRunPlan } from './dry-run.js';
 import { readEnvironmentStatus, type EnvironmentStatus } from './environment-status.js';
-import { EventBus } from './events.js';
+import { EventBus, type AnyLifecycleEvent } from './events.js';
 import type { DeployResult } from './finalize.js';
 import { checkGates } from './gate-check.js';
 import type { DeploymentRecord } from './record.js';
@@ -112,7 +114,7 @@ export function validateManagerOptions(o: DeploymentManagerOptions): void {
 export class DeploymentManager {
   readonly events = new EventBus();
   private loadedConfig: LoadedConfig | undefined;
-  private storePromise: Promise<Store> | undefined;
+  private wiringPromise: Promise<Wiring> | undefined;
 
   constructor(private readonly options: DeploymentManagerOptions = {}) {
     validateManagerOptions(options);
@@ -127,14 +129,20 @@ export class DeploymentManager {
     return resolveActor(this.options.actor, this.options.env ?? process.env);
   }
 
-  private store(): Promise<Store> {
-    this.storePromise ??= openStore(this.loaded.config.store.url, { root: this.loaded.root });
-    return this.storePromise;
+  /** Store, bus and journals, wired the same way as the CLI's (the store opened on first use). */
+  private wiring(store?: Store): Promise<Wiring> {
+    const o = this.options;
+    const { url, retry } = this.loaded.config.store;
+    this.wiringPromise ??= wire({ storeUrl: url, root: this.loaded.root, storeRetryMs: toMs(retry), store, bus: this.events, env: o.env ?? process.env, ...this.effects() });
+    return this.wiringPromise;
+  }
+
+  private async store(): Promise<Store> {
+    return (await this.wiring()).store;
   }
 
   private async pipeline(): Promise<Pipeline> {
-    const o = this.options;
-    return new Pipeline(this.loaded, { store: await this.store(), clock: o.clock ?? systemClock, http: o.http ?? fetchHttp, run: o.run ?? execaRunner, bus: this.events, identity: currentIdentity(), env: o.env ?? process.env });
+    return new Pipeline(this.loaded, (await this.wiring()).deps);
   }
 
   async deploy(opts: DeployOptions = {}): Promise<DeploymentResult> {
@@ -179,10 +187,9 @@ export class DeploymentManager {
 
   /** The store if it exists; a dry run must not create it. */
   private async existingStore(): Promise<Store | null> {
-    if (this.storePromise) return this.storePromise;
+    if (this.wiringPromise) return this.store();
     const store = await openExistingStore(this.loaded.config.store.url, { root: this.loaded.root });
-    if (store) this.storePromise = Promise.resolve(store);
-    return store;
+    return store ? (await this.wiring(store)).store : null;
   }
 
   /** Evaluates every gate for `version` without deploying (at `at`, for the window). */
@@ -208,9 +215,22 @@ export class DeploymentManager {
     return readEnvironmentStatus(await this.store(), { app, environment: this.loaded.environment, me: currentIdentity(), nowMs: this.effects().clock.now(), rollbackWindow: rollback.window });
   }
 
+  /**
+   * The durable read of the journal, for a consumer in another process (a notifier, a
+   * dashboard): every event of this app after `cursor` (a `seq`; 0 for the beginning),
+   * oldest first, with its context. Keep the returned `cursor` and ask again from it:
+   * every event arrives at least once.
+   */
+  async eventsAfter(cursor = 0, limit?: number): Promise<{ events: (AnyLifecycleEvent & { seq: number })[]; cursor: number }> {
+    const rows = await (await this.store()).listEventsAfter(cursor, { app: this.loaded.config.app, ...(limit === undefined ? {} : { limit }) });
+    const events = rows.map((r) => ({ ...(r.data as object), type: r.type, at: r.at, context: r.context, seq: r.seq }) as AnyLifecycleEvent & { seq: number });
+    return { events, cursor: rows.at(-1)?.seq ?? cursor };
+  }
+
+  /** Waits (bounded) for subscribers still at work, then closes the store. */
   async close(): Promise<void> {
-    if (this.storePromise) await (await this.storePromise).close();
-    this.storePromise = undefined;
+    if (this.wiringPromise) await (await this.wiringPromise).close();
+    this.wiringPromise = undefined;
   }
 
   private effects() {

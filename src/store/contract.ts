@@ -65,6 +65,14 @@ export interface EventRow {
 
 export type NewEvent = Omit<EventRow, 'seq'>;
 
+/** An event with what it is about (from its deployment row): what a consumer in another process reads. */
+export interface StoredEvent extends EventRow {
+  context: { deploymentId: string; app: string; environment: string; version: string; kind: DeploymentKind; actor: string };
+}
+
+/** Most events one listEventsAfter call returns. */
+export const DEFAULT_EVENTS_PAGE = 500;
+
 export interface LockRow {
   app: string;
   environment: string;
@@ -132,6 +140,13 @@ export interface Store {
   /** Appends to the journal (append-only); returns the event's seq. */
   appendEvent(event: NewEvent): Promise<number>;
   listEvents(deploymentId: string, afterSeq?: number): Promise<EventRow[]>;
+  /**
+   * The durable read of the journal: events of every deployment (of `app`, if given) with
+   * `seq > afterSeq`, oldest first, at most `limit` (default DEFAULT_EVENTS_PAGE). Events commit in
+   * seq order, so a consumer in another process that keeps the last seq it handled and asks
+   * again from there gets every event at least once.
+   */
+  listEventsAfter(afterSeq: number, opts?: { limit?: number; app?: string }): Promise<StoredEvent[]>;
 
   /** Atomically takes the app/env lock, or returns the current holder. */
   tryAcquireLock(lock: LockRow): Promise<AcquireResult>;

@@ -11,7 +11,9 @@ import type {
   NewEvent,
   ReleaseRow,
   Store,
+  StoredEvent,
 } from './contract.js';
+import { DEFAULT_EVENTS_PAGE } from './contract.js';
 import * as deployments from './deployments.js';
 import type { SqlDriver } from './driver.js';
 import { migrate, selectVersion, type MigrationResult } from './migrate.js';
@@ -89,6 +91,13 @@ export class SqlStore implements Store {
 
   async listEvents(deploymentId: string, afterSeq?: number): Promise<EventRow[]> {
     return (await events()).listEvents(this.db, deploymentId, afterSeq);
+  }
+
+  async listEventsAfter(afterSeq: number, opts: { limit?: number; app?: string } = {}): Promise<StoredEvent[]> {
+    const limit = opts.limit ?? DEFAULT_EVENTS_PAGE;
+    if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw new RangeError(`listEventsAfter: afterSeq must be a whole number >= 0 (got ${afterSeq})`);
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`listEventsAfter: limit must be a whole number >= 1 (got ${limit})`);
+    return (await events()).listEventsAfter(this.db, afterSeq, { limit, ...(opts.app === undefined ? {} : { app: opts.app }) });
   }
 
   async tryAcquireLock(lock: LockRow): Promise<AcquireResult> {

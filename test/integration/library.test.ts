@@ -159,7 +159,7 @@ describe('DeploymentManager.deploy', () => {
     await newProject();
     const m = manager();
     const heard: AnyLifecycleEvent[] = [];
-    m.events.onAny((e) => heard.push(e));
+    m.events.onAny((e) => void heard.push(e));
     const r = await m.deploy({ version: 'v1.0.0' });
     expect(heard[0]?.type).toBe('deploy:started');
     expect(heard.at(-1)).toMatchObject({ type: 'deploy:finished', status: 'succeeded', deploymentId: r.deploymentId, recordPath: r.recordPath });
@@ -168,6 +168,23 @@ describe('DeploymentManager.deploy', () => {
     expect(heard.every((e) => e.deploymentId === r.deploymentId)).toBe(true);
     const journal = await (await projectStore()).listEvents(r.deploymentId!);
     expect(journal.map((e) => e.type)).toEqual(heard.map((e) => e.type));
+  });
+
+  it('eventsAfter: the journal read durably, with context, from a cursor (another process\'s view)', async () => {
+    await newProject();
+    const m = manager();
+    const heard: AnyLifecycleEvent[] = [];
+    m.events.onAny((e) => void heard.push(e));
+    const first = await m.deploy({ version: 'v1.0.0' });
+    const page = await manager().eventsAfter(0);
+    expect(page.events.map((e) => e.type)).toEqual(heard.map((e) => e.type));
+    expect(page.events.every((e) => e.context.deploymentId === first.deploymentId && e.context.version === 'v1.0.0' && e.context.kind === 'deploy' && e.context.app === 'libtest')).toBe(true);
+    expect(heard.every((e) => e.context.deploymentId === first.deploymentId && e.context.actor === page.events[0]!.context.actor)).toBe(true);
+    const second = await m.deploy({ version: 'v1.1.0' });
+    const next = await manager().eventsAfter(page.cursor);
+    expect(next.events[0]).toMatchObject({ type: 'deploy:started', context: { deploymentId: second.deploymentId, version: 'v1.1.0' } });
+    expect(next.events.every((e) => e.seq > page.cursor)).toBe(true);
+    expect((await manager().eventsAfter(next.cursor)).events).toEqual([]);
   });
 
   it('a failing deploy script is undone: rolled_back, the previous version live again', async () => {

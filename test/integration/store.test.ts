@@ -369,6 +369,39 @@ function describeStoreSuite(name: string, makeTarget: () => Promise<Target>): vo
         expect(await store.listEvents(depId(1))).toEqual([{ seq, deploymentId: depId(1), at: iso(1), type: 'stage:finished', stage: 'deploy', step: 'canary', data }]);
       });
 
+      it('listEventsAfter: every deployment\'s events after a cursor, oldest first, with their context, paged', async () => {
+        await createAll(store, [dep(3, { app: 'web', environment: 'staging', kind: 'rollback', triggeredBy: 'bob' })]);
+        const seqs: number[] = [];
+        for (let i = 0; i < 6; i++) seqs.push(await store.appendEvent({ deploymentId: depId(1 + (i % 3)), at: iso(i), type: `t${i}`, stage: null, step: null, data: { i } }));
+        const all = await store.listEventsAfter(0);
+        expect(all.map((e) => e.seq)).toEqual(seqs);
+        expect(all[2]).toEqual({ seq: seqs[2], deploymentId: depId(3), at: iso(2), type: 't2', stage: null, step: null, data: { i: 2 }, context: { deploymentId: depId(3), app: 'web', environment: 'staging', version: '1.0.3', kind: 'rollback', actor: 'bob' } });
+        expect((await store.listEventsAfter(seqs[3]!)).map((e) => e.type)).toEqual(['t4', 't5']);
+        expect((await store.listEventsAfter(seqs[0]!, { limit: 2 })).map((e) => e.type)).toEqual(['t1', 't2']);
+        expect((await store.listEventsAfter(0, { app: 'web' })).map((e) => e.type)).toEqual(['t2', 't5']);
+        expect(await store.listEventsAfter(seqs[5]!)).toEqual([]);
+        await expect(store.listEventsAfter(-1)).rejects.toThrow('afterSeq must be a whole number >= 0 (got -1)');
+        await expect(store.listEventsAfter(0, { limit: 0 })).rejects.toThrow('limit must be a whole number >= 1 (got 0)');
+      });
+
+      it('listEventsAfter: a reader that follows concurrent writers with a cursor misses nothing', async () => {
+        const writers = [1, 2].map(async (d) => {
+          for (let i = 0; i < 40; i++) await store.appendEvent({ deploymentId: depId(d), at: iso(i), type: `w${d}`, stage: null, step: null, data: { i } });
+        });
+        const seen: number[] = [];
+        let cursor = 0;
+        const reading = (async () => {
+          for (let rounds = 0; seen.length < 80 && rounds < 10_000; rounds++) {
+            const page = await store.listEventsAfter(cursor, { limit: 7 });
+            for (const e of page) seen.push(e.seq);
+            cursor = page.at(-1)?.seq ?? cursor;
+          }
+        })();
+        await Promise.all([...writers, reading]);
+        expect(seen).toHaveLength(80);
+        expect(new Set(seen).size).toBe(80);
+      });
+
       it('refuses events of an unknown deployment (foreign keys are on)', async () => {
         await expect(store.appendEvent({ deploymentId: 'dep_missing', at: iso(1), type: 'x', stage: null, step: null, data: {} })).rejects.toThrow();
       });

@@ -6,10 +6,8 @@ import { resolveActor } from '../../runtime/actor.js';
 import { lightConfig } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';
-import { Journal } from '../../pipeline/journal.js';
-import { EventBus } from '../../pipeline/events.js';
-import { systemClock } from '../../runtime/clock.js';
-import { openStore } from '../../store/index.js';
+import { eventContext } from '../../pipeline/journal.js';
+import { wire } from '../../pipeline/wiring.js';
 
 export interface ApproveFlags extends GlobalOptions {
   by?: string;
@@ -23,7 +21,8 @@ export interface ApproveFlags extends GlobalOptions {
 export async function approveCommand(id: string, flags: ApproveFlags, out: Output): Promise<number> {
   const settings = await lightConfig(flags, out);
   const approver = resolveActor(flags.by);
-  const store = await openStore(settings.storeUrl, { root: settings.root });
+  const w = await wire({ storeUrl: settings.storeUrl, root: settings.root });
+  const { store } = w;
   try {
     const row = await store.getDeployment(id);
     if (!row || row.app !== settings.app) throw new NotFound(`no deployment ${id} of ${settings.app} (see shipgate status)`);
@@ -39,11 +38,11 @@ export async function approveCommand(id: string, flags: ApproveFlags, out: Outpu
     }
     const comment = flags.comment ?? null;
     await store.addApproval({ deploymentId: id, approver, comment, at: new Date().toISOString() });
-    await new Journal(store, new EventBus(), systemClock, settings.masker).append('approval:added', { deploymentId: id, approver, comment });
+    await w.journal(eventContext(row), settings.masker).append('approval:added', { deploymentId: id, approver, comment });
     if (out.json) out.result({ deployment_id: id, approver, comment, approvals: existing.length + 1, required: rule.required });
     else out.line(`approved ${id} (${row.version} to ${row.environment}) as ${approver}: ${existing.length + 1} of ${rule.required} approval(s)`);
     return EXIT.ok;
   } finally {
-    await store.close();
+    await w.close();
   }
 }

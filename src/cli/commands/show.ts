@@ -5,7 +5,7 @@ import { lightConfig } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';
 import { describeEvent } from '../render/describe-event.js';
-import type { AnyLifecycleEvent } from '../../pipeline/events.js';
+import type { JournaledEvent } from '../../pipeline/events.js';
 import { openStore } from '../../store/index.js';
 
 export interface ShowFlags extends GlobalOptions {
@@ -32,7 +32,7 @@ export async function showCommand(id: string, flags: ShowFlags, out: Output): Pr
       out.line('');
       out.line('journal:');
       for (const e of events) {
-        const text = describeEvent({ ...(e.data as object), type: e.type, at: e.at } as AnyLifecycleEvent, true);
+        const text = describeEvent({ ...(e.data as object), type: e.type, at: e.at } as JournaledEvent, true);
         if (text) for (const line of text.split('\n')) out.line(`  ${e.at.slice(11, 23)} ${line}`);
       }
     }

@@ -1,8 +1,8 @@
 import { humanDuration } from '../../config/duration.js';
-import type { AnyLifecycleEvent } from '../../pipeline/events.js';
+import type { JournaledEvent } from '../../pipeline/events.js';
 
 /** Pure: one line of text for a lifecycle event (null: not shown). */
-export function describeEvent(e: AnyLifecycleEvent, verbose: boolean): string | null {
+export function describeEvent(e: JournaledEvent, verbose: boolean): string | null {
   switch (e.type) {
     case 'deploy:started':
       return `${e.kind} ${e.version} to ${e.app}/${e.environment} (${e.previousVersion ? `live: ${e.previousVersion}` : 'first deployment'}) as ${e.deploymentId}; stages: ${e.stages.join(' → ')}`;
@@ -32,6 +32,12 @@ export function describeEvent(e: AnyLifecycleEvent, verbose: boolean): string | 
       return `undo ${e.stage} FAILED: ${e.error}`;
     case 'recovery:started':
       return `recovering interrupted deployment ${e.deploymentId} (${e.reason}); policy: ${e.policy}`;
+    case 'process:started':
+      return verbose ? `  ${e.stage}: process group ${e.pgid} runs ${e.command}` : null;
+    case 'process:ended':
+      return `ended what the interrupted run left running: ${e.command} (process group ${e.pgid}, ${e.signal})`;
+    case 'run:interrupted':
+      return `INTERRUPTED: ${e.reason}`;
     case 'cancel:requested':
       return `cancel requested (${e.signal})`;
     case 'approval:added':

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { describeEvent } from '../../../../src/cli/render/describe-event.js';
-import type { AnyLifecycleEvent, LifecycleEventName } from '../../../../src/pipeline/events.js';
+import type { JournaledEvent, LifecycleEventName } from '../../../../src/pipeline/events.js';
 
 const at = '2026-11-23T17:00:00.000Z';
 const id = 'dep_20261123T170000Z_00abc';
 
 /** One example of every lifecycle event, with the line it must render (plain, then verbose). */
-const cases: { event: AnyLifecycleEvent; plain: string | null; verbose?: string | null }[] = [
+const cases: { event: JournaledEvent; plain: string | null; verbose?: string | null }[] = [
   {
     event: { type: 'deploy:started', at, deploymentId: id, app: 'shop', environment: 'production', version: 'v1.2.0', kind: 'deploy', previousVersion: 'v1.1.0', stages: ['gates', 'deploy', 'verify'] },
     plain: `deploy v1.2.0 to shop/production (live: v1.1.0) as ${id}; stages: gates → deploy → verify`,
@@ -29,6 +29,9 @@ const cases: { event: AnyLifecycleEvent; plain: string | null; verbose?: string 
   { event: { type: 'approval:added', at, deploymentId: id, approver: 'bob', comment: 'lgtm' }, plain: 'approved by bob: lgtm' },
   { event: { type: 'recovery:started', at, deploymentId: id, policy: 'rollback', reason: 'its process (pid 42 on ci-1) is gone' }, plain: `recovering interrupted deployment ${id} (its process (pid 42 on ci-1) is gone); policy: rollback` },
   { event: { type: 'cancel:requested', at, deploymentId: id, signal: 'SIGINT' }, plain: 'cancel requested (SIGINT)' },
+  { event: { type: 'process:started', at, deploymentId: id, stage: 'deploy', pgid: 4242, start: 'boot:77', command: './deploy.sh' }, plain: null, verbose: '  deploy: process group 4242 runs ./deploy.sh' },
+  { event: { type: 'process:ended', at, deploymentId: id, stage: 'deploy', pgid: 4242, command: './deploy.sh', signal: 'SIGTERM' }, plain: 'ended what the interrupted run left running: ./deploy.sh (process group 4242, SIGTERM)' },
+  { event: { type: 'run:interrupted', at, deploymentId: id, reason: 'the state store did not answer for 30s' }, plain: 'INTERRUPTED: the state store did not answer for 30s' },
   {
     event: { type: 'rollout:step', at, deploymentId: id, stage: 'deploy', step: 'canary', status: 'started', trafficPercentage: 5, weights: { 'v1.1.0': 95, 'v1.2.0': 5 }, durationMs: 0 },
     plain: 'rollout canary: 5% to the new version (v1.1.0=95% v1.2.0=5%)',
@@ -88,6 +91,9 @@ describe('describeEvent', () => {
       'approval:added': true,
       'recovery:started': true,
       'cancel:requested': true,
+      'process:started': true,
+      'process:ended': true,
+      'run:interrupted': true,
       'rollout:step': true,
       'rollout:evaluation': true,
       'rollout:weights': true,
@@ -108,7 +114,7 @@ describe('describeEvent', () => {
   });
 
   it('shows a step start without detail only when verbose', () => {
-    const e: AnyLifecycleEvent = { type: 'step:started', at, deploymentId: id, stage: 'smoke', step: 'api' };
+    const e: JournaledEvent = { type: 'step:started', at, deploymentId: id, stage: 'smoke', step: 'api' };
     expect(describeEvent(e, false)).toBeNull();
     expect(describeEvent(e, true)).toBe('  smoke/api started');
   });
