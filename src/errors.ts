@@ -80,6 +80,21 @@ export class Cancelled extends ShipgateError {
   }
 }
 
+/**
+ * The run stopped without finishing: the store stopped answering, or an internal
+ * error. Its deployment is left unfinished, with its journal and lock, and the next
+ * command (deploy, rollback or resume) settles it. Exit code 6.
+ */
+export class RunInterrupted extends ShipgateError {
+  constructor(
+    readonly deploymentId: string | null,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** The thing asked for does not exist (deployment id, release version...). */
 export class NotFound extends ShipgateError {}
 

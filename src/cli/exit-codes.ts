@@ -1,4 +1,5 @@
-import { Cancelled, ConfigError, GateBlocked, LockHeld, NotFound, RollbackFailed, UsageError } from '../errors.js';
+import { Cancelled, ConfigError, GateBlocked, LockHeld, NotFound, RollbackFailed, RunInterrupted, UsageError } from '../errors.js';
+import { StoreUnavailable } from '../store/resilient.js';
 import type { DeploymentStatus } from '../store/contract.js';
 
 /** Exit codes: documented in the README and pinned by tests. */
@@ -14,6 +15,8 @@ export const EXIT = {
   rollbackFailed: 4,
   /** The environment's lock is held. */
   locked: 5,
+  /** Interrupted (the store stopped answering, an internal error): the next command settles the deployment. */
+  interrupted: 6,
   cancelled: 130,
 } as const;
 
@@ -38,5 +41,6 @@ export function exitCodeForError(err: unknown): number {
   if (err instanceof LockHeld) return EXIT.locked;
   if (err instanceof RollbackFailed) return EXIT.rollbackFailed;
   if (err instanceof Cancelled) return EXIT.cancelled;
+  if (err instanceof RunInterrupted || err instanceof StoreUnavailable) return EXIT.interrupted;
   return EXIT.failed;
 }

@@ -5,6 +5,7 @@ import { errorMessage } from '../errors.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
 import { CONFIG_FILE_OPTION_DEFAULT, fastHistoryFlags, HISTORY_LIMIT_OPTION_DEFAULT } from './fast-path.js';
 import { Output, type GlobalOptions } from './output.js';
+import { installGuard } from './guard.js';
 
 /** commander is CommonJS: `require` skips the ESM wrapper and its export scan (a few ms of every start). Loaded on first use. */
 function commander(): typeof CommanderModule {
@@ -35,7 +36,9 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
     cmd.action((...args: unknown[]) => {
       const opts = withEnvDefault(cmd.opts() as GlobalOptions);
       const positional = args.slice(0, -2) as A;
-      run(async () => (await load())(...positional, opts, new Output(opts)), opts);
+      const out = new Output(opts);
+      current.out = out;
+      run(async () => (await load())(...positional, opts, out), opts);
     });
 
   wire<[string | undefined]>(
@@ -138,8 +141,12 @@ function withEnvDefault<T extends GlobalOptions>(opts: T): T {
   return opts.env === undefined && process.env.SHIPGATE_ENV ? { ...opts, env: process.env.SHIPGATE_ENV } : opts;
 }
 
+/** The command's output (its masker knows the config's secrets): what the process guard prints through. */
+const current: { out: Output | null } = { out: null };
+
 /** Runs the CLI; resolves to the exit code. Only here is every error caught. */
 export async function main(argv: string[], version: string): Promise<number> {
+  installGuard(() => current.out ?? new Output({}));
   const history = fastHistoryFlags(argv);
   if (history) {
     const opts = withEnvDefault(history);

@@ -55,7 +55,8 @@ export async function acquireLock(req: LockRequest, deps: LockDeps): Promise<Acq
       heartbeatAt: now,
     };
     const res = await deps.store.tryAcquireLock(row);
-    if (res.acquired) return { row, tookOverFrom: null };
+    // Our own row: a retried insert whose first try committed before the connection dropped.
+    if (res.acquired || res.holder.deploymentId === row.deploymentId) return { row, tookOverFrom: null };
     if (isStaleHolder(res.holder, req.identity, deps.clock.now(), deps)) {
       if (await deps.store.replaceLock(res.holder.deploymentId, row)) return { row, tookOverFrom: res.holder };
       continue;

@@ -1,6 +1,7 @@
 import { Cancelled, GateBlocked, StageFailed, errorMessage } from '../errors.js';
 import type { DeploymentStatus } from '../store/contract.js';
 import { abortReason as abortErrorOf } from '../runtime/clock.js';
+import { StoreUnavailable } from '../store/resilient.js';
 import { forStage, type BaseContext } from './context.js';
 import { deriveSagaState, stagesToUndo, type SagaState } from './saga-state.js';
 import type { Stage } from './stage.js';
@@ -30,6 +31,8 @@ export async function runForward(stages: readonly Stage[], base: BaseContext, fr
       const output = (await stage.run(forStage(base, stage.name))) ?? undefined;
       await base.journal.append('stage:finished', { deploymentId: id, stage: stage.name, durationMs: base.clock.now() - started, ...(output ? { output } : {}) });
     } catch (thrown) {
+      // Without a store nothing can be journaled, so nothing more may be done: the run stops as interrupted.
+      if (thrown instanceof StoreUnavailable) throw thrown;
       // Once the run is aborted, a stage that throws was (almost surely) stopped by the abort.
       const error = base.signal.aborted ? abortErrorOf(base.signal) : (thrown as Error);
       const output = (error as { output?: Record<string, unknown> }).output;
@@ -62,6 +65,7 @@ export async function undoStages(names: readonly string[], stages: readonly Stag
       await base.journal.append('undo:finished', { deploymentId: id, stage: name, durationMs: base.clock.now() - started, done: outcome.done, detail: outcome.detail });
       if (outcome.done) undone.push(name);
     } catch (err) {
+      if (err instanceof StoreUnavailable) throw err;
       const message = base.masker.mask(err instanceof StageFailed ? err.detail : errorMessage(err));
       await base.journal.append('undo:failed', { deploymentId: id, stage: name, durationMs: base.clock.now() - started, error: message });
       return { undone, undoFailures: [{ stage: name, error: message }] };

@@ -146,6 +146,11 @@ describe('the dead-man switch', () => {
     expect(json<{ recovered: { status: string }[] }>(r).recovered).toEqual([expect.objectContaining({ status: 'rolled_back' })]);
     expect((await p.agent()).versions.map((v) => v.version)).toEqual(['v1.0.0']);
     expect((await p.get('/')).version).toBe('v1.0.0');
+    // The revert the agent made on its own is in the journal, written by the command that settled the deployment.
+    const id = json<{ recovered: { deployment_id: string }[] }>(r).recovered[0]!.deployment_id;
+    const events = json<{ events: { type: string; data: { reason?: string; weights?: Record<string, number> } }[] }>(await p.run(['show', id, '--events', '--json'])).events;
+    const revert = events.find((e) => e.type === 'rollout:weights' && e.data.reason?.startsWith('dead-man switch'));
+    expect(revert?.data).toMatchObject({ weights: { 'v1.0.0': 100 }, reason: `dead-man switch: no heartbeat for 3s from the process driving the rollout, so the agent returned all traffic to v1.0.0 at ${rollout!.abortedAt}` });
   });
 });
 

@@ -10,6 +10,8 @@ import { GatesSchema } from './gates.js';
 import { SmokeTestSchema } from './smoke.js';
 
 export { DEFAULT_STORE_URL } from '../constants.js';
+/** Mirrors DEFAULT_STORE_RETRY_MS of the store (the schema does not load store code). */
+export const DEFAULT_STORE_RETRY = '30s';
 export const DEFAULT_ROLLBACK_WINDOW = CONSTANT_WINDOW as Duration;
 export const RESUME_POLICIES = ['rollback', 'resume'] as const;
 
@@ -19,6 +21,9 @@ export const StoreSchema = z.strictObject({
     .regex(STORE_URL_RE, { error: 'expected "sqlite:PATH" or "postgres://user@host/db"' })
     .default(DEFAULT_STORE_URL)
     .describe('`sqlite:PATH` (relative to the config file) or `postgres://user@host/db`.'),
+  retry: duration()
+    .default(DEFAULT_STORE_RETRY as Duration)
+    .describe('How long a write to the store is retried (a database restart, a dropped connection) before the run stops as interrupted, leaving its journal and lock for the next command to settle (exit 6).'),
 });
 
 export const RollbackSchema = z.strictObject({
@@ -32,7 +37,7 @@ export const ResumeSchema = z.strictObject({
 
 /** Everything an environment block may set (all but `app` and `environments`). */
 export const settingsShape = {
-  store: StoreSchema.default({ url: DEFAULT_STORE_URL }).describe('Where shipgate keeps its state.'),
+  store: StoreSchema.default({ url: DEFAULT_STORE_URL, retry: DEFAULT_STORE_RETRY as Duration }).describe('Where shipgate keeps its state.'),
   provider: ProviderSchema.describe('How a version is deployed.'),
   build: BuildSchema.optional().describe('How a version is built into a release.'),
   rollout: RolloutSchema.optional().describe('How traffic moves to the new version (providers that split traffic: local).'),

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { AgentRequestFailed } from '../../agent/client.js';
+import { AgentRequestFailed, type AgentClient } from '../../agent/client.js';
 import type { VersionSpec } from '../../agent/contract.js';
 import { clientFor, ensureAgent } from '../../agent/lifecycle.js';
 import { agentPaths, agentStateDir } from '../../agent/paths.js';
-import { toMs } from '../../config/duration.js';
+import { humanDuration, toMs } from '../../config/duration.js';
 import { toArgv, type LocalProviderConfig, type RolloutConfig } from '../../config/schema/index.js';
 import { StageFailed } from '../../errors.js';
 import type { PlannedCommand, StageContext } from '../../pipeline/stage.js';
@@ -50,6 +50,19 @@ export function rolloutSummary(o: RolloutOutcome, strategy: string): Record<stri
   };
 }
 
+/**
+ * When the process driving this rollout died (or stopped as interrupted), the agent's
+ * dead-man switch moved traffic back on its own; the journal learns of it here, from
+ * the command that settles the deployment.
+ */
+async function journalDeadmanRevert(ctx: StageContext, client: AgentClient): Promise<void> {
+  const r = (await client.status()).rollout;
+  if (r?.id !== ctx.facts.id || r.state !== 'aborted_by_deadman') return;
+  const weights = r.stable ? { [r.stable]: 100 } : {};
+  const reason = `dead-man switch: no heartbeat for ${humanDuration(r.deadmanMs)} from the process driving the rollout, so the agent returned all traffic to ${r.stable ?? 'nothing'} at ${r.abortedAt ?? 'an unknown time'}`;
+  await ctx.journal.append('rollout:weights', { deploymentId: ctx.facts.id, stage: ctx.stage, weights, reason });
+}
+
 export function createLocalProvider(cfg: LocalProviderConfig, rolloutCfg: RolloutConfig | undefined): Provider {
   const rollout = rolloutCfg ?? DEFAULT_ROLLOUT;
   const connect = async (ctx: StageContext) => {
@@ -94,6 +107,7 @@ export function createLocalProvider(cfg: LocalProviderConfig, rolloutCfg: Rollou
     /** Back to `to`: instantly when its instances are warm, else after starting them from the kept release. */
     async rollback(ctx, to, from) {
       const { client, traffic } = await connect(ctx);
+      await journalDeadmanRevert(ctx, client);
       await client.endRollout(ctx.facts.id).catch((err: unknown) => {
         if (!(err instanceof AgentRequestFailed && err.status === 404)) throw err;
       });

@@ -87,7 +87,7 @@ describe('defaults of a minimal config', () => {
   });
 
   it('uses the default store, rollback and resume policy', () => {
-    expect(config.store).toEqual({ url: 'sqlite:.shipgate/state.db' });
+    expect(config.store).toEqual({ url: 'sqlite:.shipgate/state.db', retry: '30s' });
     expect(config.rollback).toEqual({ auto: true, window: '60m' });
     expect(config.resume).toEqual({ policy: 'rollback' });
     expect(config.smoke).toEqual([]);

@@ -86,6 +86,11 @@ describe('acquireLock', () => {
     expect(await store.getLock('demo', 'production')).toEqual(expected);
   });
 
+  it('a lock row of its own deployment counts as acquired (an insert retried after its first try committed)', async () => {
+    await store.tryAcquireLock(holder({ deploymentId: 'dep_20261123T170000Z_00new', holder: 'alice' }));
+    expect(await acquireLock(request(), { store, clock })).toMatchObject({ tookOverFrom: null });
+  });
+
   it('refuses a lock held by a live process, naming the deployment, holder, since, pid and host', async () => {
     await store.tryAcquireLock(holder());
     const err = await acquireLock(request(), { store, clock }).catch((e: unknown) => e);
