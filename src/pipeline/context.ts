@@ -1,6 +1,6 @@
 import { Cancelled, DeadlineExceeded, StageFailed } from '../errors.js';
 import { abortReason as abortError } from '../runtime/clock.js';
-import { describeRunFailure } from '../runtime/process.js';
+import { describeRunFailure, type Runner } from '../runtime/process.js';
 import type { ExecOptions, StageContext } from './stage.js';
 
 export const OUTPUT_FLUSH_LINES = 50;
@@ -11,10 +11,26 @@ const TAIL_LINES = 5;
 
 export type BaseContext = Omit<StageContext, 'stage' | 'step' | 'exec'>;
 
-/** Gives a stage its `step` and `exec`, both journaled before and after. */
+/**
+ * Every command a stage runs journals its process group before it runs, so that
+ * if this process dies, the next command can end what it left running.
+ */
+function trackedRunner(base: BaseContext, stage: string): Runner {
+  return (req) =>
+    base.run({
+      ...req,
+      onSpawn: async (group) => {
+        await base.journal.append('process:started', { deploymentId: base.facts.id, stage, pgid: group.pgid, start: group.start, command: base.masker.mask(req.argv.join(' ')) });
+        await req.onSpawn?.(group);
+      },
+    });
+}
+
+/** Gives a stage its `step` and `exec`, both journaled before and after, and a runner that journals process groups. */
 export function forStage(base: BaseContext, stage: string): StageContext {
   const ctx: StageContext = {
     ...base,
+    run: trackedRunner(base, stage),
     stage,
     async step<T>(name: string, fn: () => Promise<T>, detail?: string): Promise<T> {
       if (base.signal.aborted) throw abortError(base.signal);
@@ -43,11 +59,19 @@ async function execCommand(ctx: StageContext, step: string, opts: ExecOptions): 
   const tail: string[] = [];
   let journaledLines = 0;
   let dropped = 0;
+  // The store retries each write; if it gives up, the command is stopped (its output can no longer be kept) and the run ends as interrupted.
+  let lost: unknown = null;
+  const storeLost = new AbortController();
   let writes: Promise<void> = Promise.resolve();
   const flush = (): void => {
-    if (pending.length === 0) return;
+    if (pending.length === 0 || lost !== null) return;
     const lines = pending.splice(0, pending.length);
-    writes = writes.then(() => ctx.journal.append('step:output', { deploymentId: ctx.facts.id, stage: ctx.stage, step, lines }));
+    writes = writes
+      .then(() => ctx.journal.append('step:output', { deploymentId: ctx.facts.id, stage: ctx.stage, step, lines }))
+      .catch((err: unknown) => {
+        lost ??= err;
+        storeLost.abort(err);
+      });
   };
   const timer = setInterval(flush, OUTPUT_FLUSH_MS);
   timer.unref();
@@ -61,13 +85,14 @@ async function execCommand(ctx: StageContext, step: string, opts: ExecOptions): 
   };
   let result;
   try {
-    result = await ctx.run({ argv: opts.argv, env: opts.env, cwd: opts.cwd, timeoutMs: opts.timeoutMs, signal: ctx.killSignal, onLine });
+    result = await ctx.run({ argv: opts.argv, env: opts.env, cwd: opts.cwd, timeoutMs: opts.timeoutMs, signal: AbortSignal.any([ctx.killSignal, storeLost.signal]), onLine });
   } finally {
     clearInterval(timer);
     if (dropped > 0) pending.push({ stream: 'stderr', text: `[shipgate] ${dropped} more line(s) not journaled` });
     flush();
     await writes;
   }
+  if (lost !== null) throw lost;
   if (result.exitCode === 0) return;
   if (result.cancelled) {
     // Killed because the deployment ran past its deadline, or by a second interrupt.

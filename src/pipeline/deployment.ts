@@ -1,6 +1,6 @@
 import { toMs, humanDuration } from '../config/duration.js';
 import type { LoadedConfig } from '../config/load.js';
-import { DeadlineExceeded, GateBlocked, NotFound, RollbackFailed, UsageError } from '../errors.js';
+import { DeadlineExceeded, GateBlocked, NotFound, RollbackFailed, RunInterrupted, UsageError, errorMessage } from '../errors.js';
 import type { EmergencyOverride } from '../gates/contract.js';
 import { checkVersionSafety } from '../gates/version.js';
 import { createProvider } from '../providers/index.js';
@@ -9,7 +9,8 @@ import type { BaseContext } from './context.js';
 import { statePaths, type PipelineDeps, type RunControl } from './deps.js';
 import { finalize, type DeployResult } from './finalize.js';
 import { newDeploymentId } from './ids.js';
-import { Journal } from './journal.js';
+import { Journal, eventContext } from './journal.js';
+import { StoreUnavailable } from '../store/resilient.js';
 import { acquireLock, startHeartbeat } from './lock.js';
 import { stagesFor } from './plan.js';
 import { factsFromRow, recoverDeployment } from './recovery.js';
@@ -44,6 +45,19 @@ export interface RunOutcome {
   /** Deployments of this environment that a dead process left unfinished, finished first. */
   recovered: DeployResult[];
   result: DeployResult | null;
+}
+
+/**
+ * A store that stopped answering ends the run as interrupted: nothing more can be
+ * journaled, so nothing more is done; the next command settles the deployment.
+ */
+function asInterruption(err: unknown, id: string): unknown {
+  if (!(err instanceof StoreUnavailable)) return err;
+  return new RunInterrupted(
+    id,
+    `interrupted: ${errorMessage(err)}. Deployment ${id} stops here, unfinished; its journal and lock are left as they are, and the next shipgate deploy, rollback or resume settles it (shipgate status shows it).`,
+    { cause: err },
+  );
 }
 
 /** Runs deployments of one app/environment: lock, recovery, saga, record. */
@@ -106,12 +120,15 @@ export class Pipeline {
     const id = newDeploymentId(clock.now());
     const lock = await acquireLock({ app: this.app, environment: this.environment, deploymentId: id, holder: actor, identity, waitMs: control.lockWaitMs, signal: control.signal }, { store, clock });
     const stop = startHeartbeat(lock.row, store, clock, (err) => process.emitWarning(`lock heartbeat failed: ${(err as Error).message}`));
+    let current = id;
     try {
       const recovered: DeployResult[] = [];
       for (const row of await store.listUnfinished(this.app, this.environment)) {
+        current = row.id;
         const why = lock.tookOverFrom?.deploymentId === row.id ? `its process (pid ${row.meta.pid ?? lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}) is gone` : 'its process is gone';
-        recovered.push(await recoverDeployment(row, this.base(factsFromRow(row), control), why));
+        recovered.push(await recoverDeployment(row, this.base(factsFromRow(row), control), why, identity.host));
       }
+      current = id;
       const stuck = recovered.find((r) => r.status === 'rollback_failed');
       if (stuck) {
         throw new RollbackFailed(
@@ -120,9 +137,14 @@ export class Pipeline {
         );
       }
       return await fn(id, recovered);
+    } catch (err) {
+      throw asInterruption(err, current);
     } finally {
       stop();
-      await store.releaseLock(this.app, this.environment, id);
+      // After a store outage this is one last try: a lock left behind is taken over by the next command.
+      await store.releaseLock(this.app, this.environment, id).catch((err: unknown) => {
+        if (!(err instanceof StoreUnavailable)) throw err;
+      });
     }
   }
 
@@ -170,7 +192,7 @@ export class Pipeline {
       loaded: this.loaded,
       paths: statePaths(this.loaded),
       store,
-      journal: new Journal(store, bus, clock, masker, env),
+      journal: new Journal(store, bus, clock, masker, eventContext(facts), env),
       provider: createProvider(config.provider, config.rollout),
       clock,
       http,

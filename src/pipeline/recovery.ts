@@ -5,6 +5,7 @@ import { stagesFor, stagesInPlan } from './plan.js';
 import { executeSaga, undoAndConclude, type SagaOutcome } from './saga.js';
 import { deriveSagaState, firstUnfinished, isUndoUnderway } from './saga-state.js';
 import type { DeploymentFacts } from './stage.js';
+import { endOrphanedCommands } from './orphans.js';
 
 /** Facts of a stored deployment, so a later process can finish it. */
 export function factsFromRow(row: DeploymentRow): DeploymentFacts {
@@ -27,13 +28,16 @@ export function factsFromRow(row: DeploymentRow): DeploymentFacts {
 /**
  * Finishes a deployment whose process died. Policy `rollback` undoes every stage
  * that began; `resume` re-runs from the interrupted stage (stages are idempotent).
- * An undo that was under way is always completed, whatever the policy.
+ * An undo that was under way is always completed, whatever the policy. First of
+ * all, commands the dead run left running on this host are ended.
  */
-export async function recoverDeployment(row: DeploymentRow, base: BaseContext, why: string): Promise<DeployResult> {
+export async function recoverDeployment(row: DeploymentRow, base: BaseContext, why: string, host: string): Promise<DeployResult> {
   const policy = base.config.resume.policy;
+  await base.journal.append('recovery:started', { deploymentId: row.id, policy, reason: why });
+  // What the dead run started may still be running: end it before anything is undone or re-run.
+  await endOrphanedCommands(base, row, host);
   const state = deriveSagaState(await base.store.listEvents(row.id));
   const stages = stagesInPlan(state.plan, stagesFor(row.kind, base.config));
-  await base.journal.append('recovery:started', { deploymentId: row.id, policy, reason: why });
   const autoRollback = row.meta.autoRollback !== false;
   let outcome: SagaOutcome;
   const started = state.plan.length > 0;

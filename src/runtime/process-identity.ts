@@ -29,13 +29,24 @@ export function startToken(pid: number): string | null {
   }
 }
 
-/** True when `pid` runs on this host and is the same process that took the lock. */
+/** True when `pid` is a zombie: it has exited and only waits for its parent to reap it. */
+export function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** True when `pid` runs on this host and is the same process that took the lock (a zombie has stopped running). */
 export function isAlive(pid: number, start: string | null): boolean {
   try {
     process.kill(pid, 0);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  if (isZombie(pid)) return false;
   if (start === null) return true;
   const now = startToken(pid);
   return now === null || now === start;

@@ -1,3 +1,7 @@
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
+import { startToken } from './process-identity.js';
+
 /**
  * The process effect: every external command is an argv array. Output arrives
  * line by line so callers can mask and journal it.
@@ -11,6 +15,19 @@ export interface RunRequest {
   timeoutMs?: number;
   signal?: AbortSignal;
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * Called once the command's process group exists and before the command runs
+   * (a dead run's successor must be able to find and end the group). The command
+   * starts when it resolves, and never starts if it rejects.
+   */
+  onSpawn?: (group: SpawnedGroup) => Promise<void>;
+}
+
+export interface SpawnedGroup {
+  /** The group's id: the command's pid. */
+  pgid: number;
+  /** Start token of the group's leader (pid reuse shows as a different token). */
+  start: string | null;
 }
 
 export interface RunResult {
@@ -28,6 +45,33 @@ export type Runner = (req: RunRequest) => Promise<RunResult>;
 export const DEFAULT_KILL_GRACE_MS = 5000;
 
 /**
+ * Holds a command until its group is journaled: `sh` waits for "run" on stdin,
+ * then execs the command in place (same pid, same group). If shipgate dies
+ * first, the pipe closes, `read` fails, and the command never runs.
+ */
+const HOLD_SCRIPT = 'IFS= read -r go; [ "$go" = run ] || exit 125; exec "$@"';
+
+const running = new Set<number>();
+/** Process groups of the commands running now (an interrupted run ends them on its way out). */
+export const runningGroups: ReadonlySet<number> = running;
+
+/** Why `file` cannot be executed (as `spawn FILE ENOENT`), or null. Checked up front for held commands, whose exec happens in sh. */
+export function cannotExecute(file: string, cwd: string | undefined, pathVar: string | undefined): string | null {
+  const candidates = file.includes('/') ? [resolvePath(cwd ?? process.cwd(), file)] : (pathVar ?? '').split(':').filter(Boolean).map((d) => join(d, file));
+  let code = 'ENOENT';
+  for (const candidate of candidates) {
+    try {
+      if (!statSync(candidate).isFile()) continue;
+      accessSync(candidate, fsConstants.X_OK);
+      return null;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EACCES') code = 'EACCES';
+    }
+  }
+  return `spawn ${file} ${code}`;
+}
+
+/**
  * Runs the command in a process group of its own. A timeout or `signal` ends the
  * whole group (SIGTERM, then SIGKILL after DEFAULT_KILL_GRACE_MS): a shell script
  * that waits on a child (`sleep`, `kubectl rollout status`) stops with it instead
@@ -38,13 +82,19 @@ export const execaRunner: Runner = async (req) => {
   const [file, ...args] = req.argv;
   if (!file) throw new TypeError('empty argv');
   const started = performance.now();
-  const child = execa(file, args, {
+  const held = req.onSpawn !== undefined;
+  if (held) {
+    const refused = cannotExecute(file, req.cwd, req.env?.PATH ?? process.env.PATH);
+    if (refused) return { exitCode: null, signal: null, timedOut: false, cancelled: false, spawnError: refused, durationMs: performance.now() - started };
+  }
+  const [bin, argv] = held ? ['/bin/sh', ['-c', HOLD_SCRIPT, 'shipgate', file, ...args]] : [file, args];
+  const child = execa(bin, argv, {
     cwd: req.cwd,
     env: req.env,
     extendEnv: true,
     detached: process.platform !== 'win32',
     reject: false,
-    stdin: 'ignore',
+    stdin: held ? 'pipe' : 'ignore',
     stripFinalNewline: false,
     buffer: false,
     stdout: ['pipe'],
@@ -68,8 +118,11 @@ export const execaRunner: Runner = async (req) => {
     }
     if (rest) req.onLine?.(rest, name);
   };
+  if (child.pid !== undefined) running.add(child.pid);
   try {
-    const [result] = await Promise.all([child, pump(child.stdout, 'stdout'), pump(child.stderr, 'stderr')]);
+    const outcome = Promise.all([child, pump(child.stdout, 'stdout'), pump(child.stderr, 'stderr')]);
+    if (held) await release(child, req.onSpawn!, stop);
+    const [result] = await outcome;
     const spawnError = result.failed && result.exitCode === undefined && !result.signal && stop.reason === null ? (result.shortMessage ?? 'failed to start').split('\n')[0]! : null;
     return {
       exitCode: result.exitCode ?? null,
@@ -83,8 +136,23 @@ export const execaRunner: Runner = async (req) => {
     if (timer !== null) clearTimeout(timer);
     req.signal?.removeEventListener('abort', onAbort);
     stop.done();
+    if (child.pid !== undefined) running.delete(child.pid);
   }
 };
+
+/** Tells `onSpawn` about the held group, then lets the command run; if `onSpawn` fails, the group is killed and the error thrown. */
+async function release(child: { pid?: number | undefined; stdin: NodeJS.WritableStream | null; catch(f: () => void): unknown }, onSpawn: NonNullable<RunRequest['onSpawn']>, stop: Stopper): Promise<void> {
+  const pgid = child.pid;
+  try {
+    if (pgid === undefined) throw new Error('the command has no process id');
+    await onSpawn({ pgid, start: startToken(pgid) });
+  } catch (err) {
+    stop('cancel');
+    await Promise.resolve(child.catch(() => undefined));
+    throw err;
+  }
+  child.stdin?.end('run\n');
+}
 
 interface Stopper {
   (why: 'timeout' | 'cancel'): void;

@@ -74,7 +74,7 @@ describe('recoverDeployment', () => {
       await stage(b, 'stage:started', 'deploy');
     });
     const row = (await store.getDeployment(facts.id))!;
-    const result = await recoverDeployment(row, base, 'its process (pid 4242 on ci-1) is gone');
+    const result = await recoverDeployment(row, base, 'its process (pid 4242 on ci-1) is gone', 'test-host');
     expect(ran).toEqual(['./rollback.sh v1.0.0']);
     expect(result).toMatchObject({ deploymentId: facts.id, status: 'rolled_back', error: 'interrupted: its process (pid 4242 on ci-1) is gone' });
     expect(result.record.stages.map((s) => [s.name, s.status, s.undo])).toEqual([
@@ -95,7 +95,7 @@ describe('recoverDeployment', () => {
       await stage(b, 'stage:finished', 'gates');
       await stage(b, 'stage:started', 'deploy');
     });
-    const result = await recoverDeployment((await store.getDeployment(facts.id))!, base, 'its process is gone');
+    const result = await recoverDeployment((await store.getDeployment(facts.id))!, base, 'its process is gone', 'test-host');
     expect(ran).toEqual(['./deploy.sh v1.1.0']);
     expect(result).toMatchObject({ status: 'succeeded', error: null });
     const t = await types();
@@ -118,7 +118,7 @@ describe('recoverDeployment', () => {
       await stage(b, 'stage:finished', 'gates');
       await stage(b, 'stage:started', 'deploy');
     });
-    const result = await recoverDeployment((await store.getDeployment(facts.id))!, base, 'gone');
+    const result = await recoverDeployment((await store.getDeployment(facts.id))!, base, 'gone', 'test-host');
     expect(ran).toEqual(['./deploy.sh v1.1.0', './rollback.sh v1.0.0']);
     expect(result.status).toBe('rolled_back');
   });
@@ -133,7 +133,7 @@ describe('recoverDeployment', () => {
       },
       { autoRollback: false },
     );
-    const result = await recoverDeployment((await store.getDeployment(facts.id))!, base, 'gone');
+    const result = await recoverDeployment((await store.getDeployment(facts.id))!, base, 'gone', 'test-host');
     expect(ran).toEqual(['./deploy.sh v1.1.0']);
     expect(result.status).toBe('failed');
     expect(result.error).toContain('(rollback.auto is off: nothing was undone)');
@@ -147,7 +147,7 @@ describe('recoverDeployment', () => {
       await b.journal.append('stage:failed', { deploymentId: facts.id, stage: 'deploy', durationMs: 1, error: 'boom' });
       await b.journal.append('undo:started', { deploymentId: facts.id, stage: 'deploy' });
     });
-    const result = await recoverDeployment((await store.getDeployment(facts.id))!, base, 'gone');
+    const result = await recoverDeployment((await store.getDeployment(facts.id))!, base, 'gone', 'test-host');
     expect(ran).toEqual(['./rollback.sh v1.0.0']);
     expect(result.status).toBe('rolled_back');
   });
@@ -159,7 +159,7 @@ describe('recoverDeployment', () => {
         await stage(b, 'stage:finished', s);
       }
     });
-    const result = await recoverDeployment((await store.getDeployment(facts.id))!, base, 'gone');
+    const result = await recoverDeployment((await store.getDeployment(facts.id))!, base, 'gone', 'test-host');
     expect(ran).toEqual([]);
     expect(result).toMatchObject({ status: 'succeeded', error: null });
   });
@@ -171,7 +171,7 @@ describe('recoverDeployment', () => {
       await stage(b, 'stage:finished', 'gates');
       await stage(b, 'stage:started', 'deploy');
     });
-    const result = await recoverDeployment((await store.getDeployment(facts.id))!, base, 'gone');
+    const result = await recoverDeployment((await store.getDeployment(facts.id))!, base, 'gone', 'test-host');
     expect(result.status).toBe('rollback_failed');
     expect(result.error).toMatch(/^interrupted: gone; then undo of stage "deploy" failed: rollback: \.\/rollback\.sh exited with code 9; last output: running \.\/rollback\.sh$/);
   });

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { execaRunner } from '../../../src/runtime/process.js';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cannotExecute, execaRunner, runningGroups } from '../../../src/runtime/process.js';
+import { isSameGroup } from '../../../src/runtime/process-group.js';
 
 describe('execaRunner', () => {
   it('keeps multi-byte characters whole when they straddle chunk boundaries', async () => {
@@ -66,3 +70,64 @@ describe('execaRunner', () => {
   }, 15_000);
 });
 
+
+describe('execaRunner with onSpawn (a held command)', () => {
+  it('the command runs only once onSpawn has resolved, as the leader of the group it was told about', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shipgate-hold-'));
+    const marker = join(dir, 'ran');
+    const lines: string[] = [];
+    let seenDuringHold: boolean | null = null;
+    let group: { pgid: number; start: string | null } | null = null;
+    const r = await execaRunner({
+      argv: ['sh', '-c', 'echo "pid $$ pgid $(ps -o pgid= -p $$ | tr -d " ")"; touch "$1"', 'sh', marker],
+      onLine: (l) => lines.push(l),
+      onSpawn: async (g) => {
+        group = g;
+        expect(runningGroups.has(g.pgid)).toBe(true);
+        await new Promise((res) => setTimeout(res, 200));
+        seenDuringHold = existsSync(marker);
+      },
+    });
+    expect(r.exitCode).toBe(0);
+    expect(seenDuringHold).toBe(false);
+    expect(existsSync(marker)).toBe(true);
+    expect(lines).toEqual([`pid ${group!.pgid} pgid ${group!.pgid}`]);
+    expect(group!.start).toMatch(/.+:\d+$/);
+    expect(runningGroups.has(group!.pgid)).toBe(false);
+  });
+
+  it('when onSpawn fails, the command never runs and the run rejects with that error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shipgate-hold-'));
+    const marker = join(dir, 'ran');
+    const run = execaRunner({ argv: ['touch', marker], onSpawn: () => Promise.reject(new Error('journal unavailable')) });
+    await expect(run).rejects.toThrow('journal unavailable');
+    await new Promise((res) => setTimeout(res, 200));
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('a command that cannot be executed is reported as before, without starting anything', async () => {
+    let called = false;
+    const r = await execaRunner({ argv: ['/nonexistent/program'], onSpawn: async () => void (called = true) });
+    expect(r.spawnError).toBe('spawn /nonexistent/program ENOENT');
+    expect(called).toBe(false);
+    const plain = await execaRunner({ argv: ['no-such-command-anywhere'], onSpawn: async () => undefined });
+    expect(plain.spawnError).toBe('spawn no-such-command-anywhere ENOENT');
+  });
+
+  it('cannotExecute: PATH lookup, relative paths, non-executable files', () => {
+    expect(cannotExecute('sh', undefined, process.env.PATH)).toBeNull();
+    expect(cannotExecute('./package.json', process.cwd(), '')).toBe('spawn ./package.json EACCES');
+    expect(cannotExecute('./nope', process.cwd(), '')).toBe('spawn ./nope ENOENT');
+    expect(cannotExecute('sh', undefined, '')).toBe('spawn sh ENOENT');
+  });
+});
+
+describe('isSameGroup', () => {
+  it('a group is ours while it lives, unless a live leader started at another time (the pid was reused)', () => {
+    expect(isSameGroup('boot:100', 'boot:100', true)).toBe(true);
+    expect(isSameGroup('boot:100', null, true)).toBe(true); // the leader exited; its group lives on
+    expect(isSameGroup('boot:100', 'boot:999', true)).toBe(false);
+    expect(isSameGroup('boot:100', 'boot:100', false)).toBe(false);
+    expect(isSameGroup(null, 'boot:999', true)).toBe(true);
+  });
+});

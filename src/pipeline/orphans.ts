@@ -1,0 +1,34 @@
+import { endGroup } from '../runtime/process-group.js';
+import type { DeploymentRow } from '../store/contract.js';
+import type { BaseContext } from './context.js';
+
+interface StartedGroup {
+  pgid: number;
+  start: string | null;
+  stage: string | null;
+  command: string;
+}
+
+/** Pure: the process groups a deployment's journal says it started. */
+export function startedGroups(events: readonly { type: string; stage: string | null; data: Record<string, unknown> }[]): StartedGroup[] {
+  return events
+    .filter((e) => e.type === 'process:started' && typeof e.data.pgid === 'number')
+    .map((e) => ({ pgid: e.data.pgid as number, start: (e.data.start as string | null) ?? null, stage: e.stage, command: String(e.data.command ?? '') }));
+}
+
+/**
+ * Ends every command a dead run of this deployment left running, before anything
+ * is undone or re-run: a deploy script that finished after the undo would put the
+ * new version back while `status` says the old one is live. Each group is checked
+ * against its journaled start token, so a reused pid is never signalled. Only
+ * runs that ran on this host can be reached.
+ */
+export async function endOrphanedCommands(base: BaseContext, row: DeploymentRow, host: string): Promise<void> {
+  if (row.meta.host !== undefined && row.meta.host !== host) return;
+  for (const g of startedGroups(await base.store.listEvents(base.facts.id))) {
+    const ending = await endGroup(g.pgid, g.start, { clock: base.clock });
+    if (ending === 'SIGTERM' || ending === 'SIGKILL') {
+      await base.journal.append('process:ended', { deploymentId: base.facts.id, stage: g.stage, pgid: g.pgid, command: g.command, signal: ending });
+    }
+  }
+}
