@@ -14,6 +14,7 @@ export const ConfigureBody = z.strictObject({
     bodyLimit: z.number().int().positive(),
     retry: z.boolean(),
     ejectAfter: z.union([z.literal(false), z.number().int().positive()]).optional(),
+    maxConnections: z.number().int().positive().optional(),
   }),
 });
 

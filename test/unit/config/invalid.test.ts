@@ -50,6 +50,11 @@ const cases: Case[] = [
     message: [HEAD, '  provider.listen: expected "host:port", like "127.0.0.1:3000" (got "3000")'],
   },
   {
+    name: 'router.maxConnections of 0',
+    yaml: 'app: demo\nprovider: { type: local, command: ["node", "s.js"], router: { maxConnections: 0 } }\nbuild: { command: ["make"], artifacts: [app] }\n',
+    message: [HEAD, '  provider.router.maxConnections: expected at least 1 (got 0)'],
+  },
+  {
     name: 'a YAML error without a position (found by the property test)',
     yaml: '... app',
     message: ['shipgate.yaml is not valid YAML:', '  the whole file: expected a single document in the stream, but found more'],
