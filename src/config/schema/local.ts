@@ -60,10 +60,19 @@ export const RouterSchema = z.strictObject({
 });
 export type RouterConfig = z.infer<typeof RouterSchema>;
 
-export const ControlSchema = z.strictObject({
-  listen: ListenSchema.describe('TCP address of the control API (the unix socket is always there).'),
-  token: z.string().min(16, { error: 'expected a token of at least 16 characters' }).describe('Bearer token required on the TCP control API; write `${AGENT_TOKEN}`.'),
+export const ControlTlsSchema = z.strictObject({
+  cert: z.string().min(1).describe('PEM certificate file (relative to the config file), read when the agent starts. It must name the address clients connect to.'),
+  key: z.string().min(1).describe('PEM private key file of `cert` (relative to the config file).'),
+  ca: z.string().min(1).optional().describe('PEM file of the CA that signed `cert`: what clients verify the agent against. Default: `cert` itself (a self-signed certificate).'),
 });
+export type ControlTlsConfig = z.infer<typeof ControlTlsSchema>;
+
+export const ControlSchema = z.strictObject({
+  listen: ListenSchema.describe('TCP address of the control API (the unix socket is always there). A loopback address unless `tls` is set.'),
+  token: z.string().min(16, { error: 'expected a token of at least 16 characters' }).describe('Bearer token required on the TCP control API; write `${AGENT_TOKEN}`. It grants code execution as the agent\'s user.'),
+  tls: ControlTlsSchema.optional().describe('Serve the TCP control API over HTTPS; required to listen on anything but a loopback address.'),
+});
+export type ControlConfig = z.infer<typeof ControlSchema>;
 
 export const LocalProviderSchema = z.strictObject({
   type: z.literal('local').describe('`local`: the built-in agent runs the instances behind a weighted router.'),
