@@ -12,8 +12,8 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FD_RESERVE, MAX_REFUSING } from '../../src/agent/router/connection-cap.js';
-import { pollUntil, startAgent, type AgentProcess } from '../support/agent-process.js';
-import { freePort } from '../support/local-project.js';
+import { startAgent, type AgentProcess } from '../support/agent-process.js';
+import { eventually, freePort } from '../support/local-project.js';
 import { APP } from './supervisor-harness.js';
 
 const FD_LIMIT = 400;
@@ -92,10 +92,10 @@ describe('a real agent under a connection flood, with an open-file limit of 400'
   });
 
   it('serves again once the flood is gone, as the same process', async () => {
-    const body = await pollUntil('a request through the router', async () => {
+    const body = await eventually(async () => {
       const res = await fetch(`http://127.0.0.1:${port}/`).catch(() => null);
       return res?.status === 200 ? res.text() : undefined;
-    });
+    }, 'a request through the router');
     expect(body).toMatch(/^hello from v1/);
     expect(agent.alive()).toBe(true);
   });

@@ -11,8 +11,8 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, pollUntil, type AgentProcess, type Reply } from '../support/agent-process.js';
-import { freePort } from '../support/local-project.js';
+import { startAgent, type AgentProcess, type Reply } from '../support/agent-process.js';
+import { eventually, freePort } from '../support/local-project.js';
 import { APP } from './supervisor-harness.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -242,17 +242,17 @@ describe('the control API of a real agent process', () => {
     await agent.call('POST', '/v1/versions/ensure', { spec: spec('v2', releaseDir), count: 1 });
     await agent.call('POST', '/v1/rollout/begin', { id: 'fuzz-1', stable: 'v1', candidate: 'v2', deadmanMs: 1000 });
     await agent.call('POST', '/v1/weights', { weights: { v1: 50, v2: 50 } });
-    const aborted = await pollUntil('the dead-man switch', async () => {
+    const aborted = await eventually(async () => {
       const s = await agent.call<{ weights: Record<string, number>; rollout: { state: string } }>('GET', '/v1/status');
       return s.rollout.state === 'aborted_by_deadman' ? s : undefined;
-    });
+    }, 'the dead-man switch');
     expect(aborted.weights).toEqual({ v1: 100 });
     // A warm timer: v2, without traffic, stops when its time is up.
     await agent.call('POST', '/v1/versions/keep-warm', { version: 'v2', untilMs: Date.now() + 300 });
-    await pollUntil('v2 to stop when its warm time is up', async () => {
+    await eventually(async () => {
       const s = await agent.call<{ versions: { version: string }[] }>('GET', '/v1/status');
       return s.versions.some((v) => v.version === 'v2') ? undefined : true;
-    });
+    }, 'v2 to stop when its warm time is up');
     expect(agent.alive()).toBe(true);
     expect((await agent.call<{ pid: number }>('GET', '/v1/status')).pid).toBe(agent.pid);
   });

@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { eventually } from './local-project.js';
 import { REPO_ROOT } from './project.js';
 import { makeTempDir, type TempDir } from './tmp.js';
 
@@ -64,22 +65,6 @@ function requestOver(socketPath: string, method: string, path: string, opts: { b
   });
 }
 
-/** Polls `fn` until it returns a value other than undefined, or fails after the deadline. */
-export async function pollUntil<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 export interface StartAgentOptions {
   /** Extra arguments for entry.js (e.g. --control-listen). */
   args?: string[];
@@ -129,13 +114,13 @@ export async function startAgent(opts: StartAgentOptions = {}): Promise<AgentPro
     async dispose() {
       if (agent.alive()) {
         await agent.call('POST', '/v1/stop', { stopInstances: true }).catch(() => undefined);
-        await pollUntil('the agent to exit', () => (agent.alive() ? undefined : true), 20_000).catch(() => child.kill('SIGKILL'));
+        await eventually(async () => (agent.alive() ? undefined : true), 'the agent to exit', 20_000).catch(() => child.kill('SIGKILL'));
       }
       await tmp.cleanup();
     },
   };
   try {
-    await pollUntil('the agent to answer', async () => ((await agent.request('GET', '/v1/status')).status === 200 ? true : undefined), 15_000);
+    await eventually(async () => ((await agent.request('GET', '/v1/status')).status === 200 ? true : undefined), 'the agent to answer', 15_000);
   } catch (err) {
     child.kill('SIGKILL');
     await tmp.cleanup();
