@@ -33,7 +33,8 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown, root: 'body'
 
 /** Query parameters as an object of strings; a parameter given twice is an error (which one would count?). */
 export function queryObject(params: URLSearchParams): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: `__proto__` is a key like any other (and so refused as unknown).
+  const out = Object.create(null) as Record<string, string>;
   for (const [key, value] of params) {
     if (Object.hasOwn(out, key)) throw new AgentApiError(400, `${key}: expected once in the query (got it more than once)`);
     out[key] = value;

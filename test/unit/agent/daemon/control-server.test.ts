@@ -74,6 +74,7 @@ describe('control server', () => {
     ['a body on a GET', 'GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}', 400, 'body: expected none on a GET request'],
     ['an unknown query parameter', 'GET /v1/things?v=1&wx=2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 400, 'wx: unknown query parameter (expected one of v)'],
     ['a query parameter given twice', 'GET /v1/things?v=1&v=2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 400, 'v: expected once in the query (got it more than once)'],
+    ['__proto__ in the query', 'GET /v1/things?__proto__=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 400, '__proto__: unknown query parameter (expected one of v)'],
     ['a query on a route that takes none', 'GET /v1/status?x=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 400, 'x: unknown query parameter'],
     ['text/plain', post('/v1/things', '{"n":1}', 'Content-Type: text/plain\r\n'), 415, 'content-type: expected application/json (got "text/plain")'],
     ['no content type', post('/v1/things', '{"n":1}', ''), 415, 'content-type: expected application/json (got none)'],
