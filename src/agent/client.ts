@@ -1,4 +1,5 @@
-import { request } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { InstanceInfo, InstanceProbe, RolloutCommand, RolloutRegistration, RolloutSignals, VersionStats } from '../rollout/contract.js';
 import type { AgentRollout, AgentStatus, RouterOptions, VersionSpec } from './contract.js';
 
@@ -17,25 +18,45 @@ export class AgentRequestFailed extends Error {
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-export type AgentEndpoint = { socketPath: string } | { host: string; port: number; token: string };
+/**
+ * The unix socket, or the TCP port with its token. With `ca` (PEM) the TCP
+ * port speaks HTTPS, and the agent's certificate must be signed by `ca` (or be
+ * it, when self-signed) and name `host`.
+ */
+export type AgentEndpoint = { socketPath: string } | { host: string; port: number; token: string; ca?: string | Buffer };
 
-/** Talks to the agent's control API (HTTP over its unix socket, or TCP with a token). */
+function send(endpoint: AgentEndpoint, options: RequestOptions, onResponse: (res: IncomingMessage) => void): ClientRequest {
+  if ('socketPath' in endpoint) return httpRequest({ ...options, socketPath: endpoint.socketPath }, onResponse);
+  const target = { ...options, host: endpoint.host, port: endpoint.port };
+  return endpoint.ca === undefined ? httpRequest(target, onResponse) : httpsRequest({ ...target, ca: endpoint.ca }, onResponse);
+}
+
+/** An answer's JSON (`{}` when empty), or null when it is not JSON (something else answered). */
+function parseAnswer<T>(text: string): (T & { error?: string }) | null {
+  try {
+    return text ? (JSON.parse(text) as T & { error?: string }) : ({} as T & { error?: string });
+  } catch {
+    return null;
+  }
+}
+
+/** Talks to the agent's control API (HTTP over its unix socket, or TCP with a token, over HTTPS when configured). */
 export class AgentClient {
   constructor(private readonly endpoint: AgentEndpoint) {}
 
   call<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const target = 'socketPath' in this.endpoint ? { socketPath: this.endpoint.socketPath } : { host: this.endpoint.host, port: this.endpoint.port };
     const headers: Record<string, string> = { 'content-type': 'application/json', ...('token' in this.endpoint ? { authorization: `Bearer ${this.endpoint.token}` } : {}) };
     if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
     return new Promise<T>((resolve, reject) => {
-      const req = request({ ...target, method, path, headers, timeout: timeoutMs, agent: false }, (res) => {
+      const req = send(this.endpoint, { method, path, headers, timeout: timeoutMs, agent: false }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const value = text ? (JSON.parse(text) as T & { error?: string }) : ({} as T & { error?: string });
-          if ((res.statusCode ?? 500) >= 400) reject(new AgentRequestFailed(res.statusCode ?? 500, value.error ?? `agent answered ${res.statusCode}`));
+          const status = res.statusCode ?? 500;
+          const value = parseAnswer<T>(Buffer.concat(chunks).toString('utf8'));
+          if (value === null) reject(new AgentRequestFailed(status, `the agent answered ${method} ${path} with ${status} and a body that is not JSON`));
+          else if (status >= 400) reject(new AgentRequestFailed(status, value.error ?? `agent answered ${status}`));
           else resolve(value);
         });
         res.on('error', reject);

@@ -32,6 +32,13 @@ export interface Backend {
 /** Failed answers in a row after which the router ejects a minority version (router.ejectAfter). */
 export const DEFAULT_EJECT_AFTER = 5;
 
+/**
+ * Client connections one router holds open (router.maxConnections): well under
+ * the usual file descriptor limits, and the router lowers it further to half of
+ * what the agent's own limit leaves (see router/connection-cap.ts).
+ */
+export const DEFAULT_MAX_CONNECTIONS = 4096;
+
 export interface RouterOptions {
   /** Cookie that pins a client to a version; false to disable. */
   stickyCookie: string | false;
@@ -40,6 +47,8 @@ export interface RouterOptions {
   retry: boolean;
   /** Failed answers in a row after which a minority version gets no weighted traffic for a while; false: never. @default 5 */
   ejectAfter?: number | false;
+  /** Client connections held open at most; beyond, idle keep-alive ones are closed first, then new ones get 503. @default DEFAULT_MAX_CONNECTIONS */
+  maxConnections?: number;
 }
 
 /** The router's view of the world: weights per version and the backends. */

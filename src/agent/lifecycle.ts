@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import type { Clock } from '../runtime/clock.js';
 import { systemClock } from '../runtime/clock.js';
 import { AgentClient, AgentUnavailable } from './client.js';
+import { controlArgs } from './control-args.js';
 import type { AgentStatus } from './contract.js';
 import { AGENT_ENTRY, agentPaths, type AgentPaths } from './paths.js';
 
@@ -44,6 +45,8 @@ async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs: number, clo
 export interface StartOptions {
   controlListen?: string;
   controlToken?: string;
+  /** Absolute paths of the TCP control API's PEM certificate and key (HTTPS). */
+  controlTls?: { cert: string; key: string };
   clock?: Clock;
 }
 
@@ -54,7 +57,7 @@ export async function ensureAgent(stateDir: string, opts: StartOptions = {}): Pr
   if (running) return { status: running, started: false };
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   const log = openSync(paths.logFile, 'a', 0o600);
-  const args = [AGENT_ENTRY, '--state-dir', paths.dir, ...(opts.controlListen ? ['--control-listen', opts.controlListen] : [])];
+  const args = [AGENT_ENTRY, '--state-dir', paths.dir, ...controlArgs(opts.controlListen ? { listen: opts.controlListen, tls: opts.controlTls } : undefined)];
   const env = { ...process.env, ...(opts.controlToken ? { SHIPGATE_AGENT_TOKEN: opts.controlToken } : {}) };
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env });
   closeSync(log);

@@ -1,3 +1,4 @@
+import { plainControlRefusal } from '../agent/loopback.js';
 import { holidaysClass } from '../runtime/holiday-data.js';
 import type { Config } from './schema/index.js';
 import { HOURS_RE } from './schema/index.js';
@@ -92,7 +93,14 @@ const ensureRisingSteps: Rule = (c) =>
     i > 0 && step.weight < all[i - 1]!.weight ? [{ path: ['rollout', 'steps', i, 'weight'], message: `expected at least the previous step's ${all[i - 1]!.weight} (got ${step.weight})` }] : [],
   );
 
-const RULES: Rule[] = [ensureArtifactNames, ensureLocalHasBuild, ensureRolloutProvider, ensureRisingSteps, ensureTimeZone, ensureHoursOrder, ensureFreezeOrder, ensureApprovalCount, ensureHolidayRegion, ensureUniqueNames];
+/** The TCP control API runs code for whoever has the token: off this machine only over TLS. */
+const ensureControlTls: Rule = (c) => {
+  const control = c.provider.type === 'local' ? c.provider.control : undefined;
+  const refusal = control && !control.tls ? plainControlRefusal(control.listen) : null;
+  return refusal === null ? [] : [{ path: ['provider', 'control', 'listen'], message: refusal }];
+};
+
+const RULES: Rule[] = [ensureControlTls, ensureArtifactNames, ensureLocalHasBuild, ensureRolloutProvider, ensureRisingSteps, ensureTimeZone, ensureHoursOrder, ensureFreezeOrder, ensureApprovalCount, ensureHolidayRegion, ensureUniqueNames];
 
 interface HolidayData {
   getCountries(): Record<string, string>;

@@ -389,6 +389,10 @@ describe('router/http1: requests the router refuses', () => {
     ['HTTP/2.0', 'GET /echo HTTP/2.0\r\nHost: h\r\n\r\n', 505, 'only HTTP/1.0 and HTTP/1.1 are supported'],
     ['Expect: other', 'PUT /echo HTTP/1.1\r\nHost: h\r\nExpect: 200-ok\r\nContent-Length: 1\r\n\r\nx', 417, 'Expect "200-ok" is not supported'],
     ['CONNECT', 'CONNECT app.test:443 HTTP/1.1\r\nHost: app.test:443\r\n\r\n', 405, 'CONNECT is not supported'],
+    ['TRACE', 'TRACE /echo HTTP/1.1\r\nHost: h\r\nCookie: session=secret\r\n\r\n', 405, 'TRACE is not supported'],
+    ['GET *', 'GET * HTTP/1.1\r\nHost: h\r\n\r\n', 400, 'a request target of * with GET (only OPTIONS may use it)'],
+    ['an absolute-form target with user information', 'GET http://u:p@h/echo HTTP/1.1\r\nHost: h\r\n\r\n', 400, 'a request target with user information'],
+    ['a request target that is neither a path nor a URL', 'GET echo HTTP/1.1\r\nHost: h\r\n\r\n', 400, 'a malformed request target "echo"'],
     ['a chunked body with a bad size', 'POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n', 400, 'malformed chunked body: a chunk without a size'],
     ['a chunked body with a bare LF after the size', 'POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n', 400, 'malformed chunked body: a malformed chunk size'],
     ['a chunked body with data longer than its size', 'POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhello\r\n0\r\n\r\n', 400, 'malformed chunked body: chunk data longer than its size'],
@@ -490,6 +494,30 @@ describe('router/http1: requests the router refuses', () => {
     other.write(get('/echo?n=1'));
     expect(echoed(await other.answer('GET', 20_000)).url).toBe('/echo?n=1');
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('router/http1: request-target forms', () => {
+  it('an absolute-form target with another host reaches the instance in origin-form, with that host as Host and X-Forwarded-Host', async () => {
+    const { port, up } = await setup();
+    const wire = await dial(port);
+    wire.write('GET http://evil.test/echo?x=1 HTTP/1.1\r\nHost: good.test\r\n\r\n');
+    const e = echoed(await wire.answer());
+    expect(e.url).toBe('/echo?x=1');
+    expect(e.headers.host).toBe('evil.test');
+    expect(e.headers['x-forwarded-host']).toBe('evil.test');
+    expect(up.received.map((r) => r.rawHeaders.filter((_, i) => i % 2 === 0 && r.rawHeaders[i]!.toLowerCase() === 'host').length)).toEqual([1]);
+    // The connection stays usable.
+    wire.write(get('/echo?after=1'));
+    expect(echoed(await wire.answer()).headers.host).toBe('app.test');
+  });
+
+  it('OPTIONS * reaches the instance as sent', async () => {
+    const { port, up } = await setup();
+    const wire = await dial(port);
+    wire.write('OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n');
+    await wire.answer();
+    expect(up.received.map((r) => [r.method, r.url])).toEqual([['OPTIONS', '*']]);
   });
 });
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-/** The agent process: `node dist/agent/daemon/entry.js --state-dir DIR [--handover] [--control-listen HOST:PORT]`. */
+/** The agent process: `node dist/agent/daemon/entry.js --state-dir DIR [--handover] [--control-listen HOST:PORT [--control-tls-cert PEM --control-tls-key PEM]]`. */
 import { readFileSync } from 'node:fs';
+import { controlSettingsFrom } from '../control-args.js';
+import { StartRefused } from './control-tcp.js';
 import { runAgent } from './main.js';
 
 function arg(name: string): string | undefined {
@@ -16,17 +18,19 @@ if (!stateDir) {
 // The token is for the control API only: keep it out of the environment that instances could inherit.
 const controlToken = process.env.SHIPGATE_AGENT_TOKEN;
 delete process.env.SHIPGATE_AGENT_TOKEN;
+const control = controlSettingsFrom(arg);
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 runAgent({
   stateDir,
   agentVersion: pkg.version,
   handover: process.argv.includes('--handover'),
-  controlListen: arg('--control-listen'),
+  controlListen: control?.listen,
+  controlTls: control?.tls,
   listenerFd: arg('--listener-fd') === undefined ? undefined : Number(arg('--listener-fd')),
   controlFd: arg('--control-fd') === undefined ? undefined : Number(arg('--control-fd')),
   controlToken,
 }).catch((err: Error) => {
-  process.stderr.write(`agent failed to start: ${err.stack ?? err.message}\n`);
+  process.stderr.write(`agent failed to start: ${err instanceof StartRefused ? err.message : (err.stack ?? err.message)}\n`);
   if (process.send) process.send({ type: 'failed', error: err.message });
   process.exit(1);
 });

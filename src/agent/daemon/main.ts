@@ -1,9 +1,11 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createTcpServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { parseListen } from '../../config/schema/local.js';
+import { controlArgs } from '../control-args.js';
 import { AGENT_ENTRY, agentPaths, type AgentPaths } from '../paths.js';
 import { Agent } from './agent.js';
-import { createControlHandler, createControlServer, listenOnSocket } from './control-server.js';
+import { createControlServer, listenOnSocket } from './control-server.js';
+import { listenControlTcp, prepareControlTcp } from './control-tcp.js';
 import { handOver, receiveHandover, spawnSuccessor, tellPredecessor } from './handover.js';
 import { agentRoutes } from './routes.js';
 import { readState } from './state-file.js';
@@ -17,6 +19,8 @@ export interface RunAgentOptions {
   /** Optional TCP control API (token required). */
   controlListen?: string;
   controlToken?: string;
+  /** PEM certificate and key files: the TCP control API speaks HTTPS (required off loopback). */
+  controlTls?: { cert: string; key: string };
   /** Inherited listening sockets (handover). */
   listenerFd?: number;
   controlFd?: number;
@@ -44,6 +48,8 @@ async function listenRouter(agent: Agent, listen: string, handle: unknown): Prom
 /** Runs the agent in this process until it is stopped or hands over. */
 export async function runAgent(opts: RunAgentOptions): Promise<void> {
   const paths = agentPaths(opts.stateDir);
+  // Checked before anything is bound: an agent that refuses its control settings leaves nothing behind.
+  const tcp = opts.controlListen && opts.controlToken ? prepareControlTcp({ listen: opts.controlListen, tls: opts.controlTls }) : null;
   mkdirSync(paths.logsDir, { recursive: true, mode: 0o700 });
   const log = logger();
   const agent = new Agent({ paths, agentVersion: opts.agentVersion, log });
@@ -69,16 +75,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
   const control = createControlServer(routes, { log });
   await listenOnSocket(control, paths.socket, { replace: opts.handover === true });
   stop.setUnixControl(control);
-  if (opts.controlListen && opts.controlToken) {
-    const tcp = createTcpServer((req, res) => void createControlHandler(routes, { token: opts.controlToken, log })(req, res));
-    const { host, port } = parseListen(opts.controlListen);
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', (err: Error) => reject(new Error(`cannot listen on the control address ${opts.controlListen}: ${err.message}`)));
-      if (controlHandle) tcp.listen(controlHandle as never, resolve);
-      else tcp.listen(port, host, resolve);
-    });
-    stop.setTcpControl(tcp);
-  }
+  if (tcp && opts.controlToken) stop.setTcpControl(await listenControlTcp(tcp, routes, opts.controlToken, log, controlHandle));
   writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
   log(`serving: control ${paths.socket}${snapshot.listen ? `, router ${snapshot.listen}` : ''}${opts.handover ? ' (taken over)' : ''}`);
   if (opts.handover) tellPredecessor({ type: 'serving', pid: process.pid });
@@ -120,7 +117,7 @@ function lifecycle(agent: Agent, paths: AgentPaths, opts: RunAgentOptions, log: 
     restart: async () => {
       if (leaving) throw new Error('the agent is already stopping');
       leaving = true;
-      const extra = opts.controlListen && opts.controlToken ? ['--control-listen', opts.controlListen] : [];
+      const extra = opts.controlListen && opts.controlToken ? controlArgs({ listen: opts.controlListen, tls: opts.controlTls }) : [];
       const child = spawnSuccessor(AGENT_ENTRY, paths, extra, { listener: agent.router?.server ?? null, controlTcp: tcpControl }, opts.controlToken);
       const pid = await handOver(child, agent.handoverState()).catch((err: Error) => {
         leaving = false;

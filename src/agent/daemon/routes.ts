@@ -1,7 +1,24 @@
+import { systemClock, type Clock } from '../../runtime/clock.js';
 import type { Agent } from './agent.js';
-import { CommandBody, ConfigureBody, EnsureBody, KeepWarmBody, parseBody, RolloutBeginBody, RolloutIdBody, StopBody, VersionBody, WeightsBody } from './api-schemas.js';
-import type { Routes } from './control-server.js';
+import {
+  CommandBody,
+  ConfigureBody,
+  EmptyBody,
+  EnsureBody,
+  InstancesQuery,
+  KeepWarmBody,
+  MAX_KEEP_WARM_MS,
+  ProbeQuery,
+  RolloutBeginBody,
+  RolloutIdBody,
+  StatsQuery,
+  StopBody,
+  VersionBody,
+  WeightsBody,
+} from './api-schemas.js';
+import { route, type Routes } from './control-server.js';
 import { AgentApiError } from './errors.js';
+import { unknownVersions } from './weights.js';
 
 export interface LifecycleHooks {
   /** Starts listening with a newly created router. */
@@ -12,53 +29,59 @@ export interface LifecycleHooks {
   stop(stopInstances: boolean): void;
 }
 
-function versionParam(q: URLSearchParams): string {
-  const v = q.get('version');
-  if (!v) throw new AgentApiError(400, 'version: expected a query parameter ?version=');
-  return v;
+/** The versions the agent runs or knows how to run. */
+function knownVersions(agent: Agent): Set<string> {
+  return new Set(agent.status().versions.map((v) => v.version));
 }
 
-function windowParam(q: URLSearchParams): number {
-  const ms = Number(q.get('windowMs') ?? '10000');
-  if (!Number.isInteger(ms) || ms < 1000 || ms > 300_000) throw new AgentApiError(400, 'windowMs: expected a whole number of ms from 1000 to 300000');
-  return ms;
+/** A keep-warm deadline within MAX_KEEP_WARM_MS of the agent's clock (so it is a time Date and the warm timer can hold). */
+export function checkKeepWarmUntil(untilMs: number, nowMs: number): void {
+  if (Math.abs(untilMs - nowMs) <= MAX_KEEP_WARM_MS) return;
+  throw new AgentApiError(400, `untilMs: expected a time in ms since 1970 within ${MAX_KEEP_WARM_MS / 86_400_000} days of the agent's clock (now ${nowMs}) (got ${untilMs})`);
 }
 
-/** The control API: one line per endpoint, each validating its body. */
-export function agentRoutes(agent: Agent, hooks: LifecycleHooks): Routes {
+function checkKnown(agent: Agent, versions: string[], field: (v: string) => string): void {
+  const unknown = unknownVersions(versions, knownVersions(agent));
+  if (unknown.length > 0) throw new AgentApiError(409, `${field(unknown[0]!)}: expected a version the agent runs (got ${JSON.stringify(unknown[0])})`);
+}
+
+/** The control API: one entry per endpoint, each with the schema of its body and query. */
+export function agentRoutes(agent: Agent, hooks: LifecycleHooks, clock: Clock = systemClock): Routes {
   return {
-    'GET /v1/status': () => agent.status(),
-    'POST /v1/configure': async (b) => {
-      const { created } = agent.configure(parseBody(ConfigureBody, b));
+    'GET /v1/status': route({}, () => agent.status()),
+    'POST /v1/configure': route({ body: ConfigureBody }, async (b) => {
+      const { created } = agent.configure(b);
       if (created) await hooks.onRouterCreated();
       return { created };
-    },
-    'POST /v1/versions/ensure': async (b) => {
-      const { spec, count } = parseBody(EnsureBody, b);
-      return { instances: await agent.ensureInstances(spec, count) };
-    },
-    'POST /v1/weights': (b) => {
-      const { weights, reason } = parseBody(WeightsBody, b);
+    }),
+    'POST /v1/versions/ensure': route({ body: EnsureBody }, async ({ spec, count }) => ({ instances: await agent.ensureInstances(spec, count) })),
+    'POST /v1/weights': route({ body: WeightsBody }, ({ weights, reason }) => {
+      checkKnown(agent, Object.keys(weights), (v) => `weights.${v}`);
       agent.setWeights(weights, reason);
       return { weights: agent.currentWeights() };
-    },
-    'GET /v1/weights': () => ({ weights: agent.currentWeights() }),
-    'POST /v1/versions/stop': async (b) => agent.stopVersion(parseBody(VersionBody, b).version),
-    'POST /v1/versions/keep-warm': (b) => {
-      const { version, untilMs } = parseBody(KeepWarmBody, b);
+    }),
+    'GET /v1/weights': route({}, () => ({ weights: agent.currentWeights() })),
+    // Stopping a version that is gone already is a success: undo after a crash repeats it.
+    'POST /v1/versions/stop': route({ body: VersionBody }, async ({ version }) => agent.stopVersion(version)),
+    'POST /v1/versions/keep-warm': route({ body: KeepWarmBody }, ({ version, untilMs }) => {
+      checkKeepWarmUntil(untilMs, clock.now());
       agent.keepWarm(version, untilMs);
-    },
-    'GET /v1/instances': (_b, q) => ({ instances: agent.instances(q.get('version') ?? undefined) }),
-    'GET /v1/stats': (_b, q) => agent.stats(versionParam(q), windowParam(q)),
-    'GET /v1/probe': async (_b, q) => ({ probes: await agent.probe(versionParam(q), q.get('viaHeader') === '1') }),
-    'POST /v1/rollout/begin': (b) => agent.beginRollout(parseBody(RolloutBeginBody, b)),
-    'POST /v1/rollout/heartbeat': (b) => agent.heartbeat(parseBody(RolloutIdBody, b).id),
-    'POST /v1/rollout/end': (b) => agent.endRollout(parseBody(RolloutIdBody, b).id),
-    'POST /v1/rollout/command': (b) => agent.command(parseBody(CommandBody, b).command),
-    'POST /v1/restart': () => hooks.restart(),
-    'POST /v1/stop': (b) => {
-      hooks.stop(parseBody(StopBody, b).stopInstances);
+    }),
+    'GET /v1/instances': route({ query: InstancesQuery }, (_b, q) => ({ instances: agent.instances(q.version) })),
+    'GET /v1/stats': route({ query: StatsQuery }, (_b, q) => agent.stats(q.version, q.windowMs)),
+    'GET /v1/probe': route({ query: ProbeQuery }, async (_b, q) => ({ probes: await agent.probe(q.version, q.viaHeader === '1') })),
+    'POST /v1/rollout/begin': route({ body: RolloutBeginBody }, (b) => {
+      // The dead-man switch sends all traffic to stable: it must be a version the agent can serve.
+      if (b.stable !== null) checkKnown(agent, [b.stable], () => 'stable');
+      return agent.beginRollout(b);
+    }),
+    'POST /v1/rollout/heartbeat': route({ body: RolloutIdBody }, ({ id }) => agent.heartbeat(id)),
+    'POST /v1/rollout/end': route({ body: RolloutIdBody }, ({ id }) => agent.endRollout(id)),
+    'POST /v1/rollout/command': route({ body: CommandBody }, ({ command }) => agent.command(command)),
+    'POST /v1/restart': route({ body: EmptyBody }, () => hooks.restart()),
+    'POST /v1/stop': route({ body: StopBody }, ({ stopInstances }) => {
+      hooks.stop(stopInstances);
       return { stopping: true };
-    },
+    }),
   };
 }

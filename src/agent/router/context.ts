@@ -55,9 +55,15 @@ export interface ProxyContext extends ChooseOptions {
   readonly conns: ClientSet;
 }
 
-/** The open client connections: the sweep, and the graceful close of a shutdown. */
+/** The open client connections: the sweep, the graceful close of a shutdown, and which one has idled longest (connection-cap.ts). */
 export class ClientSet {
   private readonly all = new Set<Swept>();
+  /**
+   * Connections that went idle, longest idle first (a Set keeps insertion
+   * order). Kept loosely: one that got busy again without saying so (the
+   * first bytes of a head) is skipped when met.
+   */
+  private readonly idleOrder = new Set<Swept>();
   private timer: NodeJS.Timeout | null = null;
   private emptyWaiters: (() => void)[] = [];
   /** Set by {@link closeIdleAfter}: connections idle from then on close after this long. */
@@ -67,8 +73,13 @@ export class ClientSet {
   /** `advance` moves the shared tick on by one and returns it. */
   constructor(private readonly advance: () => number) {}
 
+  get size(): number {
+    return this.all.size;
+  }
+
   add(conn: Swept): void {
     this.all.add(conn);
+    this.idleOrder.add(conn); // nothing sent yet: idle
     if (this.timer === null) {
       this.timer = setInterval(() => this.sweep(), SWEEP_MS);
       this.timer.unref();
@@ -77,6 +88,7 @@ export class ClientSet {
 
   delete(conn: Swept): void {
     this.all.delete(conn);
+    this.idleOrder.delete(conn);
     this.clearGrace(conn);
     if (this.all.size > 0) return;
     if (this.timer !== null) clearInterval(this.timer);
@@ -104,6 +116,8 @@ export class ClientSet {
 
   /** A connection went idle (its exchange ended, it stays open). */
   becameIdle(conn: Swept): void {
+    this.idleOrder.delete(conn);
+    this.idleOrder.add(conn);
     if (this.idleGraceMs === null || this.graceTimers.has(conn)) return;
     const timer = setTimeout(() => {
       this.graceTimers.delete(conn);
@@ -117,7 +131,27 @@ export class ClientSet {
 
   /** A request arrived on the connection: no idle close. */
   busy(conn: Swept): void {
+    this.idleOrder.delete(conn);
     if (this.graceTimers.size > 0) this.clearGrace(conn);
+  }
+
+  /** Closes the connection idle longest to make room for a new one; false when none is idle. */
+  closeOldestIdle(): boolean {
+    let draining: Swept[] | null = null;
+    let closed = false;
+    for (const conn of this.idleOrder) {
+      this.idleOrder.delete(conn);
+      if (!conn.idle) continue; // busy again: back in the order when it next goes idle
+      if (conn.unsent > 0) {
+        (draining ??= []).push(conn); // its last answer is still on the way: not a candidate yet
+        continue;
+      }
+      conn.destroy();
+      closed = true;
+      break;
+    }
+    if (draining !== null) for (const conn of draining) this.idleOrder.add(conn);
+    return closed;
   }
 
   private clearGrace(conn: Swept): void {

@@ -17,6 +17,7 @@ export const ErrorCode = {
   bodyTooLarge: 'body-too-large',
   badRequest: 'bad-request',
   requestTimeout: 'request-timeout',
+  connectionLimit: 'connection-limit',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -47,6 +48,11 @@ export function noReadyInstanceOf(version: string, total: number): RouterError {
 /** A request the router cannot forward safely (see http1.ts), or one that timed out while arriving. */
 export function badRequest(status: number, reason: string): RouterError {
   return { status, code: status === 408 ? ErrorCode.requestTimeout : ErrorCode.badRequest, message: reason };
+}
+
+/** Every one of the router's `max` client connections is busy (router.maxConnections). */
+export function tooManyConnections(max: number): RouterError {
+  return { status: 503, code: ErrorCode.connectionLimit, message: `the router is at its limit of ${max} open connections, none of them idle; try again shortly` };
 }
 
 export function bodyTooLarge(limit: number): RouterError {

@@ -7,7 +7,8 @@
  * CRLF, obs-fold, whitespace before a colon, control characters, a second
  * Host, a Content-Length that is not plain digits or comes twice,
  * Transfer-Encoding other than exactly `chunked`, or together with
- * Content-Length, or on HTTP/1.0.
+ * Content-Length, or on HTTP/1.0. The request-target is read the same way
+ * (see readTarget): what the instance gets is what the router routed.
  *
  * Pure functions over the head's text (latin1, so bytes survive unchanged).
  */
@@ -30,7 +31,7 @@ export interface HeadError {
 export interface RequestHead {
   readonly error: false;
   method: string;
-  /** The request-target exactly as sent. */
+  /** The request-target to send on: as sent in origin-form (or `*` for OPTIONS); an absolute-form target in origin-form (see readTarget). */
   target: string;
   /** 1 for HTTP/1.1, 0 for HTTP/1.0. */
   minor: number;
@@ -216,10 +217,19 @@ export function parseRequestHead(text: string): RequestHead | HeadError {
   }
   const method = m[1]!;
   if (method === 'CONNECT') return fail(405, 'CONNECT is not supported');
+  // TRACE echoes the request back, cookies and credentials included, to whatever script can send one (cross-site tracing).
+  if (method === 'TRACE') return fail(405, 'TRACE is not supported');
+  let target = m[2]!;
+  if (target.charCodeAt(0) !== 47) {
+    const t = readTarget(method, target);
+    if ('error' in t) return t;
+    target = t.target;
+    if (t.authority !== null) setHost(headers, t.authority);
+  }
   return {
     error: false,
     method,
-    target: m[2]!,
+    target,
     minor,
     headers,
     contentLength: f.contentLength,
@@ -228,6 +238,45 @@ export function parseRequestHead(text: string): RequestHead | HeadError {
     upgrade: f.upgradeHeader && conn.includes('upgrade'),
     expectContinue,
   };
+}
+
+const ABSOLUTE_FORM = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^#]*)$/;
+const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(?::(\d{0,5}))?$/;
+
+/**
+ * A request-target that does not start with `/` (RFC 9112 3.2): `*` only for
+ * OPTIONS; absolute-form (`http://host/path?q`, what clients send to a proxy)
+ * becomes origin-form with the target's authority as the new Host, since a
+ * server must then ignore the Host it received (3.2.2): so the router, its
+ * X-Forwarded-Host and the instance all see one host, never `Host: good` with
+ * `GET http://evil/`. OPTIONS to an authority alone becomes `OPTIONS *`
+ * (3.2.4). Anything else is refused: other schemes, user information, a
+ * malformed authority, authority-form outside CONNECT, a bare word.
+ */
+export function readTarget(method: string, raw: string): { target: string; authority: string | null } | HeadError {
+  if (raw === '*') return method === 'OPTIONS' ? { target: raw, authority: null } : fail(400, `a request target of * with ${method} (only OPTIONS may use it)`);
+  const m = ABSOLUTE_FORM.exec(raw);
+  if (m === null) return fail(400, `a malformed request target ${quote(raw)}`);
+  const scheme = m[1]!.toLowerCase();
+  if (scheme !== 'http' && scheme !== 'https') return fail(400, `a request target with the scheme ${quote(m[1]!)} (only http and https)`);
+  const authority = m[2]!;
+  if (authority.includes('@')) return fail(400, 'a request target with user information');
+  const a = AUTHORITY.exec(authority);
+  if (a === null || (a[1] !== undefined && Number(a[1]) > 65535)) return fail(400, `a request target with an invalid host ${quote(authority)}`);
+  const rest = m[3]!;
+  if (rest === '') return { target: method === 'OPTIONS' ? '*' : '/', authority };
+  return { target: rest.charCodeAt(0) === 63 ? `/${rest}` : rest, authority }; // `?q` -> `/?q`
+}
+
+/** Replaces the value of the Host header (adds one to an HTTP/1.0 request that had none). */
+function setHost(headers: string[], authority: string): void {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.length === 4 && headers[i]!.toLowerCase() === 'host') {
+      headers[i + 1] = authority;
+      return;
+    }
+  }
+  headers.push('Host', authority);
 }
 
 /** Parses a response head (everything before the blank line, latin1). */

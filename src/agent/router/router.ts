@@ -10,8 +10,10 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { VersionStats } from '../../rollout/contract.js';
 import { systemClock, type Clock } from '../../runtime/clock.js';
-import { DEFAULT_EJECT_AFTER, type RouterOptions, type RoutingTable } from '../contract.js';
+import { openFileLimit } from '../../runtime/fd-limit.js';
+import { DEFAULT_EJECT_AFTER, DEFAULT_MAX_CONNECTIONS, type RouterOptions, type RoutingTable } from '../contract.js';
 import { ClientConn, keepAliveLines } from './client.js';
+import { connectionBudget, ConnectionCap, MAX_REFUSING } from './connection-cap.js';
 import { ClientSet, DEFAULT_TIMEOUTS, type ProxyContext, type RouterTimeouts } from './context.js';
 import { Metrics, type MetricsOptions } from './metrics.js';
 import { BackendTable } from './table.js';
@@ -38,7 +40,7 @@ export interface Router {
    * resolves when no client connection remains or after timeoutMs (remaining connections are then closed).
    */
   shutdown(opts: { timeoutMs: number; idleGraceMs?: number }): Promise<void>;
-  /** Applies changed settings (sticky cookie, version header, body limit, retry, ejection) to the next requests. */
+  /** Applies changed settings (sticky cookie, version header, body limit, retry, ejection, connection cap) to the next requests and connections. */
   setOptions(opts: RouterOptions): void;
   /** Closes everything now: listener, client connections, instance connections. */
   close(): Promise<void>;
@@ -53,12 +55,22 @@ export type CreateRouterOptions = RouterOptions & {
   timeouts?: Partial<RouterTimeouts>;
   /** How long an ejected version stays out. @default DEFAULT_EJECT_MS */
   ejectMs?: number;
-  /** Where the router reports ejections. */
+  /** Where the router reports ejections and a full connection cap. */
   log?: (line: string) => void;
+  /** The process's open-file limit, which lowers maxConnections (connection-cap.ts); null: unknown. @default openFileLimit() */
+  fdLimit?: number | null;
 };
 
 function ejectAfterOf(opts: RouterOptions): number {
   return opts.ejectAfter === false ? Infinity : (opts.ejectAfter ?? DEFAULT_EJECT_AFTER);
+}
+
+/** The cap within the budget, said once when the budget lowers it. */
+function capOf(opts: RouterOptions, fdLimit: number | null, log?: (line: string) => void): number {
+  const configured = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const max = connectionBudget(configured, fdLimit);
+  if (max < configured) log?.(`router: maxConnections ${configured} lowered to ${max}: the agent may open ${fdLimit} files, and keeps some for itself`);
+  return max;
 }
 
 export function createRouter(opts: CreateRouterOptions): Router {
@@ -91,8 +103,16 @@ export function createRouter(opts: CreateRouterOptions): Router {
     conns: new ClientSet(() => ++ctx.tick),
   };
   backends.onChange = (routing) => (ctx.routing = routing);
+  const fdLimit = opts.fdLimit === undefined ? openFileLimit() : opts.fdLimit;
+  let configuredMax = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const cap = new ConnectionCap(capOf(opts, fdLimit, opts.log), ctx.conns, clock, opts.log);
   // allowHalfOpen: the connection decides what a client's FIN means (see ClientConn.onEnd), not Node.
-  const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket: Socket) => ctx.conns.add(new ClientConn(ctx, socket)));
+  const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket: Socket) => {
+    if (cap.admits()) ctx.conns.add(new ClientConn(ctx, socket));
+    else cap.refuse(socket);
+  });
+  // A backstop in the kernel's accept path: beyond it Node closes a connection at once.
+  server.maxConnections = cap.max + MAX_REFUSING;
 
   return {
     server,
@@ -112,6 +132,12 @@ export function createRouter(opts: CreateRouterOptions): Router {
     },
     setOptions(next) {
       Object.assign(ctx, { stickyCookie: next.stickyCookie, versionHeader: next.versionHeader, bodyLimit: next.bodyLimit, retry: next.retry, ejectAfter: ejectAfterOf(next) });
+      const max = next.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+      if (max !== configuredMax) {
+        configuredMax = max;
+        cap.max = capOf(next, fdLimit, opts.log);
+        server.maxConnections = cap.max + MAX_REFUSING;
+      }
     },
     async close() {
       ctx.closing = true;

@@ -3,7 +3,7 @@ import { type Duration } from '../duration.js';
 import { duration } from './duration.js';
 import { CommandSchema, EnvMapSchema, StatusListSchema } from './primitives.js';
 import { HealthTargetSchema } from './health.js';
-import { DEFAULT_EJECT_AFTER } from '../../agent/contract.js';
+import { DEFAULT_EJECT_AFTER, DEFAULT_MAX_CONNECTIONS } from '../../agent/contract.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:3000';
 export const DEFAULT_INSTANCES = 2;
@@ -50,13 +50,29 @@ export const RouterSchema = z.strictObject({
     .union([z.literal(false), z.number().int().min(1).max(1000)])
     .default(DEFAULT_EJECT_AFTER)
     .describe('After this many failed answers in a row (5xx or no answer), a version with less weight than the others together (a canary) gets no weighted traffic for 10 s, and each analysis evaluation while it is out fails; `false` turns this off.'),
+  maxConnections: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(DEFAULT_MAX_CONNECTIONS)
+    .describe('Client connections the router holds open at most. At the cap, a new connection first closes the longest idle keep-alive one; when none is idle it gets a 503 (`X-Shipgate-Error: connection-limit`). Lowered to half of what the agent\'s open-file limit leaves, so the agent keeps descriptors for its probes and instances.'),
 });
 export type RouterConfig = z.infer<typeof RouterSchema>;
 
-export const ControlSchema = z.strictObject({
-  listen: ListenSchema.describe('TCP address of the control API (the unix socket is always there).'),
-  token: z.string().min(16, { error: 'expected a token of at least 16 characters' }).describe('Bearer token required on the TCP control API; write `${AGENT_TOKEN}`.'),
+export const ControlTlsSchema = z.strictObject({
+  cert: z.string().min(1).describe('PEM certificate file (relative to the config file), read when the agent starts. It must name the address clients connect to.'),
+  key: z.string().min(1).describe('PEM private key file of `cert` (relative to the config file).'),
+  ca: z.string().min(1).optional().describe('PEM file of the CA that signed `cert`: what clients verify the agent against. Default: `cert` itself (a self-signed certificate).'),
 });
+export type ControlTlsConfig = z.infer<typeof ControlTlsSchema>;
+
+export const ControlSchema = z.strictObject({
+  listen: ListenSchema.describe('TCP address of the control API (the unix socket is always there). A loopback address unless `tls` is set.'),
+  token: z.string().min(16, { error: 'expected a token of at least 16 characters' }).describe('Bearer token required on the TCP control API; write `${AGENT_TOKEN}`. It grants code execution as the agent\'s user.'),
+  tls: ControlTlsSchema.optional().describe('Serve the TCP control API over HTTPS; required to listen on anything but a loopback address.'),
+});
+export type ControlConfig = z.infer<typeof ControlSchema>;
 
 export const LocalProviderSchema = z.strictObject({
   type: z.literal('local').describe('`local`: the built-in agent runs the instances behind a weighted router.'),
@@ -67,7 +83,7 @@ export const LocalProviderSchema = z.strictObject({
   stopTimeout: duration().default(DEFAULT_STOP_TIMEOUT).describe('SIGTERM, then SIGKILL after this long.'),
   env: EnvMapSchema.optional().describe('Extra environment for the instances.'),
   deadman: duration().default(DEFAULT_DEADMAN).describe('If the process driving a rollout stops sending heartbeats this long, the agent returns all traffic to the stable version.'),
-  router: RouterSchema.default({ stickyCookie: false, versionHeader: true, bodyLimit: DEFAULT_BODY_LIMIT, retry: true, ejectAfter: DEFAULT_EJECT_AFTER }).describe('The reverse proxy on `listen`.'),
+  router: RouterSchema.default({ stickyCookie: false, versionHeader: true, bodyLimit: DEFAULT_BODY_LIMIT, retry: true, ejectAfter: DEFAULT_EJECT_AFTER, maxConnections: DEFAULT_MAX_CONNECTIONS }).describe('The reverse proxy on `listen`.'),
   control: ControlSchema.optional().describe('Optional TCP control API (token required); the default is a unix socket with mode 0600.'),
   health: HealthTargetSchema.optional().describe('Checked through the router after the rollout.'),
 });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { AgentRequestFailed, type AgentClient } from '../../agent/client.js';
 import type { VersionSpec } from '../../agent/contract.js';
+import { controlStartOptions } from '../../agent/control-endpoint.js';
 import { clientFor, ensureAgent } from '../../agent/lifecycle.js';
 import { agentPaths, agentStateDir } from '../../agent/paths.js';
 import { humanDuration, toMs } from '../../config/duration.js';
@@ -67,7 +68,7 @@ export function createLocalProvider(cfg: LocalProviderConfig, rolloutCfg: Rollou
   const rollout = rolloutCfg ?? DEFAULT_ROLLOUT;
   const connect = async (ctx: StageContext) => {
     const dir = agentStateDir(ctx.paths.root);
-    await ensureAgent(dir, cfg.control ? { controlListen: cfg.control.listen, controlToken: cfg.control.token } : {});
+    await ensureAgent(dir, controlStartOptions(cfg.control, ctx.paths.root));
     const client = clientFor(agentPaths(dir));
     await client.configure(ctx.facts.app, cfg.listen, cfg.router);
     return { client, traffic: agentTraffic(client, (v) => versionSpec(cfg, ctx.paths.releasesDir, v)) };

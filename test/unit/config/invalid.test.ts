@@ -50,6 +50,21 @@ const cases: Case[] = [
     message: [HEAD, '  provider.listen: expected "host:port", like "127.0.0.1:3000" (got "3000")'],
   },
   {
+    name: 'a TCP control port off loopback without TLS',
+    yaml: 'app: demo\nprovider: { type: local, command: ["node", "s.js"], control: { listen: "0.0.0.0:7070", token: "a-long-enough-token" } }\nbuild: { command: ["make"], artifacts: [app] }\n',
+    message: [HEAD, '  provider.control.listen: expected a loopback address like "127.0.0.1:7070" unless provider.control.tls is set: the token grants code execution as the agent\'s user and must not cross a network in clear text (got "0.0.0.0:7070")'],
+  },
+  {
+    name: 'a TCP control port on all interfaces (":port") without TLS',
+    yaml: 'app: demo\nprovider: { type: local, command: ["node", "s.js"], control: { listen: ":7070", token: "a-long-enough-token" } }\nbuild: { command: ["make"], artifacts: [app] }\n',
+    message: [HEAD, '  provider.control.listen: expected a loopback address like "127.0.0.1:7070" unless provider.control.tls is set: the token grants code execution as the agent\'s user and must not cross a network in clear text (got ":7070")'],
+  },
+  {
+    name: 'router.maxConnections of 0',
+    yaml: 'app: demo\nprovider: { type: local, command: ["node", "s.js"], router: { maxConnections: 0 } }\nbuild: { command: ["make"], artifacts: [app] }\n',
+    message: [HEAD, '  provider.router.maxConnections: expected at least 1 (got 0)'],
+  },
+  {
     name: 'a YAML error without a position (found by the property test)',
     yaml: '... app',
     message: ['shipgate.yaml is not valid YAML:', '  the whole file: expected a single document in the stream, but found more'],

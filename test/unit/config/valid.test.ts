@@ -184,6 +184,15 @@ environments:
     expect(loadText(yaml, 'staging').config.gates.approval).toBeUndefined();
   });
 
+  it('accepts a TCP control port on loopback without TLS, and anywhere with it', () => {
+    const local = (control: string) => `app: demo\nprovider: { type: local, command: ["node", "s.js"], control: ${control} }\nbuild: { command: ["make"], artifacts: [app] }\n`;
+    for (const listen of ['127.0.0.1:7070', '127.0.0.2:7070', 'localhost:7070', '[::1]:7070']) {
+      expect(loadText(local(`{ listen: "${listen}", token: "a-long-enough-token" }`)).config.provider).toMatchObject({ control: { listen } });
+    }
+    const tls = loadText(local('{ listen: "0.0.0.0:7070", token: "a-long-enough-token", tls: { cert: agent.crt, key: agent.key } }')).config.provider;
+    expect(tls).toMatchObject({ control: { tls: { cert: 'agent.crt', key: 'agent.key' } } });
+  });
+
   it('accepts a postgres store for teams', () => {
     const { config } = loadText(`${M}store: { url: "postgres://shipgate@db.example.com/shipgate" }\n`);
     expect(config.store.url).toBe('postgres://shipgate@db.example.com/shipgate');

@@ -54,13 +54,12 @@ describe('parseRequestHead: accepted heads', () => {
   });
 
   it('keeps a tab or spaces inside a value and any token method', () => {
-    const r = request('M-SEARCH * HTTP/1.1', 'Host: h', 'X-A: a \t b');
-    expect([r.method, r.target, r.headers[3]]).toEqual(['M-SEARCH', '*', 'a \t b']);
+    const r = request('M-SEARCH /s HTTP/1.1', 'Host: h', 'X-A: a \t b');
+    expect([r.method, r.target, r.headers[3]]).toEqual(['M-SEARCH', '/s', 'a \t b']);
     expect(request("x!#$%&'*+.^_`|~9 /p HTTP/1.1", 'Host: h').method).toBe("x!#$%&'*+.^_`|~9");
   });
 
-  it('accepts an absolute-form target and non-ASCII bytes in the target', () => {
-    expect(request('GET http://app.test/x HTTP/1.1', 'Host: app.test').target).toBe('http://app.test/x');
+  it('accepts non-ASCII bytes in the target', () => {
     expect(request('GET /caf\xe9 HTTP/1.1', 'Host: h').target).toBe('/caf\xe9');
   });
 
@@ -112,6 +111,72 @@ describe('parseRequestHead: accepted heads', () => {
 
   it('accepts a head with no header at all on HTTP/1.0', () => {
     expect(request('GET / HTTP/1.0').headers).toEqual([]);
+  });
+});
+
+describe('parseRequestHead: request-target forms (RFC 9112 3.2)', () => {
+  it('turns an absolute-form target into origin-form, and its authority replaces Host', () => {
+    const r = request('GET http://evil.test/x?y=1 HTTP/1.1', 'Host: good.test', 'X-A: 1');
+    expect([r.target, r.headers]).toEqual(['/x?y=1', ['Host', 'evil.test', 'X-A', '1']]);
+    expect(request('GET HTTPS://App.Test:8443/a HTTP/1.1', 'Host: app.test').headers).toEqual(['Host', 'App.Test:8443']);
+    expect(request('GET http://[::1]:80/ HTTP/1.1', 'Host: x').headers).toEqual(['Host', '[::1]:80']);
+  });
+
+  it('gives an absolute-form target without a path the path /, or * for OPTIONS (3.2.4)', () => {
+    expect(request('GET http://a.test HTTP/1.1', 'Host: a.test').target).toBe('/');
+    expect(request('GET http://a.test?q=1 HTTP/1.1', 'Host: a.test').target).toBe('/?q=1');
+    expect(request('OPTIONS http://a.test HTTP/1.1', 'Host: a.test').target).toBe('*');
+    expect(request('OPTIONS http://a.test/p HTTP/1.1', 'Host: a.test').target).toBe('/p');
+  });
+
+  it('adds the Host an HTTP/1.0 absolute-form request did not send', () => {
+    expect(request('GET http://a.test/x HTTP/1.0').headers).toEqual(['Host', 'a.test']);
+  });
+
+  it('keeps origin-form and OPTIONS * as sent', () => {
+    expect(request('GET /x HTTP/1.1', 'Host: h').target).toBe('/x');
+    expect(request('OPTIONS * HTTP/1.1', 'Host: h').target).toBe('*');
+  });
+
+  const refused: [string, string, RegExp][] = [
+    ['GET *', 'GET * HTTP/1.1', /^a request target of \* with GET \(only OPTIONS may use it\)$/],
+    ['POST *', 'POST * HTTP/1.1', /only OPTIONS/],
+    ['a bare word', 'GET index.html HTTP/1.1', /^a malformed request target "index\.html"$/],
+    ['authority-form outside CONNECT', 'GET evil.test:80 HTTP/1.1', /malformed request target/],
+    ['a scheme other than http(s)', 'GET ftp://a.test/x HTTP/1.1', /^a request target with the scheme "ftp" \(only http and https\)$/],
+    ['a scheme without //', 'GET http:/x HTTP/1.1', /malformed request target/],
+    ['user information', 'GET http://user:pw@a.test/ HTTP/1.1', /^a request target with user information$/],
+    ['an empty host', 'GET http:///x HTTP/1.1', /invalid host ""/],
+    ['a port over 65535', 'GET http://a.test:70000/ HTTP/1.1', /invalid host "a\.test:70000"/],
+    ['a malformed IPv6 host', 'GET http://[::1/x HTTP/1.1', /invalid host/],
+    ['a fragment', 'GET http://a.test/x#y HTTP/1.1', /malformed request target/],
+  ];
+
+  it.each(refused)('refuses %s with 400', (_name, line, reason) => {
+    const r = refusedRequest(line, 'Host: h');
+    expect(r.status).toBe(400);
+    expect(r.reason).toMatch(reason);
+  });
+
+  it('refuses TRACE with 405 (it would echo cookies and credentials back)', () => {
+    expect(refusedRequest('TRACE / HTTP/1.1', 'Host: h')).toEqual({ error: true, status: 405, reason: 'TRACE is not supported' });
+    expect(refusedRequest('TRACE * HTTP/1.1', 'Host: h').status).toBe(405);
+  });
+
+  it('an accepted target is always origin-form or OPTIONS *, and Host is never two things', () => {
+    const target = fc.oneof(
+      fc.constantFrom('*', '/', '/a?b', 'http://h', 'http://h/p', 'https://x.test:1/q?r', 'HTTP://H?q', 'ws://h/', 'a', 'h:1'),
+      fc.string({ unit: fc.constantFrom(...'htps:/?*[]@.1aX-#'), minLength: 1, maxLength: 24 }),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom('GET', 'OPTIONS', 'POST', 'HEAD'), target, (method, t) => {
+        const r = parseRequestHead(head(`${method} ${t} HTTP/1.1`, 'Host: good'));
+        if (r.error) return;
+        expect(r.target === '*' ? method : r.target[0]).toBe(r.target === '*' ? 'OPTIONS' : '/');
+        expect(r.headers.filter((_, i) => i % 2 === 0 && r.headers[i]!.toLowerCase() === 'host')).toHaveLength(1);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
