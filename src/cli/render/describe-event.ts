@@ -53,6 +53,6 @@ export function describeEvent(e: AnyLifecycleEvent, verbose: boolean): string | 
   }
 }
 
-function weightsText(w: Record<string, number>): string {
+export function weightsText(w: Record<string, number>): string {
   return Object.entries(w).map(([v, p]) => `${v}=${p}%`).join(' ') || 'no traffic';
 }
