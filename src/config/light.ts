@@ -50,7 +50,9 @@ export async function loadStoreSettings(opts: LoadConfigOptions & { requireEnvir
   const storeUrl = isPlainObject(v.store) && v.store.url !== undefined ? v.store.url : DEFAULT_STORE_URL;
   const lines = errors.map((e) => `${formatPath(e.path)}: ${e.message}`);
   if (typeof v.app !== 'string' || !NAME_RE.test(v.app)) lines.push(`app: expected a name of letters, digits, ".", "_" or "-" (got ${JSON.stringify(v.app ?? null)})`);
-  if (typeof storeUrl !== 'string' || !STORE_URL_RE.test(storeUrl)) lines.push(`store.url: expected "sqlite:PATH" or "postgres://user@host/db"`);
+  // A missing variable left "" behind: the line about the variable says it all.
+  const storeUrlReported = errors.some((e) => formatPath(e.path) === 'store.url');
+  if (!storeUrlReported && (typeof storeUrl !== 'string' || !STORE_URL_RE.test(storeUrl))) lines.push(`store.url: expected "sqlite:PATH" or "postgres://user@host/db"`);
   if (lines.length > 0) throw new ConfigError(`invalid config ${path}:`, lines);
   const masker = new Masker(secrets);
   masker.add(storeUrl as string);

@@ -8,7 +8,10 @@ import type { GlobalOptions, Output } from '../output.js';
 export async function configValidateCommand(flags: GlobalOptions, out: Output): Promise<number> {
   const { environments, errors } = validateAllEnvironments({ configPath: flags.config, environment: flags.env });
   if (out.json) {
-    out.result({ valid: errors.length === 0, environments, errors: errors.flatMap((e) => (e.issues.length > 0 ? e.issues : [e.message])) });
+    const issues = errors.flatMap((e) => (e.details.length > 0 ? e.details : [{ path: null, message: e.message }]));
+    // A problem of the base config is met once per environment; each is listed once.
+    const unique = [...new Map(issues.map((i) => [`${i.path}\u0000${i.message}`, i])).values()];
+    out.result({ valid: errors.length === 0, environments, errors: errors.flatMap((e) => (e.issues.length > 0 ? e.issues : [e.message])), issues: unique, exit_code: errors.length === 0 ? EXIT.ok : EXIT.usage });
   } else if (errors.length === 0) {
     out.line(`config is valid for ${environments.join(', ')}`);
   } else {
