@@ -9,6 +9,7 @@ import { interpolate } from './interpolate.js';
 import { formatPath } from './paths.js';
 import { deepMerge, isPlainObject } from './merge.js';
 import { resolveConfigPath, type LoadConfigOptions } from './load-path.js';
+import { storeUrlSecrets } from '../store/url.js';
 
 
 export interface StoreSettings {
@@ -55,7 +56,7 @@ export async function loadStoreSettings(opts: LoadConfigOptions & { requireEnvir
   if (!storeUrlReported && (typeof storeUrl !== 'string' || !STORE_URL_RE.test(storeUrl))) lines.push(`store.url: expected "sqlite:PATH" or "postgres://user@host/db"`);
   if (lines.length > 0) throw new ConfigError(`invalid config ${path}:`, lines);
   const masker = new Masker(secrets);
-  masker.add(storeUrl as string);
+  for (const secret of storeUrlSecrets(storeUrl as string)) masker.add(secret);
   return { app: v.app as string, storeUrl: storeUrl as string, root: dirname(path), path, environments, environment, rollbackWindow: window, rollbackWindows, statusScripts, masker };
 }
 

@@ -10,6 +10,7 @@ import { ConfigSchema, type Config } from './schema/index.js';
 import { ensureRules } from './rules.js';
 import { formatPath } from './paths.js';
 import { resolveConfigPath, type LoadConfigOptions } from './load-path.js';
+import { storeUrlSecrets } from '../store/url.js';
 
 export { resolveConfigPath, type LoadConfigOptions } from './load-path.js';
 
@@ -73,7 +74,7 @@ export function resolveDocument(doc: Record<string, unknown>, environment: strin
     throw new ConfigError(`invalid config ${path} (environment "${environment}"):`, errors);
   }
   const masker = new Masker([...interpolated.secrets, ...secretsFromEnv(env), ...[...secretNames].map((n) => lookup(env, n) ?? '')]);
-  masker.add(parsed.data.store.url);
+  for (const secret of storeUrlSecrets(parsed.data.store.url)) masker.add(secret);
   const { environments: _e, ...config } = parsed.data;
   return { config, environment, environments: environmentNames(doc), path, root: dirname(path), masker };
 }

@@ -1,6 +1,7 @@
 import { dump } from 'js-yaml';
 import { loadConfig, validateAllEnvironments } from '../../config/load.js';
 import { configJsonSchema } from '../../config/json-schema.js';
+import { maskStoreUrl } from '../../store/url.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';
 
@@ -24,7 +25,9 @@ export async function configValidateCommand(flags: GlobalOptions, out: Output): 
 export async function configPrintCommand(flags: GlobalOptions, out: Output): Promise<number> {
   const loaded = loadConfig({ configPath: flags.config, environment: flags.env });
   out.masker = loaded.masker;
-  const resolved = loaded.masker.maskValue({ environment: loaded.environment, ...loaded.config });
+  // The store URL's password is masked by its place in the URL, even one too short for the masker to look for.
+  const config = { ...loaded.config, store: { ...loaded.config.store, url: maskStoreUrl(loaded.config.store.url) } };
+  const resolved = loaded.masker.maskValue({ environment: loaded.environment, ...config });
   if (out.json) out.result(resolved);
   else out.line(dump(resolved, { lineWidth: -1, noRefs: true }).trimEnd());
   return EXIT.ok;
