@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { errorMessage, UsageError } from '../errors.js';
 import { errorJson, wantsJson } from './error-json.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
-import { CONFIG_FILE_OPTION_DEFAULT, fastHistoryFlags, HISTORY_LIMIT_OPTION_DEFAULT } from './fast-path.js';
+import { fastHistoryFlags, HISTORY_LIMIT_OPTION_DEFAULT } from './fast-path.js';
 import { Output, type GlobalOptions } from './output.js';
 
 /** commander is CommonJS: `require` skips the ESM wrapper and its export scan (a few ms of every start). Loaded on first use. */
@@ -15,7 +15,7 @@ function commander(): typeof CommanderModule {
 /** Options every command takes. */
 function common(cmd: Command): Command {
   return cmd
-    .option('-c, --config <file>', 'config file', CONFIG_FILE_OPTION_DEFAULT)
+    .option('-c, --config <file>', 'config file (default: $SHIPGATE_CONFIG, or shipgate.yaml here or in the nearest parent folder)')
     .option('-e, --env <name>', 'environment (default: the only one, or $SHIPGATE_ENV)')
     .option('--json', 'machine-readable output on stdout')
     .option('--verbose', 'more detail; stack traces on errors')
@@ -137,8 +137,10 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
   return program;
 }
 
+/** `$SHIPGATE_ENV` and `$SHIPGATE_CONFIG` stand in for `--env` and `--config`. */
 function withEnvDefault<T extends GlobalOptions>(opts: T): T {
-  return opts.env === undefined && process.env.SHIPGATE_ENV ? { ...opts, env: process.env.SHIPGATE_ENV } : opts;
+  const { SHIPGATE_ENV, SHIPGATE_CONFIG } = process.env;
+  return { ...opts, ...(opts.env === undefined && SHIPGATE_ENV ? { env: SHIPGATE_ENV } : {}), ...(opts.config === undefined && SHIPGATE_CONFIG ? { config: SHIPGATE_CONFIG } : {}) };
 }
 
 /** Runs the CLI; resolves to the exit code. Only here is every error caught. */

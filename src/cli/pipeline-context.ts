@@ -6,6 +6,7 @@ import { fetchHttp } from '../runtime/http.js';
 import { execaRunner, type Runner } from '../runtime/process.js';
 import { currentIdentity } from '../runtime/process-identity.js';
 import type { Store } from '../store/contract.js';
+import { noteConfigFile } from './context.js';
 import type { GlobalOptions, Output } from './output.js';
 
 /** Full config for commands that act (deploy, rollback, gates check...). */
@@ -14,6 +15,7 @@ export async function fullConfig(opts: GlobalOptions, out: Output): Promise<Load
   const { loadConfig } = await import('../config/load.js');
   const loaded = loadConfig({ configPath: opts.config, environment: opts.env });
   out.masker = loaded.masker;
+  noteConfigFile(loaded.path, opts, out);
   return loaded;
 }
 

@@ -37,7 +37,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
 }
 
 /** Validates the base config under every environment; returns all errors at once. */
-export function validateAllEnvironments(opts: LoadConfigOptions = {}): { environments: string[]; errors: ConfigError[] } {
+export function validateAllEnvironments(opts: LoadConfigOptions = {}): { environments: string[]; errors: ConfigError[]; path: string } {
   const path = resolveConfigPath(opts);
   const doc = readConfigDocument(path);
   const names = opts.environment ? [selectEnvironment(doc, opts.environment, path)] : environmentNames(doc);
@@ -50,7 +50,7 @@ export function validateAllEnvironments(opts: LoadConfigOptions = {}): { environ
       else throw err;
     }
   }
-  return { environments: names, errors };
+  return { environments: names, errors, path };
 }
 
 export function resolveDocument(doc: Record<string, unknown>, environment: string, path: string, env: NodeJS.ProcessEnv): LoadedConfig {
