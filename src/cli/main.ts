@@ -19,7 +19,7 @@ function common(cmd: Command): Command {
     .option('-e, --env <name>', 'environment (default: the only one, or $SHIPGATE_ENV)')
     .option('--json', 'machine-readable output on stdout')
     .option('--verbose', 'more detail; stack traces on errors')
-    .option('--no-color', 'no colors (NO_COLOR is respected too)');
+    .option('--no-color', 'no colors (also: a non-empty NO_COLOR, FORCE_COLOR=0)');
 }
 
 const DURATION_HINT = '(e.g. 30s, 10m, 1h)';
