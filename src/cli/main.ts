@@ -171,13 +171,10 @@ function usageError(err: { exitCode: number; message: string }, argv: string[]):
   return EXIT.usage;
 }
 
+/** The error on stderr, as always; under --json also as the one JSON document on stdout. */
 function handleError(err: unknown, opts: GlobalOptions, out: Output = new Output(opts)): number {
   const code = exitCodeForError(err);
-  if (opts.json) {
-    out.result(errorJson(err, code));
-    if (opts.verbose && err instanceof Error && err.stack) out.err(err.stack);
-    return code;
-  }
+  if (opts.json) out.result(errorJson(err, code));
   const prefix = code === EXIT.failed ? 'error: ' : '';
   out.err(`${prefix}${errorMessage(err)}`);
   if (opts.verbose && err instanceof Error && err.stack) out.err(err.stack);

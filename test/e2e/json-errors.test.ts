@@ -96,12 +96,14 @@ describe('--json errors', () => {
     expect((await holder.done).code).toBe(0);
   });
 
-  it('an unexpected failure (exit 1) is JSON too, and says nothing on stderr without --verbose', async () => {
+  it('an unexpected failure (exit 1) is JSON too; stderr still has the line for a person, and the stack only with --verbose', async () => {
     await p.write('pg.yaml', `${CONFIG}store: { url: "postgres://nobody:hunter2secret@127.0.0.1:1/none" }\n`);
     const r = await p.run(['status', '--config', 'pg.yaml', '--json']);
     const doc = errorDoc(r, 1);
-    expect(doc.error).toContain('cannot open store');
-    expect(r.stdout).not.toContain('hunter2secret');
-    expect(r.stderr).toBe('');
+    expect(doc.error).toContain('cannot open store postgres://nobody:***@127.0.0.1:1/none');
+    expect(r.stdout + r.stderr).not.toContain('hunter2secret');
+    expect(r.stderr).toContain(`error: ${doc.error}`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect((await p.run(['status', '--config', 'pg.yaml', '--json', '--verbose'])).stderr).toMatch(/\n\s+at /);
   });
 });
