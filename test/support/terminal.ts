@@ -4,6 +4,9 @@
  * and the test reads the screen as a person would see it.
  */
 import { execFile } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CLI, cliEnv } from './project.js';
 
@@ -33,8 +36,9 @@ let sessions = 0;
 
 /** Runs `shipgate ARGS` in `cwd` in a terminal of `cols`×`rows`; the shell prints `EXIT=<code>` when it ends. */
 export async function shipgateInTerminal(cwd: string, args: string[], opts: TerminalOptions = {}): Promise<Terminal> {
-  const socket = `shipgate-test-${process.pid}-${++sessions}`;
-  const tmux = (...a: string[]) => exec('tmux', ['-L', socket, ...a], { env: cliEnv(opts.env) });
+  // A socket of our own: tmux leaves the file behind when its server ends, so close() removes it.
+  const socket = join(tmpdir(), `shipgate-tmux-${process.pid}-${++sessions}`);
+  const tmux = (...a: string[]) => exec('tmux', ['-S', socket, ...a], { env: cliEnv(opts.env) });
   const argv = [process.execPath, CLI, ...args].map(quote).join(' ');
   // The shell stays after the CLI ends, so the last screen can still be read.
   await tmux('new-session', '-d', '-s', 'sg', '-x', String(opts.cols ?? 120), '-y', String(opts.rows ?? 40), '-c', cwd, `${argv}; echo "EXIT=$?"; exec sleep 3600`);
@@ -60,7 +64,10 @@ export async function shipgateInTerminal(cwd: string, args: string[], opts: Term
       return { code: Number(/EXIT=(\d+)/.exec(s)![1]), screen: s };
     },
     keys: async (...keys) => void (await tmux('send-keys', '-t', 'sg', ...keys)),
-    close: async () => void (await tmux('kill-server').catch(() => undefined)),
+    close: async () => {
+      await tmux('kill-server').catch(() => undefined);
+      await rm(socket, { force: true });
+    },
   };
 }
 
