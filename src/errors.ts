@@ -1,3 +1,7 @@
+import { parseConfigIssue, type ConfigIssue } from './config/paths.js';
+
+export type { ConfigIssue } from './config/paths.js';
+
 /**
  * The few named error classes of shipgate. Each wraps its `cause` with context.
  * Only the CLI catches everything and maps a class to an exit code.
@@ -10,12 +14,14 @@ export class ShipgateError extends Error {
   }
 }
 
-/** The config file is missing, unreadable or invalid. `issues` are one line each: `path: message`. */
+/** The config file is missing, unreadable or invalid. `issues` are one line each: `path: message`; `details` has them structured. */
 export class ConfigError extends ShipgateError {
   readonly issues: string[];
+  readonly details: ConfigIssue[];
   constructor(message: string, issues: string[] = [], options?: { cause?: unknown }) {
     super(issues.length > 0 ? `${message}\n${issues.map((i) => `  ${i}`).join('\n')}` : message, options);
     this.issues = issues;
+    this.details = issues.map(parseConfigIssue);
   }
 }
 

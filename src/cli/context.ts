@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { loadStoreSettings, type StoreSettings } from '../config/light.js';
 import type { GlobalOptions, Output } from './output.js';
 
@@ -7,5 +8,15 @@ import type { GlobalOptions, Output } from './output.js';
 export async function lightConfig(opts: GlobalOptions, out: Output): Promise<StoreSettings> {
   const settings = await loadStoreSettings({ configPath: opts.config, environment: opts.env });
   out.masker = settings.masker;
+  noteConfigFile(settings.path, opts, out);
   return settings;
+}
+
+/**
+ * Says on stderr which config file is used when it is not the obvious one (found
+ * in a parent folder, not given with --config), or always with --verbose.
+ */
+export function noteConfigFile(path: string, opts: GlobalOptions, out: Output, cwd: string = process.cwd()): void {
+  const found = opts.config === undefined && dirname(path) !== cwd;
+  if (found || opts.verbose) out.err(`config: ${path}${found ? ' (found in a parent folder)' : ''}`);
 }

@@ -10,8 +10,7 @@ import type { HistoryFlags } from './commands/history.js';
  * every message. A unit test pins that both parsers give the same options.
  */
 
-/** Defaults commander gives too (main.ts declares its options with these). */
-export const CONFIG_FILE_OPTION_DEFAULT = 'shipgate.yaml';
+/** A default commander gives too (main.ts declares its option with it). */
 export const HISTORY_LIMIT_OPTION_DEFAULT = '20';
 
 const HISTORY_OPTIONS = {
@@ -33,7 +32,8 @@ export function fastHistoryFlags(argv: readonly string[]): HistoryFlags | null {
   } catch {
     return null;
   }
-  const flags: HistoryFlags = { config: values.config ?? CONFIG_FILE_OPTION_DEFAULT, color: values['no-color'] !== true, limit: values.limit ?? HISTORY_LIMIT_OPTION_DEFAULT };
+  const flags: HistoryFlags = { color: values['no-color'] !== true, limit: values.limit ?? HISTORY_LIMIT_OPTION_DEFAULT };
+  if (values.config !== undefined) flags.config = values.config;
   if (values.env !== undefined) flags.env = values.env;
   if (values.json !== undefined) flags.json = values.json;
   if (values.verbose !== undefined) flags.verbose = values.verbose;

@@ -1,9 +1,10 @@
 import { createRequire } from 'node:module';
 import type * as CommanderModule from 'commander';
 import type { Command } from 'commander';
-import { errorMessage } from '../errors.js';
+import { errorMessage, UsageError } from '../errors.js';
+import { errorJson, wantsJson } from './error-json.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
-import { CONFIG_FILE_OPTION_DEFAULT, fastHistoryFlags, HISTORY_LIMIT_OPTION_DEFAULT } from './fast-path.js';
+import { fastHistoryFlags, HISTORY_LIMIT_OPTION_DEFAULT } from './fast-path.js';
 import { Output, type GlobalOptions } from './output.js';
 import { installGuard } from './guard.js';
 
@@ -15,16 +16,16 @@ function commander(): typeof CommanderModule {
 /** Options every command takes. */
 function common(cmd: Command): Command {
   return cmd
-    .option('-c, --config <file>', 'config file', CONFIG_FILE_OPTION_DEFAULT)
+    .option('-c, --config <file>', 'config file (default: $SHIPGATE_CONFIG, or shipgate.yaml here or in the nearest parent folder)')
     .option('-e, --env <name>', 'environment (default: the only one, or $SHIPGATE_ENV)')
     .option('--json', 'machine-readable output on stdout')
     .option('--verbose', 'more detail; stack traces on errors')
-    .option('--no-color', 'no colors (NO_COLOR is respected too)');
+    .option('--no-color', 'no colors (also: a non-empty NO_COLOR, FORCE_COLOR=0)');
 }
 
 const DURATION_HINT = '(e.g. 30s, 10m, 1h)';
 
-export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOptions) => void, version: string): Command {
+export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOptions, out: Output) => void, version: string): Command {
   const { Command: CommandClass, Option } = commander();
   const program = new CommandClass('shipgate')
     .description('One reliable command for your production deployment runbook.')
@@ -36,9 +37,10 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
     cmd.action((...args: unknown[]) => {
       const opts = withEnvDefault(cmd.opts() as GlobalOptions);
       const positional = args.slice(0, -2) as A;
+      // One Output per command: an error (and the process guard) prints with the masker the command loaded.
       const out = new Output(opts);
       current.out = out;
-      run(async () => (await load())(...positional, opts, out), opts);
+      run(async () => (await load())(...positional, opts, out), opts, out);
     });
 
   wire<[string | undefined]>(
@@ -115,7 +117,7 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
   program
     .command('demo')
     .description('a scripted tour: agent, canary promoted by analysis, a bad canary rolled back automatically')
-    .action(() => run(async () => (await import('../demo/run-demo.js')).runDemo(), {}));
+    .action(() => run(async () => (await import('../demo/run-demo.js')).runDemo(), {}, new Output({})));
 
   const gates = program.command('gates').description('gate commands');
   wire<[string | undefined]>(
@@ -137,8 +139,10 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
   return program;
 }
 
+/** `$SHIPGATE_ENV` and `$SHIPGATE_CONFIG` stand in for `--env` and `--config`. */
 function withEnvDefault<T extends GlobalOptions>(opts: T): T {
-  return opts.env === undefined && process.env.SHIPGATE_ENV ? { ...opts, env: process.env.SHIPGATE_ENV } : opts;
+  const { SHIPGATE_ENV, SHIPGATE_CONFIG } = process.env;
+  return { ...opts, ...(opts.env === undefined && SHIPGATE_ENV ? { env: SHIPGATE_ENV } : {}), ...(opts.config === undefined && SHIPGATE_CONFIG ? { config: SHIPGATE_CONFIG } : {}) };
 }
 
 /** The command's output (its masker knows the config's secrets): what the process guard prints through. */
@@ -150,24 +154,33 @@ export async function main(argv: string[], version: string): Promise<number> {
   const history = fastHistoryFlags(argv);
   if (history) {
     const opts = withEnvDefault(history);
-    return (await import('./commands/history.js')).historyCommand(opts, new Output(opts)).catch((err: unknown) => handleError(err, opts));
+    const out = new Output(opts);
+    return (await import('./commands/history.js')).historyCommand(opts, out).catch((err: unknown) => handleError(err, opts, out));
   }
   let pending: Promise<number> | undefined;
-  const program = buildProgram((action, opts) => {
-    pending = action().catch((err: unknown) => handleError(err, opts));
+  const program = buildProgram((action, opts, out) => {
+    pending = action().catch((err: unknown) => handleError(err, opts, out));
   }, version);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
-    if (err instanceof commander().CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (err instanceof commander().CommanderError) return usageError(err, argv);
     return handleError(err, {});
   }
   return pending ?? EXIT.ok;
 }
 
-function handleError(err: unknown, opts: GlobalOptions): number {
-  const out = new Output(opts);
+/** commander has printed its message; under --json, stdout still gets its JSON document. */
+function usageError(err: { exitCode: number; message: string }, argv: string[]): number {
+  if (err.exitCode === 0) return EXIT.ok;
+  if (wantsJson(argv)) new Output({ json: true }).result(errorJson(new UsageError(err.message.replace(/^error: /, '')), EXIT.usage));
+  return EXIT.usage;
+}
+
+/** The error on stderr, as always; under --json also as the one JSON document on stdout. */
+function handleError(err: unknown, opts: GlobalOptions, out: Output = new Output(opts)): number {
   const code = exitCodeForError(err);
+  if (opts.json) out.result(errorJson(err, code));
   const prefix = code === EXIT.failed ? 'error: ' : '';
   out.err(`${prefix}${errorMessage(err)}`);
   if (opts.verbose && err instanceof Error && err.stack) out.err(err.stack);

@@ -3,12 +3,29 @@ import { Masker } from '../runtime/secrets.js';
 /** Narrower terminals get plain lines instead of the live view. */
 export const MIN_LIVE_COLUMNS = 40;
 
+export type Hue = 'red' | 'green' | 'yellow' | 'dim' | 'bold' | 'cyan';
+
 export interface GlobalOptions {
   config?: string;
   env?: string;
   json?: boolean;
   verbose?: boolean;
   color?: boolean;
+}
+
+/**
+ * Whether to print colors, by the usual conventions: `--no-color` wins; then
+ * `FORCE_COLOR` (empty, `1`, `2`, `3` or `true` force colors even without a
+ * terminal; `0` or `false` turn them off); then a non-empty `NO_COLOR` turns them
+ * off (an empty one does not: no-color.org); else colors in a terminal only.
+ * `FORCE_COLOR` outranks `NO_COLOR` as it does for Node itself. `--json` output is never colored.
+ */
+export function colorEnabled(opts: Pick<GlobalOptions, 'color' | 'json'>, env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  if (opts.color === false || opts.json === true) return false;
+  const forced = env.FORCE_COLOR;
+  if (forced !== undefined) return forced !== '0' && forced.toLowerCase() !== 'false';
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return isTTY;
 }
 
 /**
@@ -27,7 +44,7 @@ export class Output {
     this.verbose = opts.verbose === true;
     // A terminal that reports no usable width (some CI pseudo-terminals) gets plain lines.
     this.tty = process.stdout.isTTY === true && (process.stdout.columns ?? 0) >= MIN_LIVE_COLUMNS && !this.json && env.CI === undefined;
-    this.color = opts.color !== false && !('NO_COLOR' in env && env.NO_COLOR !== '') && process.stdout.isTTY === true && !this.json;
+    this.color = colorEnabled(opts, env, process.stdout.isTTY === true);
   }
 
   /** A line of human output (stderr under --json). */
@@ -45,7 +62,7 @@ export class Output {
     process.stdout.write(`${this.masker.mask(JSON.stringify(value, null, 2))}\n`);
   }
 
-  paint(code: 'red' | 'green' | 'yellow' | 'dim' | 'bold' | 'cyan', text: string): string {
+  paint(code: Hue, text: string): string {
     if (!this.color) return text;
     const codes = { red: [31, 39], green: [32, 39], yellow: [33, 39], dim: [2, 22], bold: [1, 22], cyan: [36, 39] }[code];
     return `\u001b[${codes[0]}m${text}\u001b[${codes[1]}m`;

@@ -1,5 +1,6 @@
 import type { LoadedConfig } from '../config/load.js';
 import { execaRunner, type Runner } from '../runtime/process.js';
+import { noteConfigFile } from './context.js';
 import type { GlobalOptions, Output } from './output.js';
 
 /** Full config for commands that act (deploy, rollback, gates check...). */
@@ -8,6 +9,7 @@ export async function fullConfig(opts: GlobalOptions, out: Output): Promise<Load
   const { loadConfig } = await import('../config/load.js');
   const loaded = loadConfig({ configPath: opts.config, environment: opts.env });
   out.masker = loaded.masker;
+  noteConfigFile(loaded.path, opts, out);
   return loaded;
 }
 

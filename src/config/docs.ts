@@ -40,8 +40,10 @@ const NAMED_DEFS = new Map<unknown, string>([
 const INTRO = [
   'Generated from `src/config/schema/` by `npm run docs:config`; do not edit by hand.',
   '',
-  '* Config lives in `shipgate.yaml` (or `--config FILE`). Unknown keys are rejected, and every',
-  '  error names its key path: `gates.window.hours: expected "HH:MM-HH:MM" (got "9-5")`.',
+  '* Config lives in `shipgate.yaml`, found in the working folder or the nearest parent folder',
+  '  (not above a git repository\'s root), or in `--config FILE` / `$SHIPGATE_CONFIG`. Relative',
+  '  paths in it start at its folder. Unknown keys are rejected, and every error names its key',
+  '  path: `gates.window.hours: expected "HH:MM-HH:MM" (got "9-5")`.',
   '* `environments.<name>` blocks are deep-merged over the base (maps merge, lists and values',
   '  replace); `false` turns a gate off. `app` cannot vary per environment.',
   '* `${VAR}` and `${VAR:-default}` in any string come from the environment; a missing variable',

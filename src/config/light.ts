@@ -9,6 +9,7 @@ import { interpolate } from './interpolate.js';
 import { formatPath } from './paths.js';
 import { deepMerge, isPlainObject } from './merge.js';
 import { resolveConfigPath, type LoadConfigOptions } from './load-path.js';
+import { storeUrlSecrets } from '../store/url.js';
 
 
 export interface StoreSettings {
@@ -50,10 +51,12 @@ export async function loadStoreSettings(opts: LoadConfigOptions & { requireEnvir
   const storeUrl = isPlainObject(v.store) && v.store.url !== undefined ? v.store.url : DEFAULT_STORE_URL;
   const lines = errors.map((e) => `${formatPath(e.path)}: ${e.message}`);
   if (typeof v.app !== 'string' || !NAME_RE.test(v.app)) lines.push(`app: expected a name of letters, digits, ".", "_" or "-" (got ${JSON.stringify(v.app ?? null)})`);
-  if (typeof storeUrl !== 'string' || !STORE_URL_RE.test(storeUrl)) lines.push(`store.url: expected "sqlite:PATH" or "postgres://user@host/db"`);
+  // A missing variable left "" behind: the line about the variable says it all.
+  const storeUrlReported = errors.some((e) => formatPath(e.path) === 'store.url');
+  if (!storeUrlReported && (typeof storeUrl !== 'string' || !STORE_URL_RE.test(storeUrl))) lines.push(`store.url: expected "sqlite:PATH" or "postgres://user@host/db"`);
   if (lines.length > 0) throw new ConfigError(`invalid config ${path}:`, lines);
   const masker = new Masker(secrets);
-  masker.add(storeUrl as string);
+  for (const secret of storeUrlSecrets(storeUrl as string)) masker.add(secret);
   return { app: v.app as string, storeUrl: storeUrl as string, root: dirname(path), path, environments, environment, rollbackWindow: window, rollbackWindows, statusScripts, masker };
 }
 

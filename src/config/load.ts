@@ -10,6 +10,7 @@ import { ConfigSchema, type Config } from './schema/index.js';
 import { ensureRules } from './rules.js';
 import { formatPath } from './paths.js';
 import { resolveConfigPath, type LoadConfigOptions } from './load-path.js';
+import { storeUrlSecrets } from '../store/url.js';
 
 export { resolveConfigPath, type LoadConfigOptions } from './load-path.js';
 
@@ -36,7 +37,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
 }
 
 /** Validates the base config under every environment; returns all errors at once. */
-export function validateAllEnvironments(opts: LoadConfigOptions = {}): { environments: string[]; errors: ConfigError[] } {
+export function validateAllEnvironments(opts: LoadConfigOptions = {}): { environments: string[]; errors: ConfigError[]; path: string } {
   const path = resolveConfigPath(opts);
   const doc = readConfigDocument(path);
   const names = opts.environment ? [selectEnvironment(doc, opts.environment, path)] : environmentNames(doc);
@@ -49,7 +50,7 @@ export function validateAllEnvironments(opts: LoadConfigOptions = {}): { environ
       else throw err;
     }
   }
-  return { environments: names, errors };
+  return { environments: names, errors, path };
 }
 
 export function resolveDocument(doc: Record<string, unknown>, environment: string, path: string, env: NodeJS.ProcessEnv): LoadedConfig {
@@ -73,7 +74,7 @@ export function resolveDocument(doc: Record<string, unknown>, environment: strin
     throw new ConfigError(`invalid config ${path} (environment "${environment}"):`, errors);
   }
   const masker = new Masker([...interpolated.secrets, ...secretsFromEnv(env), ...[...secretNames].map((n) => lookup(env, n) ?? '')]);
-  masker.add(parsed.data.store.url);
+  for (const secret of storeUrlSecrets(parsed.data.store.url)) masker.add(secret);
   const { environments: _e, ...config } = parsed.data;
   return { config, environment, environments: environmentNames(doc), path, root: dirname(path), masker };
 }

@@ -16,6 +16,7 @@ import { stagesFor } from './plan.js';
 import { factsFromRow, recoverDeployment } from './recovery.js';
 import { executeSaga } from './saga.js';
 import { rollbackDeadlineMs } from './environment-status.js';
+import { plainRollbackTarget } from './rollback-target.js';
 import type { DeploymentFacts } from './stage.js';
 
 export interface DeployRequest {
@@ -208,8 +209,7 @@ export class Pipeline {
     const { store, clock } = this.deps;
     const live = await store.lastSucceeded(this.app, this.environment);
     if (!live) throw new NotFound(`nothing to roll back: ${this.app}/${this.environment} has no successful deployment yet`);
-    const target = req.to ?? live.previousVersion;
-    if (!target) throw new NotFound(`nothing to roll back to: ${live.version} (${live.id}) was the first deployment of ${this.app}/${this.environment}; pass --to VERSION`);
+    const target = req.to ?? plainRollbackTarget(live);
     if (target === live.version) throw new UsageError(`${target} is already live in ${this.app}/${this.environment}`);
     if (req.to && !(await store.getRelease(this.app, req.to))) {
       const kept = (await store.listReleases(this.app)).map((r) => r.version);

@@ -2,6 +2,7 @@ import { toMs } from '../config/duration.js';
 import type { DeploymentRow, LockRow, Store } from '../store/contract.js';
 import type { ProcessIdentity } from '../runtime/process-identity.js';
 import { isStaleHolder } from './lock.js';
+import { statusRollbackTarget } from './rollback-target.js';
 
 export type ActivityState = 'running' | 'awaiting_approval' | 'recovering' | 'interrupted';
 
@@ -16,8 +17,10 @@ export interface EnvironmentStatus {
   app: string;
   environment: string;
   live: DeploymentRow | null;
-  /** What `shipgate rollback` would return to. */
+  /** What `shipgate rollback` would return to (null after a rollback: a second one must name its version). */
   rollbackTarget: string | null;
+  /** When the live deployment is a rollback: the version it rolled away from. */
+  rolledBackFrom: string | null;
   rollbackDeadline: string | null;
   rollbackOpen: boolean;
   activity: Activity[];
@@ -47,13 +50,15 @@ export function describeEnvironment(input: {
   });
   const live = input.live ?? null;
   const deadlineMs = live ? rollbackDeadlineMs(live, toMs(input.rollbackWindow)) : null;
+  const target = statusRollbackTarget(live);
   return {
     app: input.app,
     environment: input.environment,
     live,
-    rollbackTarget: live?.previousVersion ?? null,
+    rollbackTarget: target,
+    rolledBackFrom: live?.kind === 'rollback' ? live.previousVersion : null,
     rollbackDeadline: deadlineMs === null ? null : new Date(deadlineMs).toISOString(),
-    rollbackOpen: deadlineMs !== null && nowMs <= deadlineMs && live?.previousVersion != null,
+    rollbackOpen: deadlineMs !== null && nowMs <= deadlineMs && target !== null,
     activity,
     lock: lock ? { ...lock, stale: lockStale } : null,
   };

@@ -143,7 +143,8 @@ export function buildRecord(input: RecordInput): DeploymentRecord {
   const state = deriveSagaState(events);
   const stages = state.plan.map((n) => stageRecord(state.stages.get(n)!));
   const gates = events.filter((e) => e.type === 'gate:evaluated').map((e) => e.data.gate as GateResult).map((g) => ({ name: g.name, result: g.result, reason: g.reason }));
-  const available = row.status === 'succeeded' && row.previousVersion !== null;
+  // A rollback's previous version is the one it rolled away from: not a rollback target (see rollback-target.ts).
+  const available = row.status === 'succeeded' && row.previousVersion !== null && row.kind !== 'rollback';
   const deadline = available && row.finishedAt ? new Date(Date.parse(row.finishedAt) + input.rollbackWindowMs).toISOString() : null;
   const deployed = stages.some((s) => (s.name === 'deploy' || s.name === 'rollback') && s.status !== 'not_started');
   return {

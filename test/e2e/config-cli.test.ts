@@ -42,6 +42,21 @@ describe('config commands', () => {
     expect(staging.gates.approval).toBe(false);
   });
 
+  it('print masks credentials only: the default sqlite store URL is shown, a store password is not', async () => {
+    await p.write('default-store.yaml', 'app: demo\nprovider: { type: command, deploy: ["./d.sh"] }\n');
+    const plain = await p.run(['config', 'print', '--config', 'default-store.yaml']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toContain('url: sqlite:.shipgate/state.db');
+    expect(plain.stdout).not.toContain('***');
+    await p.write('pg-store.yaml', 'app: demo\nstore: { url: "postgres://ci:${DB_PASS}@db.internal:5432/shipgate?sslmode=require&sslpassword=kp" }\nprovider: { type: command, deploy: ["./d.sh"], env: { NOTE: "db is db.internal" } }\n');
+    const pg = await p.run(['config', 'print', '--config', 'pg-store.yaml', '--json'], { env: { DB_PASS: 's3cr3t-pw' } });
+    expect(pg.code, pg.stderr).toBe(0);
+    const printed = json<{ store: { url: string }; provider: { env: Record<string, string> } }>(pg);
+    expect(printed.store.url).toBe('postgres://ci:***@db.internal:5432/shipgate?sslmode=require&sslpassword=***');
+    expect(printed.provider.env.NOTE).toBe('db is db.internal');
+    expect(pg.stdout).not.toContain('s3cr3t-pw');
+  });
+
   it('schema prints JSON Schema for editors', async () => {
     const schema = json<{ $schema: string; properties: Record<string, unknown>; additionalProperties: boolean }>(await p.run(['config', 'schema']));
     expect(schema.$schema).toContain('json-schema.org');

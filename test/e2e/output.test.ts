@@ -68,9 +68,9 @@ describe('output', () => {
 
 describe('in a terminal', () => {
   // `script` (util-linux) gives the CLI a pseudo-terminal of a known size.
-  const inTerminal = (q: Project, cols: number, args: string) =>
+  const inTerminal = (q: Project, cols: number, args: string, env: Record<string, string | undefined> = {}) =>
     new Promise<string>((resolve, reject) => {
-      const child = spawn('script', ['-qec', `stty cols ${cols} rows 30; ${process.execPath} ${CLI} ${args}`, '/dev/null'], { cwd: q.dir, env: cliEnv() });
+      const child = spawn('script', ['-qec', `stty cols ${cols} rows 30; ${process.execPath} ${CLI} ${args}`, '/dev/null'], { cwd: q.dir, env: cliEnv(env) });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.on('error', reject);
@@ -98,5 +98,70 @@ describe('in a terminal', () => {
     } finally {
       await q.cleanup();
     }
+  });
+
+  it('a failed deploy shows the undo, the rollback script\'s output and the outcome, and no listener warning', async () => {
+    const q = await makeProject(CONFIG);
+    try {
+      expect((await q.run(['deploy', 'v1.0.0'])).code).toBe(0);
+      const out = await inTerminal(q, 100, 'deploy v1.1.0', { FAIL_DEPLOY: '1' });
+      expect(out).toContain('deploy of v1.1.0 failed');
+      expect(out).toContain('undo deploy started');
+      expect(out).toContain('deploy/rollback started: ./scripts/rollback.sh');
+      expect(out).toContain('│ restored v1.0.0');
+      expect(out).toContain('undo deploy finished');
+      expect(out).toContain('deploy v1.1.0 to outputs/production failed and was rolled back to v1.0.0');
+      expect(out).not.toContain('threw');
+    } finally {
+      await q.cleanup();
+    }
+  });
+
+  describe('colors follow NO_COLOR, FORCE_COLOR and --no-color', () => {
+    const ESC = '\u001b';
+    /** An SGR sequence: a color or a style (cursor moves and erasing end in other letters). */
+    const SGR = new RegExp(`${ESC}\\[[\\d;]*m`);
+    const GREEN_TICK = `${ESC}[32m✔${ESC}[39m gates`;
+
+    it('in a terminal, by default and with an empty NO_COLOR, the stages and the outcome are colored', async () => {
+      const q = await makeProject(CONFIG);
+      try {
+        expect(await inTerminal(q, 100, 'deploy v1.0.0', { NO_COLOR: undefined })).toContain(GREEN_TICK);
+        const out = await inTerminal(q, 100, 'deploy v1.1.0', { NO_COLOR: '' });
+        expect(out).toContain(GREEN_TICK);
+        expect(out).toContain(`${ESC}[32m✔ deploy v1.1.0 to outputs/production succeeded`);
+      } finally {
+        await q.cleanup();
+      }
+    });
+
+    it('in a terminal, NO_COLOR=1, FORCE_COLOR=0 and --no-color each turn every color off, listr\'s included', async () => {
+      const q = await makeProject(CONFIG);
+      try {
+        for (const [i, [env, flags]] of ([[{ NO_COLOR: '1' }, ''], [{ NO_COLOR: undefined, FORCE_COLOR: '0' }, ''], [{ NO_COLOR: undefined, FORCE_COLOR: '1' }, ' --no-color']] as const).entries()) {
+          const out = await inTerminal(q, 100, `deploy v1.${i}.0${flags}`, env);
+          expect(out, JSON.stringify(env) + flags).toContain('succeeded');
+          expect(out, JSON.stringify(env) + flags).not.toMatch(SGR);
+        }
+      } finally {
+        await q.cleanup();
+      }
+    });
+
+    it('without a terminal, FORCE_COLOR (empty or 1) forces colors; FORCE_COLOR=0 does not', async () => {
+      const q = await makeProject(CONFIG);
+      try {
+        const forced = await q.run(['deploy', 'v2.0.0'], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+        expect(forced.stdout).toContain(`${ESC}[32m✔ deploy v2.0.0 to outputs/production succeeded`);
+        const empty = await q.run(['status'], { env: { NO_COLOR: undefined, FORCE_COLOR: '' } });
+        expect(empty.stdout).toContain(`${ESC}[1moutputs/production${ESC}[22m`);
+        const off = await q.run(['status'], { env: { NO_COLOR: undefined, FORCE_COLOR: '0' } });
+        expect(off.stdout).not.toMatch(SGR);
+        const json = await q.run(['status', '--json'], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+        expect(json.stdout).not.toMatch(SGR);
+      } finally {
+        await q.cleanup();
+      }
+    });
   });
 });

@@ -51,6 +51,46 @@ describe('rollback', () => {
   });
 });
 
+describe('a second rollback', () => {
+  let p: Project;
+  beforeAll(async () => {
+    p = await makeProject(config('60m'));
+    for (const v of ['v1.0.0', 'v2.0.0']) expect((await p.run(['deploy', v])).code).toBe(0);
+    expect((await p.run(['rollback'])).code).toBe(0);
+  });
+  afterAll(async () => p?.cleanup());
+
+  it('does not quietly go forward again: it refuses and says how to go either way (exit 2)', async () => {
+    const rollbackId = json<{ live: { deployment_id: string } }[]>(await p.run(['status', '--json']))[0]!.live.deployment_id;
+    const calls = await p.read('calls.log');
+    const r = await p.run(['rollback']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      `v1.0.0 is live after rolling back from v2.0.0 (${rollbackId}); a second rollback would put v2.0.0 back. ` +
+        'To go forward to v2.0.0 again, run `shipgate deploy v2.0.0` or `shipgate rollback --to v2.0.0`; ' +
+        'to go further back, `shipgate rollback --to VERSION` (`shipgate releases` lists the kept ones).',
+    );
+    expect(await p.read('calls.log')).toBe(calls);
+    expect((await p.read('live.txt')).trim()).toBe('v1.0.0');
+  });
+
+  it('status and the record name no rollback target after a rollback', async () => {
+    const [s] = json<{ live: { deployment_id: string }; rollback: { target: string | null; open: boolean; rolled_back_from: string | null } }[]>(await p.run(['status', '--json']));
+    expect(s!.rollback).toMatchObject({ target: null, open: false, rolled_back_from: 'v2.0.0' });
+    expect((await p.run(['status'])).stdout).toContain(
+      'rollback:  none: rolled back from v2.0.0 (shipgate deploy v2.0.0 goes forward again; shipgate rollback --to VERSION goes further back)',
+    );
+    const record = json<{ rollback_available: boolean; rollback_deadline: string | null }>(await p.run(['show', s!.live.deployment_id, '--json']));
+    expect(record).toMatchObject({ rollback_available: false, rollback_deadline: null });
+  });
+
+  it('--to the version rolled away from goes forward on purpose', async () => {
+    const r = await p.run(['rollback', '--to', 'v2.0.0']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await p.read('live.txt')).trim()).toBe('v2.0.0');
+  });
+});
+
 describe('the rollback window', () => {
   let p: Project;
   beforeAll(async () => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { toNumberedPlaceholders } from '../../src/store/dialect.js';
 import { maskStoreUrl, openStore } from '../../src/store/index.js';
+import { storeUrlSecrets } from '../../src/store/url.js';
 import { parseStoreUrl } from '../../src/store/url.js';
 
 const storeDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/store');
@@ -53,8 +54,23 @@ describe('maskStoreUrl', () => {
     ['postgres://u@db/x', 'postgres://u@db/x'],
     ['postgres://db:5432/x', 'postgres://db:5432/x'],
     ['sqlite:/tmp/a:b@c.db', 'sqlite:/tmp/a:b@c.db'],
+    ['postgres://u@db/x?sslmode=require&sslpassword=k3y&password=pw#frag', 'postgres://u@db/x?sslmode=require&sslpassword=***&password=***#frag'],
   ])('%s -> %s', (url, masked) => {
     expect(maskStoreUrl(url)).toBe(masked);
+  });
+});
+
+describe('storeUrlSecrets', () => {
+  it.each([
+    ['sqlite:.shipgate/state.db', []],
+    ['sqlite:/tmp/a:b@c.db', []],
+    ['postgres://ci@db.internal/shipgate', []],
+    ['postgres://u:secret@db/x', ['secret']],
+    ['postgresql://u:p%40ss@db:5432/x?sslmode=require', ['p%40ss', 'p@ss']],
+    ['postgres://u:p@ss@db/x', ['p@ss']],
+    ['postgres://u@db/x?sslmode=require&sslpassword=k3y%2B1&application_name=sg', ['k3y%2B1', 'k3y+1']],
+  ])('%s: only the credentials, %j', (url, secrets) => {
+    expect(storeUrlSecrets(url)).toEqual(secrets);
   });
 });
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { agentStateDir, agentPaths } from '../../agent/paths.js';
 import { agentStatus, ensureAgent, restartAgent, stopAgent } from '../../agent/lifecycle.js';
 import type { AgentStatus } from '../../agent/contract.js';
+import { UsageError } from '../../errors.js';
 import { lightConfig } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { table, type GlobalOptions, type Output } from '../output.js';
@@ -24,10 +25,7 @@ export async function agentStartCommand(flags: AgentFlags, out: Output): Promise
   const dir = await stateDir(flags, out);
   if (flags.foreground) {
     const running = await agentStatus(agentPaths(dir));
-    if (running) {
-      out.err(`an agent already runs for this project (pid ${running.pid}); stop it first`);
-      return EXIT.usage;
-    }
+    if (running) throw new UsageError(`an agent already runs for this project (pid ${running.pid}); stop it first`);
     const { runAgent } = await import('../../agent/daemon/main.js');
     await runAgent({ stateDir: dir, agentVersion: version() });
     await new Promise<never>(() => undefined);

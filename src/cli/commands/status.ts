@@ -39,7 +39,7 @@ function toJson(s: EnvironmentStatus): Record<string, unknown> {
     app: s.app,
     environment: s.environment,
     live: s.live ? { version: s.live.version, deployment_id: s.live.id, finished_at: s.live.finishedAt, triggered_by: s.live.triggeredBy } : null,
-    rollback: { target: s.rollbackTarget, deadline: s.rollbackDeadline, open: s.rollbackOpen },
+    rollback: { target: s.rollbackTarget, deadline: s.rollbackDeadline, open: s.rollbackOpen, rolled_back_from: s.rolledBackFrom },
     activity: s.activity.map((a) => ({ deployment_id: a.deployment.id, kind: a.deployment.kind, version: a.deployment.version, state: a.state, stage: a.deployment.currentStage, started_at: a.deployment.startedAt, by: a.by })),
     lock: s.lock ? { deployment_id: s.lock.deploymentId, holder: s.lock.holder, pid: s.lock.pid, host: s.lock.host, since: s.lock.acquiredAt, stale: s.lock.stale } : null,
   };
@@ -73,6 +73,8 @@ function printStatus(s: EnvironmentStatus, target: TargetStatus | null, out: Out
   if (s.rollbackTarget) {
     const when = s.rollbackOpen ? `available until ${s.rollbackDeadline}` : `window closed at ${s.rollbackDeadline} (--force to go past it)`;
     out.line(`  rollback:  to ${s.rollbackTarget}, ${when}`);
+  } else if (s.rolledBackFrom) {
+    out.line(`  rollback:  none: rolled back from ${s.rolledBackFrom} (shipgate deploy ${s.rolledBackFrom} goes forward again; shipgate rollback --to VERSION goes further back)`);
   }
   if (target) {
     const lines = target.ok ? target.output : [...target.output, out.paint('red', `status script failed: ${target.error}`)];

@@ -59,6 +59,6 @@ export function describeEvent(e: JournaledEvent, verbose: boolean): string | nul
   }
 }
 
-function weightsText(w: Record<string, number>): string {
+export function weightsText(w: Record<string, number>): string {
   return Object.entries(w).map(([v, p]) => `${v}=${p}%`).join(' ') || 'no traffic';
 }

@@ -1,77 +1,145 @@
 import type { AnyLifecycleEvent, EventBus } from '../../pipeline/events.js';
 import type { Output } from '../output.js';
 import { describeEvent } from './describe-event.js';
+import { listrColors } from './listr-colors.js';
+import { colorize } from './plain.js';
+import { EMPTY_STAGE_VIEW, foldStageView, stageOf, stageViewLines, type StageView } from './stage-view.js';
 
-interface Deferred {
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (e: Error) => void;
+/** How a stage's task ends in the view. */
+type Ending = { kind: 'finished' } | { kind: 'skipped' } | { kind: 'failed'; error: string };
+
+/** The listr task's output channel, while its task function runs. */
+interface TaskOutput {
+  output: string;
 }
 
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (e: Error) => void;
-  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
+interface Slot {
+  view: StageView;
+  phase: 'waiting' | 'running' | 'ended';
+  ending: Ending | null;
+  ended: Promise<Ending>;
+  end: (e: Ending) => void;
+  task: TaskOutput | null;
+}
+
+function slot(): Slot {
+  let end!: (e: Ending) => void;
+  const ended = new Promise<Ending>((res) => (end = res));
+  return { view: EMPTY_STAGE_VIEW, phase: 'waiting', ending: null, ended, end, task: null };
 }
 
 /**
- * In a TTY: a live listr2 view of the stages and their current step while the
- * saga runs forward; undo and the outcome follow as plain lines.
+ * In a terminal: a live listr2 view of the stages while the saga runs forward.
+ * Under the running stage it shows the step under way, the rollout's weights and
+ * the last analysis verdict (see stage-view.ts); a finished stage keeps its
+ * rollout steps. Everything else (undo, recovery, the outcome) is printed as
+ * plain lines: while listr owns the screen they wait in a queue, and are printed,
+ * in order, the moment it lets go. A task's output is only ever set while its
+ * task function runs: listr throws when it is set after the task ended.
  */
 export function attachLiveRenderer(bus: EventBus, out: Output): { detach: () => void; done: () => Promise<void> } {
-  const stages = new Map<string, Deferred>();
-  const outputs = new Map<string, (text: string) => void>();
+  let slots = new Map<string, Slot>();
+  let active = false;
   let run: Promise<void> = Promise.resolve();
-  let live = false;
-  const plainLine = (e: AnyLifecycleEvent): void => {
+  const queued: string[] = [];
+
+  const print = (e: AnyLifecycleEvent): void => {
     const text = describeEvent(e, out.verbose);
-    if (text !== null && !live) out.line(text);
+    if (text === null) return;
+    for (const line of text.split('\n')) {
+      if (active) queued.push(colorize(out, e.type, line));
+      else out.line(colorize(out, e.type, line));
+    }
   };
+  const flush = (): void => {
+    active = false;
+    for (const line of queued.splice(0)) out.line(line);
+  };
+  const show = (s: Slot): void => {
+    if (!s.task) return;
+    const phase = s.ending === null ? 'running' : s.ending.kind === 'failed' ? 'failed' : 'finished';
+    try {
+      s.task.output = out.masker.mask(stageViewLines(s.view, phase).join('\n'));
+    } catch {
+      // listr's renderer is gone (it ended early): nothing more can be drawn under this task.
+      s.task = null;
+    }
+  };
+  const settle = (s: Slot, ending: Ending): void => {
+    if (s.ending) return;
+    s.ending = ending;
+    s.phase = 'ended';
+    show(s);
+    s.end(ending);
+  };
+  /** The forward run is over (undo began, or the deployment ended): no stage runs any more. */
+  const endForward = (): void => {
+    for (const s of slots.values()) settle(s, s.phase === 'running' ? { kind: 'failed', error: 'did not finish' } : { kind: 'skipped' });
+  };
+  const fold = (e: AnyLifecycleEvent): boolean => {
+    const name = stageOf(e) ?? (e.type === 'cancel:requested' ? [...slots].find(([, s]) => s.phase === 'running')?.[0] : undefined);
+    const s = name === null || name === undefined ? undefined : slots.get(name);
+    if (!s || s.phase !== 'running') return false;
+    const next = foldStageView(s.view, e);
+    if (!next) return false;
+    s.view = next;
+    show(s);
+    return true;
+  };
+  const start = (e: Extract<AnyLifecycleEvent, { type: 'deploy:started' }>): void => {
+    print(e);
+    if (active) return;
+    slots = new Map(e.stages.map((name) => [name, slot()]));
+    active = true;
+    run = startListr(e.stages, slots, out, show).finally(flush);
+  };
+
   const off = bus.onAny((e) => {
-    if (e.type === 'deploy:started') {
-      out.line(describeEvent(e, out.verbose)!);
-      for (const s of e.stages) stages.set(s, deferred());
-      live = true;
-      run = startListr(e.stages, stages, outputs, out).finally(() => {
-        live = false;
-      });
+    if (e.type === 'deploy:started') return start(e);
+    const s = e.type.startsWith('stage:') && 'stage' in e && e.stage ? slots.get(e.stage) : undefined;
+    if (s && e.type === 'stage:started' && s.phase === 'waiting') {
+      s.phase = 'running';
       return;
     }
-    if (e.type === 'stage:finished') return stages.get(e.stage)?.resolve();
-    if (e.type === 'stage:failed') return stages.get(e.stage)?.reject(new Error(e.error));
-    if (e.type === 'step:started' || e.type === 'gate:evaluated' || e.type === 'gate:waiting' || e.type === 'step:output') {
-      const stage = 'stage' in e ? e.stage : 'gates';
-      const text = describeEvent(e, out.verbose);
-      if (text) outputs.get(stage)?.(text.trim());
-      if (live) return;
-    }
-    if (live && (e.type.startsWith('undo:') || e.type === 'deploy:finished')) {
-      for (const d of stages.values()) d.resolve();
-    }
-    plainLine(e);
+    if (s && e.type === 'stage:finished') return settle(s, { kind: 'finished' });
+    if (s && e.type === 'stage:failed') return settle(s, { kind: 'failed', error: e.error });
+    if (e.type.startsWith('undo:') || e.type === 'deploy:finished') endForward();
+    if (!fold(e)) print(e);
   });
   return {
     detach: off,
     done: async () => {
-      for (const d of stages.values()) d.resolve();
+      endForward();
       await run;
     },
   };
 }
 
-async function startListr(names: string[], stages: Map<string, Deferred>, outputs: Map<string, (t: string) => void>, out: Output): Promise<void> {
-  const { Listr } = await import('listr2');
+async function startListr(names: string[], slots: Map<string, Slot>, out: Output, show: (s: Slot) => void): Promise<void> {
+  const { Listr, ListrDefaultRendererLogLevels } = await import('listr2');
   const list = new Listr(
     names.map((name) => ({
       title: name,
-      task: async (_ctx: unknown, task: { output: string; title: string }) => {
-        outputs.set(name, (text) => (task.output = out.masker.mask(text)));
-        await stages.get(name)!.promise;
+      rendererOptions: { persistentOutput: true },
+      task: async (_ctx: unknown, task: TaskOutput & { skip: (message?: string) => void }) => {
+        const s = slots.get(name)!;
+        s.task = task;
+        show(s);
+        const ending = await s.ended;
+        s.task = null;
+        if (ending.kind === 'skipped') task.skip(`${name} (not run)`);
+        if (ending.kind === 'failed') throw new Error(ending.error);
       },
     })),
-    { concurrent: false, exitOnError: true, rendererOptions: { collapseErrors: false }, renderer: 'default', fallbackRenderer: 'simple' },
+    {
+      concurrent: false,
+      exitOnError: true,
+      // shipgate's own SIGINT handling cancels at a safe point and undoes; listr's would exit at once.
+      registerSignalListeners: false,
+      rendererOptions: { collapseErrors: false, color: listrColors(ListrDefaultRendererLogLevels, out) },
+      renderer: 'default',
+      fallbackRenderer: 'simple',
+    },
   );
   await list.run().catch(() => undefined);
 }

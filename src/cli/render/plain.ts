@@ -12,7 +12,7 @@ export function attachPlainRenderer(bus: EventBus, out: Output): () => void {
   });
 }
 
-function colorize(out: Output, type: string, line: string): string {
+export function colorize(out: Output, type: string, line: string): string {
   if (type.endsWith(':failed') || line.includes('FAILED')) return out.paint('red', line);
   if (type === 'deploy:finished') return out.paint('bold', line);
   if (type === 'step:output') return out.paint('dim', line);

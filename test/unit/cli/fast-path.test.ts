@@ -30,6 +30,7 @@ const TOKENS = [
 describe('fastHistoryFlags', () => {
   beforeEach(() => {
     vi.stubEnv('SHIPGATE_ENV', '');
+    vi.stubEnv('SHIPGATE_CONFIG', '');
     // commander prints its usage errors; the refusals are what is compared here.
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
@@ -40,9 +41,9 @@ describe('fastHistoryFlags', () => {
   });
 
   it.each([
-    [['history'], { config: 'shipgate.yaml', color: true, limit: '20' }],
-    [['history', '--json'], { config: 'shipgate.yaml', color: true, limit: '20', json: true }],
-    [['history', '--env', 'staging', '--limit', '5', '--json'], { config: 'shipgate.yaml', color: true, limit: '5', env: 'staging', json: true }],
+    [['history'], { color: true, limit: '20' }],
+    [['history', '--json'], { color: true, limit: '20', json: true }],
+    [['history', '--env', 'staging', '--limit', '5', '--json'], { color: true, limit: '5', env: 'staging', json: true }],
     [['history', '-c', 'ops/shipgate.yaml', '-e', 'production', '--before', 'dep_x', '--no-color', '--verbose'], { config: 'ops/shipgate.yaml', color: false, limit: '20', env: 'production', before: 'dep_x', verbose: true }],
     [['history', '--config=a.yaml', '--limit=3'], { config: 'a.yaml', color: true, limit: '3' }],
   ])('takes the lean path for %j', async (argv, expected) => {

@@ -390,7 +390,7 @@ describe('invalid config files', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('says where the missing file was looked for', () => {
-    expect(() => loadConfig({ cwd: dir })).toThrow(new ConfigError(`no config file at ${join(dir, 'shipgate.yaml')} (create shipgate.yaml or pass --config FILE)`));
+    expect(() => loadConfig({ cwd: dir, configPath: 'shipgate.yaml' })).toThrow(new ConfigError(`no config file at ${join(dir, 'shipgate.yaml')} (create shipgate.yaml or pass --config FILE)`));
   });
 
   it('reports every environment at once from validateAllEnvironments', () => {

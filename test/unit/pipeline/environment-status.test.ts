@@ -27,7 +27,13 @@ function describe_(input: { live?: DeploymentRow; unfinished?: DeploymentRow[]; 
 
 describe('describeEnvironment', () => {
   it('with nothing deployed: no live version, no rollback, no activity, no lock', () => {
-    expect(describe_({})).toEqual({ app: 'demo', environment: 'production', live: null, rollbackTarget: null, rollbackDeadline: null, rollbackOpen: false, activity: [], lock: null });
+    expect(describe_({})).toEqual({ app: 'demo', environment: 'production', live: null, rollbackTarget: null, rolledBackFrom: null, rollbackDeadline: null, rollbackOpen: false, activity: [], lock: null });
+  });
+
+  it('after a rollback there is no rollback target: the version rolled away from is named instead', () => {
+    const rolledBack = makeRow({ id: 'dep_rb', kind: 'rollback', version: 'v1.0.0', previousVersion: 'v1.1.0', status: 'succeeded', finishedAt: iso(NOW - 60_000) });
+    expect(describe_({ live: rolledBack })).toMatchObject({ rollbackTarget: null, rolledBackFrom: 'v1.1.0', rollbackOpen: false });
+    expect(describe_({ live })).toMatchObject({ rollbackTarget: 'v1.0.0', rolledBackFrom: null });
   });
 
   it('a deployment whose own process holds the lock is running', () => {

@@ -192,9 +192,10 @@ describe('buildRecord', () => {
       rollback_of: 'dep_20261123T160000Z_00bbb',
       services_deployed: ['demo'],
       rollout_stages: [{ stage: 'full', traffic_percentage: 100, duration_seconds: 4, status: 'healthy' }],
-      rollback_available: true,
+      // Its previous version is the one it rolled away from: a plain rollback refuses to go back there.
+      rollback_available: false,
       rollback_window_minutes: 120,
-      rollback_deadline: t(6 + 7200),
+      rollback_deadline: null,
       forced: true,
       emergency: null,
       health_checks: { provider_health: 'healthy' },
