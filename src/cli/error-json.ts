@@ -1,4 +1,4 @@
-import { ConfigError, GateBlocked, LockHeld, errorMessage } from '../errors.js';
+import { ConfigError, GateBlocked, LockHeld, RunInterrupted, errorMessage } from '../errors.js';
 
 /**
  * The one JSON document an error leaves on stdout under `--json`, so a script
@@ -15,6 +15,7 @@ export function errorJson(err: unknown, exitCode: number): Record<string, unknow
   };
   if (err instanceof ConfigError) doc.issues = err.details;
   if (err instanceof GateBlocked) doc.gate = err.gate;
+  if (err instanceof RunInterrupted && err.deploymentId) doc.deployment_id = err.deploymentId;
   if (err instanceof LockHeld) {
     const h = err.holderInfo;
     doc.lock = { deployment_id: h.deploymentId, holder: h.holder, pid: h.pid, host: h.host, since: h.acquiredAt };

@@ -4,20 +4,26 @@
  * a lock held by nobody who knows: it ends the run as interrupted, journaled when
  * the store still answers, with its own exit code; the next command settles it.
  */
-import { errorMessage } from '../errors.js';
+import { errorMessage, RunInterrupted } from '../errors.js';
+import { errorJson } from './error-json.js';
+import { runningGroups } from '../runtime/process.js';
 import { EXIT } from './exit-codes.js';
 import type { Output } from './output.js';
 
 /** How long the guard tries to journal the interruption before it exits anyway. */
 export const GUARD_JOURNAL_MS = 3000;
-/** Grace for running commands between SIGTERM and SIGKILL when the guard ends them. */
-const GUARD_KILL_GRACE_MS = 2000;
 
-/** Journals `run:interrupted` for the deployment under way (set by runPipeline while one runs). */
-let journalInterruption: ((reason: string) => Promise<void>) | null = null;
+interface ActiveRun {
+  deploymentId: string;
+  /** Journals `run:interrupted` with the reason. */
+  journal(reason: string): Promise<void>;
+}
 
-export function setActiveRun(journal: ((reason: string) => Promise<void>) | null): void {
-  journalInterruption = journal;
+/** The deployment under way (set by runPipeline while one runs). */
+let active: ActiveRun | null = null;
+
+export function setActiveRun(run: ActiveRun | null): void {
+  active = run;
 }
 
 let installed = false;
@@ -30,7 +36,12 @@ export function installGuard(out: () => Output): void {
   const handle = (err: unknown): void => {
     if (handling) return;
     handling = true;
-    void stopInterrupted(err, out()).finally(() => process.exit(EXIT.interrupted));
+    void stopInterrupted(err, out()).finally(() => {
+      // In the same tick as the exit: the run's own code gets no chance to react (and undo) in between.
+      // Commands still running belong to a run that is over: SIGTERM as the process exits (recovery ends any that stay).
+      for (const pgid of runningGroups) signalGroup(pgid, 'SIGTERM');
+      process.exit(EXIT.interrupted);
+    });
   };
   process.on('unhandledRejection', handle);
   process.on('uncaughtException', handle);
@@ -40,12 +51,18 @@ async function stopInterrupted(err: unknown, out: Output): Promise<void> {
   const reason = `internal error: ${errorMessage(err)}`;
   out.err(`shipgate stopped: ${reason}`);
   if (out.verbose && err instanceof Error && err.stack) out.err(err.stack);
-  const journal = journalInterruption;
-  if (journal) {
-    await Promise.race([journal(reason).catch(() => undefined), new Promise((r) => setTimeout(r, GUARD_JOURNAL_MS).unref())]);
+  const run = active;
+  if (run) {
+    await Promise.race([run.journal(reason).catch(() => undefined), new Promise((r) => setTimeout(r, GUARD_JOURNAL_MS).unref())]);
     out.err('the deployment is left unfinished (interrupted): the next shipgate deploy, rollback or resume settles it; shipgate status shows it');
   }
-  // Commands still running belong to a run that is over: end them (a short grace; recovery ends any left).
-  const [{ endGroup }, { runningGroups }, { systemClock }] = await Promise.all([import('../runtime/process-group.js'), import('../runtime/process.js'), import('../runtime/clock.js')]);
-  await Promise.all([...runningGroups].map((pgid) => endGroup(pgid, null, { clock: systemClock, graceMs: GUARD_KILL_GRACE_MS })));
+  if (out.json) out.result(errorJson(new RunInterrupted(run?.deploymentId ?? null, `shipgate stopped: ${reason}`), EXIT.interrupted));
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // gone already
+  }
 }

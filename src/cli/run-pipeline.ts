@@ -53,7 +53,7 @@ function trackActiveRun(bus: EventBus, journal: Wiring['journal'], loaded: Loade
   return bus.onAny((e) => {
     if (e.type === 'deploy:started' || e.type === 'recovery:started') {
       const j = journal(e.context, loaded.masker);
-      setActiveRun((reason) => j.append('run:interrupted', { deploymentId: e.context.deploymentId, reason }));
+      setActiveRun({ deploymentId: e.context.deploymentId, journal: (reason) => j.append('run:interrupted', { deploymentId: e.context.deploymentId, reason }) });
     }
     if (e.type === 'deploy:finished') setActiveRun(null);
   });

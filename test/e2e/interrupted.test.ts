@@ -36,7 +36,10 @@ describe('an unhandled rejection during a deploy', () => {
     expect(r.stderr).toContain('shipgate stopped: internal error: injected by SHIPGATE_CRASH_AFTER after process:started:deploy');
     expect(r.stderr).toContain('the deployment is left unfinished (interrupted): the next shipgate deploy, rollback or resume settles it');
     expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    expect(json(r)).toMatchObject({ status: 'error', error_type: 'RunInterrupted', exit_code: 6, deployment_id: expect.stringMatching(/^dep_/) });
     const pid = Number((await p.readOr('deploy.pid', '0')).trim());
+    // It got SIGTERM as shipgate exited.
+    for (let i = 0; i < 100 && pid > 0 && isRunning(pid); i++) await new Promise((r) => setTimeout(r, 20));
     if (pid > 0) expect(isRunning(pid)).toBe(false);
 
     const status = json<{ activity: { state: string; version: string; deployment_id: string }[] }[]>(await p.run(['status', '--json']));
