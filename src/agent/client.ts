@@ -1,8 +1,8 @@
 import { request } from 'node:http';
 import type { InstanceInfo, InstanceProbe, RolloutCommand, RolloutRegistration, RolloutSignals, VersionStats } from '../rollout/contract.js';
-import type { AgentRollout, AgentStatus, RouterOptions, VersionSpec } from './contract.js';
+import { MAX_SIGNAL_WAIT_MS, type AgentRollout, type AgentStatus, type RouterOptions, type VersionSpec } from './contract.js';
 
-/** The agent is not running (no socket, or nothing answers on it). */
+/** The agent (or the router process) is not running: no socket, or nothing answers on it. */
 export class AgentUnavailable extends Error {}
 
 /** The agent answered with an error. */
@@ -19,31 +19,34 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export type AgentEndpoint = { socketPath: string } | { host: string; port: number; token: string };
 
-/** Talks to the agent's control API (HTTP over its unix socket, or TCP with a token). */
+/** Talks to the agent's control API (HTTP over its unix socket, or TCP with a token); `what` names the server in errors (the router process speaks the same). */
 export class AgentClient {
-  constructor(private readonly endpoint: AgentEndpoint) {}
+  constructor(
+    private readonly endpoint: AgentEndpoint,
+    private readonly what = 'agent',
+  ) {}
 
-  call<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<T> {
+  call<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, signal?: AbortSignal): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const target = 'socketPath' in this.endpoint ? { socketPath: this.endpoint.socketPath } : { host: this.endpoint.host, port: this.endpoint.port };
     const headers: Record<string, string> = { 'content-type': 'application/json', ...('token' in this.endpoint ? { authorization: `Bearer ${this.endpoint.token}` } : {}) };
     if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
     return new Promise<T>((resolve, reject) => {
-      const req = request({ ...target, method, path, headers, timeout: timeoutMs, agent: false }, (res) => {
+      const req = request({ ...target, method, path, headers, timeout: timeoutMs, agent: false, signal }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const value = text ? (JSON.parse(text) as T & { error?: string }) : ({} as T & { error?: string });
-          if ((res.statusCode ?? 500) >= 400) reject(new AgentRequestFailed(res.statusCode ?? 500, value.error ?? `agent answered ${res.statusCode}`));
+          if ((res.statusCode ?? 500) >= 400) reject(new AgentRequestFailed(res.statusCode ?? 500, value.error ?? `${this.what} answered ${res.statusCode}`));
           else resolve(value);
         });
         res.on('error', reject);
       });
-      req.on('timeout', () => req.destroy(new AgentRequestFailed(504, `the agent did not answer ${method} ${path} within ${Math.round(timeoutMs / 1000)}s`)));
+      req.on('timeout', () => req.destroy(new AgentRequestFailed(504, `the ${this.what} did not answer ${method} ${path} within ${Math.round(timeoutMs / 1000)}s`)));
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (err instanceof AgentRequestFailed) return reject(err);
-        if (['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(err.code ?? '')) reject(new AgentUnavailable(`the agent is not running (${err.code})`));
+        if (['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(err.code ?? '')) reject(new AgentUnavailable(`the ${this.what} is not running (${err.code})`));
         else reject(err);
       });
       req.end(payload);
@@ -86,6 +89,11 @@ export class AgentClient {
   }
   heartbeat(id: string): Promise<RolloutSignals> {
     return this.call('POST', '/v1/rollout/heartbeat', { id }, 5000);
+  }
+  /** A heartbeat the agent holds until there is a signal for the driver, or `timeoutMs`. */
+  waitForSignals(id: string, timeoutMs: number, signal?: AbortSignal): Promise<RolloutSignals> {
+    const waitMs = Math.min(MAX_SIGNAL_WAIT_MS, Math.max(0, Math.round(timeoutMs)));
+    return this.call('POST', '/v1/rollout/wait', { id, timeoutMs: waitMs }, waitMs + 5000, signal);
   }
   async endRollout(id: string): Promise<void> {
     await this.call('POST', '/v1/rollout/end', { id });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AgentApiError } from './errors.js';
+import { MAX_SIGNAL_WAIT_MS } from '../contract.js';
 
 /** Request bodies of the control API. Errors name the field: `spec.argv: expected ...`. */
 
@@ -38,6 +39,7 @@ export const VersionBody = z.strictObject({ version: name });
 export const KeepWarmBody = z.strictObject({ version: name, untilMs: z.number().int().positive() });
 export const RolloutBeginBody = z.strictObject({ id: z.string().min(1).max(80), stable: name.nullable(), candidate: name, deadmanMs: z.number().int().min(1000) });
 export const RolloutIdBody = z.strictObject({ id: z.string().min(1).max(80) });
+export const RolloutWaitBody = z.strictObject({ id: z.string().min(1).max(80), timeoutMs: z.number().int().min(0).max(MAX_SIGNAL_WAIT_MS) });
 export const CommandBody = z.strictObject({ command: z.enum(['promote', 'promote-full', 'abort', 'pause', 'resume']) });
 export const StopBody = z.strictObject({ stopInstances: z.boolean() });
 

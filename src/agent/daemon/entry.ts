@@ -22,7 +22,6 @@ runAgent({
   agentVersion: pkg.version,
   handover: process.argv.includes('--handover'),
   controlListen: arg('--control-listen'),
-  listenerFd: arg('--listener-fd') === undefined ? undefined : Number(arg('--listener-fd')),
   controlFd: arg('--control-fd') === undefined ? undefined : Number(arg('--control-fd')),
   controlToken,
 }).catch((err: Error) => {

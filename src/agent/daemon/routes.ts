@@ -1,11 +1,9 @@
 import type { Agent } from './agent.js';
-import { CommandBody, ConfigureBody, EnsureBody, KeepWarmBody, parseBody, RolloutBeginBody, RolloutIdBody, StopBody, VersionBody, WeightsBody } from './api-schemas.js';
+import { CommandBody, ConfigureBody, EnsureBody, KeepWarmBody, parseBody, RolloutBeginBody, RolloutIdBody, RolloutWaitBody, StopBody, VersionBody, WeightsBody } from './api-schemas.js';
 import type { Routes } from './control-server.js';
 import { AgentApiError } from './errors.js';
 
 export interface LifecycleHooks {
-  /** Starts listening with a newly created router. */
-  onRouterCreated(): Promise<void>;
   /** Hands over to a new agent process; resolves with its pid once it serves. */
   restart(): Promise<{ pid: number }>;
   /** Stops the agent (and its instances, if asked) after the answer is sent. */
@@ -28,18 +26,14 @@ function windowParam(q: URLSearchParams): number {
 export function agentRoutes(agent: Agent, hooks: LifecycleHooks): Routes {
   return {
     'GET /v1/status': () => agent.status(),
-    'POST /v1/configure': async (b) => {
-      const { created } = agent.configure(parseBody(ConfigureBody, b));
-      if (created) await hooks.onRouterCreated();
-      return { created };
-    },
+    'POST /v1/configure': (b) => agent.configure(parseBody(ConfigureBody, b)),
     'POST /v1/versions/ensure': async (b) => {
       const { spec, count } = parseBody(EnsureBody, b);
       return { instances: await agent.ensureInstances(spec, count) };
     },
-    'POST /v1/weights': (b) => {
+    'POST /v1/weights': async (b) => {
       const { weights, reason } = parseBody(WeightsBody, b);
-      agent.setWeights(weights, reason);
+      await agent.setWeights(weights, reason);
       return { weights: agent.currentWeights() };
     },
     'GET /v1/weights': () => ({ weights: agent.currentWeights() }),
@@ -53,6 +47,10 @@ export function agentRoutes(agent: Agent, hooks: LifecycleHooks): Routes {
     'GET /v1/probe': async (_b, q) => ({ probes: await agent.probe(versionParam(q), q.get('viaHeader') === '1') }),
     'POST /v1/rollout/begin': (b) => agent.beginRollout(parseBody(RolloutBeginBody, b)),
     'POST /v1/rollout/heartbeat': (b) => agent.heartbeat(parseBody(RolloutIdBody, b).id),
+    'POST /v1/rollout/wait': (b) => {
+      const { id, timeoutMs } = parseBody(RolloutWaitBody, b);
+      return agent.waitForSignals(id, timeoutMs);
+    },
     'POST /v1/rollout/end': (b) => agent.endRollout(parseBody(RolloutIdBody, b).id),
     'POST /v1/rollout/command': (b) => agent.command(parseBody(CommandBody, b).command),
     'POST /v1/restart': () => hooks.restart(),

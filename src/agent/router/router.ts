@@ -55,6 +55,8 @@ export type CreateRouterOptions = RouterOptions & {
   ejectMs?: number;
   /** Where the router reports ejections. */
   log?: (line: string) => void;
+  /** Called when a version is ejected (the router process tells its agent, which tells the rollout's driver). */
+  onEject?: (version: string) => void;
 };
 
 function ejectAfterOf(opts: RouterOptions): number {
@@ -83,6 +85,7 @@ export function createRouter(opts: CreateRouterOptions): Router {
     eject(version) {
       if (!backends.eject(version)) return;
       opts.log?.(`router: ${version} answered ${ctx.ejectAfter} times in a row with a failure; it gets no weighted traffic for ${ejectMs / 1000}s (the version header still reaches it)`);
+      opts.onEject?.(version);
       clock.sleep(ejectMs, stopTimers.signal).then(
         () => backends.readmit(version),
         () => undefined,
