@@ -174,6 +174,31 @@ describe('a killed router', () => {
   });
 });
 
+describe('agent restart --router', () => {
+  it('replaces the agent and the router process under load: no failed request, no refused connection; the new router serves the same table', async () => {
+    p = await deployed();
+    const before = await p.agent();
+    const load = startLoad(p.port);
+    await eventually(async () => (load.counts.ok >= 20 ? true : undefined), 'traffic through the router');
+    const r = await p.run(['agent', 'restart', '--router']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^router replaced: pid ${before.router.process!.pid} -> pid \\d+ on the same socket`, 'm'));
+    const atRestart = load.counts.requests;
+    await eventually(async () => (load.counts.requests >= atRestart + 50 ? true : undefined), 'traffic after the restart');
+    const counts = await load.stop();
+    expect(counts.failed + counts.refused).toBe(0);
+    const after = await p.agent();
+    expect(after.pid).not.toBe(before.pid);
+    expect(after.router.process!.pid).not.toBe(before.router.process!.pid);
+    expect(after.router.process).toMatchObject({ keeperPid: before.router.process!.keeperPid, weights: { 'v1.0.0': 100 } });
+    expect(instancePids(after)).toEqual(instancePids(before));
+    // The new agent talks to the new router: a deploy moves its weights.
+    const d = await p.run(['deploy', 'v1.1.0']);
+    expect(d.code, d.stdout + d.stderr).toBe(0);
+    expect((await p.get('/')).version).toBe('v1.1.0');
+  });
+});
+
 describe('agent stop', () => {
   it('--keep-instances leaves the router serving; a plain stop stops it with the instances', async () => {
     p = await deployed();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { DEFAULT_EJECT_AFTER, DEFAULT_ROUTER_SHUTDOWN_MS, type RouterOptions, type RouterProcessStatus, type RouterTableState, type RoutingTable } from '../contract.js';
 import { createControlServer, listenOnSocket } from '../daemon/control-server.js';
 import { describeWeights } from '../describe.js';
@@ -7,6 +8,7 @@ import { agentPaths } from '../paths.js';
 import { processLogger } from '../process-log.js';
 import { createRouter, type Router } from '../router/index.js';
 import { EventLog } from './events.js';
+import type { RouterMessage } from './keeper.js';
 import { routerRoutes } from './router-api.js';
 import { readTableFile, writeTableFile } from './table-file.js';
 
@@ -20,8 +22,6 @@ import { readTableFile, writeTableFile } from './table-file.js';
 
 /** Window of the figures sent with an ejection. */
 export const EJECTION_STATS_WINDOW_MS = 10_000;
-/** How often the router looks whether its keeper still runs. */
-const KEEPER_CHECK_MS = 1000;
 /** Used only when there is no table on disk (someone removed it): the router then answers 503 until its agent sends one. */
 const FALLBACK_OPTIONS: RouterOptions = { stickyCookie: false, versionHeader: true, bodyLimit: 10 * 1024 * 1024, retry: true, ejectAfter: DEFAULT_EJECT_AFTER };
 
@@ -68,7 +68,8 @@ export async function runRouterProcess(opts: RouterProcessOptions): Promise<void
   const control = createControlServer(routerRoutes({ router, events, status, apply }), { log });
   await listenOnSocket(control, paths.routerSocket, { replace: true });
   log(`serving ${opts.listen} (${saved ? `the last table: ${describeWeights(state.table.weights)}` : 'no table on disk yet: 503 until the agent sends one'}); control ${paths.routerSocket}${opts.restarts > 0 ? `; restart ${opts.restarts} by the keeper` : ''}`);
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => void stop(router, () => writing, log));
+  process.send?.({ type: 'serving', pid: process.pid } satisfies RouterMessage);
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => void stop(router, control, () => writing, log));
 }
 
 function listenOnFd(router: Router, fd: number): Promise<void> {
@@ -90,16 +91,13 @@ function countConnections(router: Router): Counters {
   return counters;
 }
 
-/** Notices when the keeper is gone (this process is then re-parented): it keeps serving, but nothing restarts it. */
+/** Notices when the keeper is gone (its IPC channel closes): the router keeps serving, but nothing restarts it. */
 function watchKeeper(keeperPid: number | null, log: (l: string) => void, gone: (pid: null) => void): number | null {
-  if (keeperPid === null) return null;
-  const timer = setInterval(() => {
-    if (process.ppid === keeperPid) return;
+  if (keeperPid === null || !process.connected) return null;
+  process.once('disconnect', () => {
     log(`the keeper (pid ${keeperPid}) is gone: still serving, but nothing restarts this router if it dies`);
-    clearInterval(timer);
     gone(null);
-  }, KEEPER_CHECK_MS);
-  timer.unref();
+  });
   return keeperPid;
 }
 
@@ -116,9 +114,16 @@ function processStatus(router: Router, state: RouterTableState, who: Omit<Router
   };
 }
 
-/** SIGTERM from the keeper: stop accepting, let in-flight requests finish, finish writing the table, exit. */
-async function stop(router: Router, writing: () => Promise<void>, log: (l: string) => void): Promise<void> {
+/**
+ * SIGTERM from the keeper: leave the control socket at once (the agent's
+ * long-poll breaks, so it finds the router that replaces this one and sends it
+ * the table), stop accepting, let in-flight requests finish, finish writing the
+ * table, exit.
+ */
+async function stop(router: Router, control: Server, writing: () => Promise<void>, log: (l: string) => void): Promise<void> {
   log('stopping: finishing the requests in flight');
+  control.close();
+  control.closeAllConnections();
   await router.shutdown({ timeoutMs: DEFAULT_ROUTER_SHUTDOWN_MS });
   await writing().catch(() => undefined);
   log('stopped');

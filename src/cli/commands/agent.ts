@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { agentStateDir, agentPaths } from '../../agent/paths.js';
-import { agentStatus, ensureAgent, restartAgent, stopAgent } from '../../agent/lifecycle.js';
+import { agentStatus, ensureAgent, restartAgent, restartRouter, stopAgent } from '../../agent/lifecycle.js';
 import type { AgentStatus } from '../../agent/contract.js';
 import { describeWeights } from '../../agent/describe.js';
 import { agentAbsence, observeRouter } from '../../agent/observe.js';
@@ -12,6 +12,8 @@ import { table, type GlobalOptions, type Output } from '../output.js';
 export interface AgentFlags extends GlobalOptions {
   foreground?: boolean;
   keepInstances?: boolean;
+  /** `agent restart --router`: also replace the router process. */
+  router?: boolean;
 }
 
 async function stateDir(flags: GlobalOptions, out: Output): Promise<string> {
@@ -49,11 +51,20 @@ export async function agentStopCommand(flags: AgentFlags, out: Output): Promise<
   return EXIT.ok;
 }
 
-/** `shipgate agent restart`: a new agent process takes over the socket; no request is dropped. */
+/**
+ * `shipgate agent restart [--router]`: a new agent process takes over; the router
+ * keeps serving throughout. `--router` also replaces the router process (new code
+ * after an upgrade); no connection is refused and in-flight requests finish.
+ */
 export async function agentRestartCommand(flags: AgentFlags, out: Output): Promise<number> {
-  const { from, to } = await restartAgent(await stateDir(flags, out));
-  if (out.json) out.result({ from, to: to.pid });
-  else out.line(`agent restarted: pid ${from} handed over to pid ${to.pid} (instances and traffic kept)`);
+  const dir = await stateDir(flags, out);
+  const { from, to } = await restartAgent(dir);
+  const router = flags.router ? await restartRouter(dir) : null;
+  if (out.json) out.result({ from, to: to.pid, ...(router ? { router: { from: router.from, to: router.to.pid } } : {}) });
+  else {
+    out.line(`agent restarted: pid ${from} handed over to pid ${to.pid} (instances and traffic kept)`);
+    if (router) out.line(`router replaced: pid ${router.from} -> pid ${router.to.pid} on the same socket (no connection refused; in-flight requests finished)`);
+  }
   return EXIT.ok;
 }
 
