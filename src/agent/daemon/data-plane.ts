@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../../runtime/clock.js';
 import type { VersionStats } from '../../rollout/contract.js';
 import { AgentUnavailable } from '../client.js';
 import type { RouterEvent, RouterOptions, RouterProcessStatus, RouterReport, RouterTableState, RoutingTable } from '../contract.js';
+import { runningKeeper } from '../dataplane/keeper-file.js';
 import { BindFailed, keeperOf, launchRouter, ROUTER_START_TIMEOUT_MS, stopRouter } from '../dataplane/launch.js';
 import { RouterLink } from '../dataplane/router-link.js';
 import { observeRouter } from '../observe.js';
@@ -59,6 +60,14 @@ export class DataPlane {
       this.hooks.log(`adopted the router (pid ${running.pid}, keeper ${running.keeperPid ?? 'gone'}) serving ${running.listen}`);
       this.watch();
       return running;
+    }
+    const keeper = runningKeeper(this.paths.keeperPidFile);
+    if (keeper !== null) {
+      // Its keeper holds the address and keeps restarting it: binding it again could only fail. Wait for it.
+      this.listen = keeper.listen;
+      this.hooks.log(`the router on ${keeper.listen} does not answer yet; its keeper (pid ${keeper.pid}) is restarting it (see ${this.paths.routerLogFile})`);
+      this.watch();
+      return null;
     }
     if (state !== null) await this.bind(state).catch((err: Error) => this.hooks.log(err.message));
     return null;
