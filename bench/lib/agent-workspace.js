@@ -9,6 +9,7 @@
  * any agent or instance process of this workspace still alive is killed.
  */
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { cpSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,7 +25,9 @@ const TAIL_LINES = 25;
 
 /** @typedef {{ code: number | null, signal: string | null, stdout: string, stderr: string, ms: number }} CliResult */
 /** @typedef {{ id: string, version: string, pid: number | null, port: number, state: string, restarts: number }} Instance */
-/** @typedef {{ pid: number, weights: Record<string, number>, versions: { version: string, instances: Instance[] }[], rollout: { id: string, state: string } | null }} AgentStatus */
+/** @typedef {{ pid: number, keeperPid: number | null, listen: string, restarts: number, weights: Record<string, number>, connections: number, inFlight: number }} RouterProcess */
+/** @typedef {{ state: string, listen: string | null, error: string | null, process: RouterProcess | null }} RouterReport */
+/** @typedef {{ pid: number, weights: Record<string, number>, versions: { version: string, instances: Instance[] }[], rollout: { id: string, state: string } | null, router: RouterReport }} AgentStatus */
 /** @typedef {{ type: string, at: string, data: Record<string, any> }} JournalEvent */
 /** @typedef {{ status: string, rollout_stages: { stage: string, traffic_percentage: number, status: string }[], events: JournalEvent[] }} Journal */
 
@@ -194,7 +197,42 @@ export async function agentStatus(ws) {
   if (status.running === false) return null;
   ws.pids.add(status.pid);
   for (const v of status.versions ?? []) for (const i of v.instances) if (i.pid) ws.pids.add(i.pid);
+  rememberRouter(ws, status.router?.process ?? null);
   return status;
+}
+
+/** @param {Workspace} ws @param {RouterProcess | null} router */
+function rememberRouter(ws, router) {
+  if (router?.pid) ws.pids.add(router.pid);
+  if (router?.keeperPid) ws.pids.add(router.keeperPid);
+}
+
+/**
+ * The router process's own status, read from its control socket (it answers
+ * with or without an agent); null when nothing answers there.
+ * @param {Workspace} ws
+ * @returns {Promise<RouterProcess | null>}
+ */
+export function routerStatus(ws) {
+  const socketPath = join(ws.dir, '.shipgate', 'agent', 'router.sock');
+  return new Promise((resolve) => {
+    const req = request({ socketPath, path: '/v1/status', timeout: 2000, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => {
+        try {
+          const status = /** @type {RouterProcess} */ (JSON.parse(body));
+          rememberRouter(ws, status);
+          resolve(res.statusCode === 200 ? status : null);
+        } catch {
+          resolve(null);
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(null));
+    req.end();
+  });
 }
 
 /** The agent's status; a BenchError when no agent runs. @param {Workspace} ws @returns {Promise<AgentStatus>} */

@@ -1,9 +1,9 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { InstanceInfo, InstanceProbe, RolloutCommand, RolloutRegistration, RolloutSignals, VersionStats } from '../rollout/contract.js';
-import type { AgentRollout, AgentStatus, RouterOptions, VersionSpec } from './contract.js';
+import { MAX_SIGNAL_WAIT_MS, type AgentRollout, type AgentStatus, type RouterOptions, type VersionSpec } from './contract.js';
 
-/** The agent is not running (no socket, or nothing answers on it). */
+/** The agent (or the router process) is not running: no socket, or nothing answers on it. */
 export class AgentUnavailable extends Error {}
 
 /** The agent answered with an error. */
@@ -40,31 +40,37 @@ function parseAnswer<T>(text: string): (T & { error?: string }) | null {
   }
 }
 
-/** Talks to the agent's control API (HTTP over its unix socket, or TCP with a token, over HTTPS when configured). */
+/**
+ * Talks to the agent's control API (HTTP over its unix socket, or TCP with a token, over HTTPS when
+ * configured); `what` names the server in errors (the router process speaks the same).
+ */
 export class AgentClient {
-  constructor(private readonly endpoint: AgentEndpoint) {}
+  constructor(
+    private readonly endpoint: AgentEndpoint,
+    private readonly what = 'agent',
+  ) {}
 
-  call<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<T> {
+  call<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, signal?: AbortSignal): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = { 'content-type': 'application/json', ...('token' in this.endpoint ? { authorization: `Bearer ${this.endpoint.token}` } : {}) };
     if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
     return new Promise<T>((resolve, reject) => {
-      const req = send(this.endpoint, { method, path, headers, timeout: timeoutMs, agent: false }, (res) => {
+      const req = send(this.endpoint, { method, path, headers, timeout: timeoutMs, agent: false, signal }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const status = res.statusCode ?? 500;
           const value = parseAnswer<T>(Buffer.concat(chunks).toString('utf8'));
-          if (value === null) reject(new AgentRequestFailed(status, `the agent answered ${method} ${path} with ${status} and a body that is not JSON`));
-          else if (status >= 400) reject(new AgentRequestFailed(status, value.error ?? `agent answered ${status}`));
+          if (value === null) reject(new AgentRequestFailed(status, `the ${this.what} answered ${method} ${path} with ${status} and a body that is not JSON`));
+          else if (status >= 400) reject(new AgentRequestFailed(status, value.error ?? `${this.what} answered ${status}`));
           else resolve(value);
         });
         res.on('error', reject);
       });
-      req.on('timeout', () => req.destroy(new AgentRequestFailed(504, `the agent did not answer ${method} ${path} within ${Math.round(timeoutMs / 1000)}s`)));
+      req.on('timeout', () => req.destroy(new AgentRequestFailed(504, `the ${this.what} did not answer ${method} ${path} within ${Math.round(timeoutMs / 1000)}s`)));
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (err instanceof AgentRequestFailed) return reject(err);
-        if (['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(err.code ?? '')) reject(new AgentUnavailable(`the agent is not running (${err.code})`));
+        if (['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(err.code ?? '')) reject(new AgentUnavailable(`the ${this.what} is not running (${err.code})`));
         else reject(err);
       });
       req.end(payload);
@@ -107,6 +113,11 @@ export class AgentClient {
   }
   heartbeat(id: string): Promise<RolloutSignals> {
     return this.call('POST', '/v1/rollout/heartbeat', { id }, 5000);
+  }
+  /** A heartbeat the agent holds until there is a signal for the driver, or `timeoutMs`. */
+  waitForSignals(id: string, timeoutMs: number, signal?: AbortSignal): Promise<RolloutSignals> {
+    const waitMs = Math.min(MAX_SIGNAL_WAIT_MS, Math.max(0, Math.round(timeoutMs)));
+    return this.call('POST', '/v1/rollout/wait', { id, timeoutMs: waitMs }, waitMs + 5000, signal);
   }
   async endRollout(id: string): Promise<void> {
     await this.call('POST', '/v1/rollout/end', { id });

@@ -1,9 +1,12 @@
-import type { InstanceInfo, RolloutCommand } from '../rollout/contract.js';
+import type { InstanceInfo, RolloutCommand, RouterEjection } from '../rollout/contract.js';
 
 /**
  * The local agent's pieces and its control API. The agent is one long-lived
- * process per project state folder: supervisor (instances), router (traffic),
- * control API (unix socket, mode 0600; optional TCP with a token).
+ * process per project state folder: supervisor (instances), control API (unix
+ * socket, mode 0600; optional TCP with a token), rollouts and the dead-man
+ * switch. The router (traffic) runs in a process of its own under a keeper
+ * that holds its listening socket: the data plane, which the agent configures
+ * and reads over the router's own control socket.
  */
 
 /** How to run one version's instances (sent by the CLI, kept by the agent). */
@@ -28,6 +31,12 @@ export interface Backend {
   ready: boolean;
   draining: boolean;
 }
+
+/** The longest the agent holds a driver's `POST /v1/rollout/wait`. */
+export const MAX_SIGNAL_WAIT_MS = 60_000;
+
+/** How long a stopping router process lets in-flight requests finish. */
+export const DEFAULT_ROUTER_SHUTDOWN_MS = 30_000;
 
 /** Failed answers in a row after which the router ejects a minority version (router.ejectAfter). */
 export const DEFAULT_EJECT_AFTER = 5;
@@ -68,6 +77,60 @@ export interface AgentStatus {
   weights: Record<string, number>;
   versions: { version: string; instances: InstanceInfo[]; warmUntil: string | null }[];
   rollout: AgentRollout | null;
+  /** The router process, as the agent sees it. */
+  router: RouterReport;
+}
+
+/** One router process as it reports itself (`GET /v1/status` on the router's socket). */
+export interface RouterProcessStatus {
+  pid: number;
+  /** The keeper that restarts it; null once the keeper is gone (the router keeps serving, but nothing restarts it). */
+  keeperPid: number | null;
+  /** Differs for every router process: tells a restarted router from the one the agent knew. */
+  boot: string;
+  startedAt: string;
+  listen: string;
+  /** How many router processes the keeper started before this one. */
+  restarts: number;
+  weights: Record<string, number>;
+  backends: number;
+  /** Open client connections. */
+  connections: number;
+  /** Requests under way to instances. */
+  inFlight: number;
+  ejected: string[];
+}
+
+/** The router as the agent (or, with the agent down, the CLI) reports it. */
+export interface RouterReport {
+  /** `down`: it should run and does not answer, or could not listen. `not_running`: none was started (no deploy yet), or it was stopped. */
+  state: 'serving' | 'down' | 'not_running';
+  listen: string | null;
+  process: RouterProcessStatus | null;
+  /** Why it is down; a failed bind names the address and the cause. */
+  error: string | null;
+}
+
+/** What the router tells its agent: a version ejected (failed answers in a row), with its figures then. */
+export interface RouterEvent extends RouterEjection {
+  seq: number;
+  type: 'ejected';
+}
+
+/** `GET /v1/events` on the router's socket: events after a sequence number, for one router process (`boot`). */
+export interface RouterEventBatch {
+  boot: string;
+  /** Pass as `after` next time. */
+  next: number;
+  events: RouterEvent[];
+}
+
+/** What a router process serves, and keeps on disk so that its successor serves it at once (no secrets in it). */
+export interface RouterTableState {
+  format: 1;
+  listen: string;
+  options: RouterOptions;
+  table: RoutingTable;
 }
 
 export interface AgentRollout {
@@ -80,4 +143,10 @@ export interface AgentRollout {
   abortedAt: string | null;
   pendingCommands: RolloutCommand[];
   paused: boolean;
+  /** When the rollout was registered (an ejection before it belongs to an earlier rollout). */
+  beganAt?: string;
+  /** The router ejected the candidate during this rollout (told to the driver at once: the rollout fails). */
+  ejection?: RouterEjection | null;
+  /** The ejection has not been told to the driver yet. */
+  ejectionPending?: boolean;
 }

@@ -4,7 +4,9 @@ import type { Clock } from '../runtime/clock.js';
 import { systemClock } from '../runtime/clock.js';
 import { AgentClient, AgentUnavailable } from './client.js';
 import { controlArgs } from './control-args.js';
-import type { AgentStatus } from './contract.js';
+import type { AgentStatus, RouterProcessStatus } from './contract.js';
+import { runningKeeper } from './dataplane/keeper-file.js';
+import { RouterLink } from './dataplane/router-link.js';
 import { AGENT_ENTRY, agentPaths, type AgentPaths } from './paths.js';
 
 export const AGENT_START_TIMEOUT_MS = 15_000;
@@ -24,20 +26,20 @@ export async function agentStatus(paths: AgentPaths): Promise<AgentStatus | null
   }
 }
 
-function logTail(paths: AgentPaths, lines = 15): string {
+function logTail(path: string, lines = 15): string {
   try {
-    return readFileSync(paths.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
-    return '(no agent log)';
+    return '(no log)';
   }
 }
 
-async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs: number, clock: Clock, what: string, paths: AgentPaths): Promise<T> {
+async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs: number, clock: Clock, what: string, paths: AgentPaths, logFile = paths.logFile): Promise<T> {
   const until = clock.now() + timeoutMs;
   for (;;) {
     const v = await probe();
     if (v !== null) return v;
-    if (clock.now() > until) throw new Error(`${what} within ${timeoutMs / 1000}s; last lines of ${paths.logFile}:\n${logTail(paths)}`);
+    if (clock.now() > until) throw new Error(`${what} within ${timeoutMs / 1000}s; last lines of ${logFile}:\n${logTail(logFile)}`);
     await clock.sleep(POLL_MS);
   }
 }
@@ -66,7 +68,7 @@ export async function ensureAgent(stateDir: string, opts: StartOptions = {}): Pr
   child.once('exit', (code) => (exited = code));
   const status = await waitFor(
     async () => {
-      if (exited !== undefined) throw new Error(`the agent exited at start (code ${exited}); last lines of ${paths.logFile}:\n${logTail(paths)}`);
+      if (exited !== undefined) throw new Error(`the agent exited at start (code ${exited}); last lines of ${paths.logFile}:\n${logTail(paths.logFile)}`);
       return agentStatus(paths);
     },
     AGENT_START_TIMEOUT_MS,
@@ -87,6 +89,25 @@ export async function restartAgent(stateDir: string, clock: Clock = systemClock)
     const s = await agentStatus(paths);
     return s && s.pid === pid ? s : null;
   }, AGENT_START_TIMEOUT_MS, clock, 'the new agent did not answer', paths);
+  return { from: before.pid, to };
+}
+
+/**
+ * Replaces the router process (to run the installed code) without refusing a
+ * connection: its keeper starts a new router on the same socket, and once that
+ * one serves, the old one stops accepting and finishes its requests in flight.
+ */
+export async function restartRouter(stateDir: string, clock: Clock = systemClock): Promise<{ from: number; to: RouterProcessStatus }> {
+  const paths = agentPaths(stateDir);
+  const link = new RouterLink(paths.routerSocket);
+  const before = await link.status();
+  const keeper = runningKeeper(paths.keeperPidFile);
+  if (before === null || keeper === null) throw new AgentUnavailable('no router runs under a keeper here (shipgate agent status says why)');
+  process.kill(keeper.pid, 'SIGHUP');
+  const to = await waitFor(async () => {
+    const s = await link.status().catch(() => null);
+    return s !== null && s.pid !== before.pid ? s : null;
+  }, AGENT_START_TIMEOUT_MS, clock, 'the new router did not answer', paths, paths.routerLogFile);
   return { from: before.pid, to };
 }
 

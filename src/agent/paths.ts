@@ -3,6 +3,10 @@ import { fileURLToPath } from 'node:url';
 
 /** The agent process's entry script (dist/agent/daemon/entry.js). */
 export const AGENT_ENTRY = fileURLToPath(new URL('./daemon/entry.js', import.meta.url));
+/** The keeper: holds the router's listening socket and restarts the router process (dist/agent/dataplane/keeper-entry.js). */
+export const KEEPER_ENTRY = fileURLToPath(new URL('./dataplane/keeper-entry.js', import.meta.url));
+/** The router process (dist/agent/dataplane/router-entry.js). */
+export const ROUTER_ENTRY = fileURLToPath(new URL('./dataplane/router-entry.js', import.meta.url));
 
 /** Files of one agent, under `<project>/.shipgate/agent/`. */
 export interface AgentPaths {
@@ -16,6 +20,14 @@ export interface AgentPaths {
   logFile: string;
   /** Instance logs: `<logsDir>/<version>/<instance>.log`. */
   logsDir: string;
+  /** The router process's control API (table, stats, drains, ejections): HTTP over this unix socket, mode 0600. */
+  routerSocket: string;
+  /** The keeper's pid and start token: it holds the listening socket and restarts the router. */
+  keeperPidFile: string;
+  /** The last routing table and router options the router was given: a restarted router serves it at once. No secrets. */
+  routerTableFile: string;
+  /** The keeper's and the router process's log. */
+  routerLogFile: string;
 }
 
 export function agentPaths(stateDir: string): AgentPaths {
@@ -26,6 +38,10 @@ export function agentPaths(stateDir: string): AgentPaths {
     stateFile: join(stateDir, 'state.json'),
     logFile: join(stateDir, 'agent.log'),
     logsDir: join(stateDir, 'logs'),
+    routerSocket: join(stateDir, 'router.sock'),
+    keeperPidFile: join(stateDir, 'keeper.pid'),
+    routerTableFile: join(stateDir, 'router-table.json'),
+    routerLogFile: join(stateDir, 'router.log'),
   };
 }
 

@@ -98,9 +98,9 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
 
   const agent = program.command('agent').description('the local agent: supervisor, router and control socket (provider type local)');
   wire<[]>(common(agent.command('start').description('start the agent (detached; --foreground for systemd)')).option('--foreground', 'run in this process'), async () => (await import('./commands/agent.js')).agentStartCommand);
-  wire<[]>(common(agent.command('stop').description('stop the agent and its instances')).option('--keep-instances', 'leave the instances running'), async () => (await import('./commands/agent.js')).agentStopCommand);
-  wire<[]>(common(agent.command('restart').description('hand over to a new agent process without dropping traffic')), async () => (await import('./commands/agent.js')).agentRestartCommand);
-  wire<[]>(common(agent.command('status').description('the agent, its router weights and instances')), async () => (await import('./commands/agent.js')).agentStatusCommand);
+  wire<[]>(common(agent.command('stop').description('stop the agent, its instances and the router')).option('--keep-instances', 'leave the instances and the router running'), async () => (await import('./commands/agent.js')).agentStopCommand);
+  wire<[]>(common(agent.command('restart').description('hand over to a new agent process without dropping traffic')).option('--router', 'also replace the router process (new code), refusing no connection'), async () => (await import('./commands/agent.js')).agentRestartCommand);
+  wire<[]>(common(agent.command('status').description('the agent and the router (even with the agent down), weights and instances')), async () => (await import('./commands/agent.js')).agentStatusCommand);
   wire<[]>(common(program.command('promote').description('end the current rollout step now')).option('--full', 'go straight to 100%'), async () => {
     const { rolloutCommand } = await import('./commands/rollout-control.js');
     return (flags: GlobalOptions & { full?: boolean }, out: Output) => rolloutCommand(flags.full ? 'promote-full' : 'promote', flags, out);

@@ -50,12 +50,23 @@ export interface InstanceInfo {
 /** Commands a person sends to a running rollout (`shipgate promote|abort|pause|resume`). */
 export type RolloutCommand = 'promote' | 'promote-full' | 'abort' | 'pause' | 'resume';
 
+/** The router took a version out of weighted routing (its answers failed `ejectAfter` times in a row). */
+export interface RouterEjection {
+  version: string;
+  /** ISO time of the ejection. */
+  at: string;
+  /** The version's figures at that moment (`ejected: true`). */
+  stats: VersionStats;
+}
+
 /** What the agent tells the driver on each heartbeat. */
 export interface RolloutSignals {
   /** The dead-man switch fired: traffic is back on stable and the rollout is aborted. */
   abortedByDeadman: boolean;
   /** Commands received since the last heartbeat, oldest first. */
   commands: RolloutCommand[];
+  /** The router ejected the candidate: the rollout has failed. */
+  ejection?: RouterEjection | null;
 }
 
 export interface RolloutRegistration {
@@ -98,6 +109,13 @@ export interface TrafficControl {
   probe(version: string, opts?: ProbeOptions): Promise<InstanceProbe[]>;
   beginRollout(r: RolloutRegistration): Promise<void>;
   heartbeat(rolloutId: string): Promise<RolloutSignals>;
+  /**
+   * A heartbeat that waits: answers at once when there is a signal (a command, the
+   * dead-man switch, an ejection of the candidate), else after `timeoutMs` with none.
+   * Lets the driver hear an ejection the moment it happens instead of at its next
+   * tick. Optional: without it the driver sleeps, then heartbeats.
+   */
+  waitForSignals?(rolloutId: string, timeoutMs: number, signal?: AbortSignal): Promise<RolloutSignals>;
   endRollout(rolloutId: string): Promise<void>;
 }
 

@@ -2,7 +2,7 @@ import type { AnalysisConfig } from '../config/schema/rollout.js';
 import { toMs } from '../config/duration.js';
 import { abortReason, type Clock } from '../runtime/clock.js';
 import { evaluate, type EvaluationInput } from './analysis.js';
-import { InstancesFailed, type Evaluation, type PlanStep, type RolloutAction, type RolloutCommand, type RolloutPlan, type TrafficControl } from './contract.js';
+import { InstancesFailed, type Evaluation, type PlanStep, type RolloutAction, type RolloutCommand, type RolloutPlan, type RolloutSignals, type RouterEjection, type TrafficControl } from './contract.js';
 import type { RolloutEvent } from './events.js';
 import { weightsSetBy } from './weights.js';
 
@@ -74,6 +74,8 @@ class RolloutRun {
   private promoted = false;
   private jumpToFull = false;
   private pausedBy: 'command' | 'inconclusive' | null = null;
+  /** The evaluation an ejection of the candidate made, journaled once traffic is back on stable. */
+  private ejectionEvaluation: Evaluation | null = null;
 
   constructor(
     private readonly plan: RolloutPlan,
@@ -168,11 +170,11 @@ class RolloutRun {
     let lastEvaluation = this.now();
     let counted = this.now();
     while (this.failure === null && !this.promoted && (left > 0 || this.pausedBy !== null)) {
-      await this.deps.clock.sleep(this.nextWait(step, left, lastEvaluation), this.deps.signal);
+      const signals = await this.waitForSignals(this.nextWait(step, left, lastEvaluation));
       // The pause clock counts all time since the last tick (slow calls included), unless the rollout is paused.
       if (this.pausedBy === null) left -= this.now() - counted;
       counted = this.now();
-      await this.heartbeat();
+      await this.applySignals(signals);
       if (this.failure !== null) return this.revertTraffic();
       // A promote received in this heartbeat ends the step now: no evaluation may pause it again.
       if (this.promoted) return;
@@ -224,10 +226,55 @@ class RolloutRun {
     return { step: step.name, candidate, stable, probes, at: new Date(this.now()).toISOString() };
   }
 
+  /**
+   * Waits `ms` for the next tick and heartbeats. With a traffic control that can
+   * hold a heartbeat (`waitForSignals`), the wait ends the moment there is a
+   * signal: an ejection of the candidate is acted on at once, not at the next tick.
+   */
+  private async waitForSignals(ms: number): Promise<RolloutSignals> {
+    const { traffic, rolloutId, signal, clock } = this.deps;
+    if (traffic.waitForSignals === undefined) {
+      await clock.sleep(ms, signal);
+      return traffic.heartbeat(rolloutId);
+    }
+    this.throwIfAborted();
+    try {
+      return await traffic.waitForSignals(rolloutId, ms, signal);
+    } catch (err) {
+      this.throwIfAborted();
+      throw err;
+    }
+  }
+
   private async heartbeat(): Promise<void> {
-    const signals = await this.deps.traffic.heartbeat(this.deps.rolloutId);
+    await this.applySignals(await this.deps.traffic.heartbeat(this.deps.rolloutId));
+  }
+
+  private async applySignals(signals: RolloutSignals): Promise<void> {
     if (signals.abortedByDeadman) this.failure ??= DEADMAN_REASON;
+    if (signals.ejection && signals.ejection.version === this.plan.candidate) this.onEjection(signals.ejection);
     for (const command of signals.commands) await this.applyCommand(command);
+  }
+
+  /**
+   * The router ejected the candidate: its answers failed `ejectAfter` times in a
+   * row. That fails the rollout at once (the caller reverts in the same tick);
+   * the evaluation it amounts to is journaled after the revert's weights are set.
+   */
+  private onEjection(e: RouterEjection): void {
+    if (this.failure !== null) return;
+    const evaluation = evaluate(this.deps.analysis, { step: this.current, candidate: { ...e.stats, ejected: true }, stable: null, probes: [], at: e.at });
+    this.evaluations.push(evaluation);
+    this.failures++;
+    this.ejectionEvaluation = evaluation;
+    this.failure = `${evaluation.reasons.join('; ')}; the rollout failed at once, in step ${this.current}`;
+  }
+
+  private async emitEjectionEvaluation(): Promise<void> {
+    const evaluation = this.ejectionEvaluation;
+    if (evaluation === null) return;
+    this.ejectionEvaluation = null;
+    await this.emit({ type: 'rollout:evaluation', evaluation, failures: this.failures, failureLimit: this.deps.analysis.failureLimit });
   }
 
   private async applyCommand(command: RolloutCommand): Promise<void> {
@@ -294,7 +341,9 @@ class RolloutRun {
   }
 
   private async revertTraffic(): Promise<void> {
-    if (await this.setRevertWeights()) await this.emitRevertWeights();
+    const set = await this.setRevertWeights();
+    await this.emitEjectionEvaluation();
+    if (set) await this.emitRevertWeights();
   }
 
   /** The revert's leading weights, before anything else; once. False when there are none to set (first deployment) or they were set already. */

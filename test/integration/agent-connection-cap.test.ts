@@ -7,7 +7,8 @@
  * answers the rest 503, and meanwhile the control API answers, the instance
  * stays ready under its probes, and afterwards traffic flows again.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { agentPaths } from '../../src/agent/paths.js';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,7 +64,8 @@ function halfRequest(): Promise<{ socket: Socket; answer: Promise<string> }> {
 describe('a real agent under a connection flood, with an open-file limit of 400', () => {
   it('lowers the router cap to fit the limit', () => {
     const cap = Math.floor((FD_LIMIT - FD_RESERVE - MAX_REFUSING) / 2);
-    expect(agent.output()).toContain(`router: maxConnections 4096 lowered to ${cap}: the agent may open ${FD_LIMIT} files, and keeps some for itself`);
+    // The router runs in a process of its own (same open-file limit, inherited); it logs to router.log.
+    expect(readFileSync(agentPaths(agent.stateDir).routerLogFile, 'utf8')).toContain(`router: maxConnections 4096 lowered to ${cap}: the agent may open ${FD_LIMIT} files, and keeps some for itself`);
   });
 
   it('holds at most its cap, refuses the rest with 503, and keeps its probes, instances and control API working', async () => {

@@ -5,7 +5,10 @@
  * client sees no failed request while a second process takes over the socket.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fdOf, LISTENER_FD } from '../../src/agent/daemon/handover.js';
+import { fdOf } from '../../src/agent/daemon/handover.js';
+
+/** Where the successor below finds the listening socket (after stdin, stdout, stderr and its IPC channel). */
+const LISTENER_FD = 4;
 import { EventEmitter, once } from 'node:events';
 import { Agent, request } from 'node:http';
 import { connect, type Server } from 'node:net';
@@ -92,7 +95,7 @@ describe('router: shutdown', () => {
 
 /**
  * A second router in a child process that inherits the listening socket as a file
- * descriptor and listens on it, as the agent's successor does (see src/agent/daemon/handover.ts).
+ * descriptor and listens on it, as a restarted router process does (see src/agent/dataplane/keeper.ts).
  */
 function startSuccessor(table: RoutingTable, listener: Server): { child: ChildProcess; listening: Promise<void> } {
   const routerUrl = pathToFileURL(resolve(ROOT, 'src/agent/router/index.ts')).href;

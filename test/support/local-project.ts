@@ -20,6 +20,7 @@ export interface AgentView {
   weights: Record<string, number>;
   versions: { version: string; instances: { id: string; pid: number | null; port: number; state: string }[]; warmUntil: string | null }[];
   rollout: { id: string; state: string; paused: boolean } | null;
+  router: { state: string; listen: string | null; error: string | null; process: { pid: number; keeperPid: number | null; weights: Record<string, number>; restarts: number } | null };
 }
 
 /** A free port on 127.0.0.1 (the supervisor's allocator). */

@@ -3,14 +3,16 @@ import { parseListen } from '../../config/schema/local.js';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import { fetchHttp, type HttpClient } from '../../runtime/http.js';
 import type { InstanceInfo, InstanceProbe, RolloutCommand, RolloutRegistration, RolloutSignals, VersionStats } from '../../rollout/contract.js';
-import type { AgentRollout, AgentStatus, Backend, RouterOptions, VersionSpec } from '../contract.js';
+import type { AgentRollout, AgentStatus, Backend, RouterEvent, RouterOptions, RouterTableState, RoutingTable, VersionSpec } from '../contract.js';
+import { describeWeights } from '../describe.js';
 import type { AgentPaths } from '../paths.js';
-import { createRouter, type Router } from '../router/index.js';
 import { createSupervisor, type Supervisor } from '../supervisor/index.js';
 import { readinessUrl } from '../supervisor/readiness.js';
+import { DataPlane } from './data-plane.js';
 import { DEADMAN_CHECK_MS, deadmanWeights, isDeadmanDue } from './deadman.js';
 import { AgentApiError } from './errors.js';
 import { instanceBaseEnv } from './instance-env.js';
+import { SignalWaiters } from './signal-waiters.js';
 import { writeState, type HandoverState } from './state-file.js';
 import { validateWeights } from './weights.js';
 
@@ -29,14 +31,16 @@ export interface ConfigureRequest {
 }
 
 /**
- * The agent: a supervisor (instances), a router (traffic) and the state that ties
- * them: weights, version specs, warm timers, the rollout and its dead-man switch.
- * Every change is persisted (without secrets) so a restarted agent can re-adopt.
+ * The agent: a supervisor (instances), the data plane it drives (the router
+ * process: weights and backends go there, figures and ejections come back)
+ * and the state that ties them: weights, version specs, warm timers, the
+ * rollout and its dead-man switch. Every change is persisted (without
+ * secrets) so a restarted agent can re-adopt instances and router.
  */
 export class Agent {
   readonly startedAt: string;
   readonly supervisor: Supervisor;
-  router: Router | null = null;
+  readonly dataPlane: DataPlane;
   private app: string | null = null;
   private listen: string | null = null;
   private routerOptions: RouterOptions | null = null;
@@ -50,12 +54,15 @@ export class Agent {
   private persisting: Promise<void> = Promise.resolve();
   /** Set while retiring: the router keeps the table it has until the successor takes over. */
   private frozen = false;
+  /** Drivers long-polling for a rollout signal. */
+  private readonly waiters = new SignalWaiters();
 
   constructor(private readonly opts: AgentOptions) {
     this.clock = opts.clock ?? systemClock;
     this.http = opts.http ?? fetchHttp;
     this.startedAt = new Date(this.clock.now()).toISOString();
-    this.supervisor = createSupervisor({ stateDir: opts.paths.dir, clock: this.clock, http: this.http, env: instanceBaseEnv(process.env), onChange: () => this.refresh(), log: opts.log });
+    this.supervisor = createSupervisor({ stateDir: opts.paths.dir, clock: this.clock, http: this.http, env: instanceBaseEnv(process.env), onChange: () => this.refreshSoon(), log: opts.log });
+    this.dataPlane = new DataPlane(opts.paths, { log: opts.log, onEjection: (e) => this.onEjection(e), resync: () => this.refresh() });
     this.timers.push(setInterval(() => void this.tick(), DEADMAN_CHECK_MS));
     for (const t of this.timers) t.unref();
   }
@@ -93,23 +100,38 @@ export class Agent {
     };
   }
 
-  /** Creates the router (the caller makes it listen) or checks that the settings did not change. */
-  configure(req: ConfigureRequest): { created: boolean } {
-    if (this.router && this.listen !== req.listen) {
-      throw new AgentApiError(409, `the agent already routes ${this.listen}; stop it (shipgate agent stop) to move the router to ${req.listen}`);
+  /**
+   * At start: adopts the router process that runs (it kept serving while no
+   * agent ran, so its weights are what is live), or starts one on the saved
+   * address. A failed start is reported by status, not fatal.
+   */
+  async attachRouter(): Promise<void> {
+    const saved = this.listen !== null && this.routerOptions !== null ? this.tableState(this.listen, this.routerOptions) : null;
+    const adopted = await this.dataPlane.attach(saved);
+    if (adopted === null) return;
+    if (describeWeights(adopted.weights) !== describeWeights(this.weights)) {
+      this.opts.log(`the router serves ${describeWeights(adopted.weights)}: that is live, so it replaces the saved ${describeWeights(this.weights)}`);
+      this.weights = { ...adopted.weights };
     }
+    this.listen = adopted.listen;
+    await this.refresh().catch((err: Error) => this.opts.log(`could not send the table to the router: ${err.message}`));
+    this.persist();
+  }
+
+  /**
+   * Sets the router's address and options. A new address (or a router that is
+   * gone) starts a router there first; only once it listens is the address
+   * kept, so an address that failed to bind is never saved (409 naming it).
+   */
+  async configure(req: ConfigureRequest): Promise<{ created: boolean }> {
+    const created = this.dataPlane.listen !== req.listen || !(await this.dataPlane.isUp());
+    if (created) await this.dataPlane.bind(this.tableState(req.listen, req.router));
     this.app = req.app;
     this.listen = req.listen;
     this.routerOptions = req.router;
-    if (this.router) {
-      this.router.setOptions(req.router);
-      this.persist();
-      // A router whose listen failed (port taken) gets another try.
-      return { created: !this.router.server.listening };
-    }
-    this.router = createRouter({ ...req.router, clock: this.clock, log: this.opts.log });
-    this.refresh();
-    return { created: true };
+    if (!created) await this.refresh();
+    this.persist();
+    return { created };
   }
 
   async ensureInstances(spec: VersionSpec, count: number): Promise<InstanceInfo[]> {
@@ -122,12 +144,13 @@ export class Agent {
     return this.live(spec.version);
   }
 
-  setWeights(weights: Record<string, number>, reason = 'requested'): void {
+  /** Resolves once the router serves the new weights. */
+  async setWeights(weights: Record<string, number>, reason = 'requested'): Promise<void> {
     validateWeights(weights, (v) => this.live(v).filter((i) => i.state === 'ready').length);
     this.weights = { ...weights };
-    this.refresh();
-    this.opts.log(`weights ${JSON.stringify(weights)} (${reason})`);
     this.persist();
+    this.opts.log(`weights ${JSON.stringify(weights)} (${reason})`);
+    await this.refresh();
   }
 
   currentWeights(): Record<string, number> {
@@ -149,9 +172,8 @@ export class Agent {
     this.persist();
   }
 
-  stats(version: string, windowMs: number): VersionStats {
-    if (!this.router) throw new AgentApiError(409, 'the router is not configured yet');
-    return this.router.stats(version, windowMs);
+  stats(version: string, windowMs: number): Promise<VersionStats> {
+    return this.dataPlane.stats(version, windowMs);
   }
 
   /** Probes each instance directly, or once through the router with the version header (blue-green preview). */
@@ -189,16 +211,38 @@ export class Agent {
       throw new AgentApiError(409, `rollout ${this.rollout.id} (${this.rollout.candidate}) is still active`);
     }
     const now = new Date(this.clock.now()).toISOString();
-    this.rollout = { ...r, lastHeartbeatAt: now, state: 'active', abortedAt: null, pendingCommands: [], paused: false };
+    this.rollout = { ...r, lastHeartbeatAt: now, state: 'active', abortedAt: null, pendingCommands: [], paused: false, beganAt: now, ejection: null, ejectionPending: false };
     this.persist();
   }
 
   heartbeat(id: string): RolloutSignals {
     const r = this.requireRollout(id);
-    if (r.state === 'aborted_by_deadman') return { abortedByDeadman: true, commands: [] };
+    const ejection = r.ejectionPending === true ? (r.ejection ?? null) : null;
+    r.ejectionPending = false;
+    if (r.state === 'aborted_by_deadman') return { abortedByDeadman: true, commands: [], ejection };
     r.lastHeartbeatAt = new Date(this.clock.now()).toISOString();
     const commands = r.pendingCommands.splice(0);
-    return { abortedByDeadman: false, commands };
+    return { abortedByDeadman: false, commands, ejection };
+  }
+
+  /** A heartbeat held until there is a signal for the driver (or `timeoutMs` passed): it hears an ejection the moment the router reports it. */
+  async waitForSignals(id: string, timeoutMs: number): Promise<RolloutSignals> {
+    const r = this.requireRollout(id);
+    if (r.state === 'active') r.lastHeartbeatAt = new Date(this.clock.now()).toISOString();
+    if (!hasSignal(r)) await this.waiters.wait(timeoutMs);
+    return this.heartbeat(id);
+  }
+
+  /** The router ejected a version: when it is the candidate of the active rollout, its driver hears of it at once. */
+  private onEjection(e: RouterEvent): void {
+    const r = this.rollout;
+    this.opts.log(`router: ${e.version} ejected at ${e.at} (${e.stats.errors5xx + e.stats.connErrors} of ${e.stats.requests} requests failed in the last ${e.stats.windowMs / 1000}s)`);
+    if (r === null || r.state !== 'active' || r.candidate !== e.version || r.ejection) return;
+    if (r.beganAt !== undefined && Date.parse(e.at) < Date.parse(r.beganAt)) return;
+    r.ejection = { version: e.version, at: e.at, stats: e.stats };
+    r.ejectionPending = true;
+    this.persist();
+    this.waiters.wake();
   }
 
   endRollout(id: string): void {
@@ -214,11 +258,17 @@ export class Agent {
     r.pendingCommands.push(command);
     if (command === 'pause') r.paused = true;
     if (command === 'resume') r.paused = false;
+    this.waiters.wake();
     return r;
   }
 
-  status(): AgentStatus {
-    const versions = new Set([...this.specs.keys(), ...this.supervisor.instances().map((i) => i.version)]);
+  /** The versions the agent runs or knows how to run. */
+  knownVersions(): Set<string> {
+    return new Set([...this.specs.keys(), ...this.supervisor.instances().map((i) => i.version)]);
+  }
+
+  async status(): Promise<AgentStatus> {
+    const versions = this.knownVersions();
     return {
       pid: process.pid,
       startedAt: this.startedAt,
@@ -232,22 +282,26 @@ export class Agent {
         warmUntil: this.warmUntil.has(version) ? new Date(this.warmUntil.get(version)!).toISOString() : null,
       })),
       rollout: this.rollout,
+      router: await this.dataPlane.report(),
     };
   }
 
-  /** Stops timers and watching; instances keep running (handover or `agent stop --keep-instances`). */
+  /** Stops timers and watching; instances and router keep running (handover or `agent stop --keep-instances`). */
   async detach(): Promise<void> {
     this.frozen = true;
     for (const t of this.timers) clearInterval(t);
+    this.dataPlane.detach();
     await this.persisting;
     await this.supervisor.detach();
   }
 
+  /** `agent stop`: traffic off, instances stopped, then the router and its keeper. */
   async stopEverything(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.weights = {};
-    this.refresh();
+    await this.refresh().catch((err: Error) => this.opts.log(`could not send the empty table to the router: ${err.message}`));
     await this.supervisor.stopAll();
+    await this.dataPlane.stop();
     this.specs.clear();
     this.persist();
     await this.persisting;
@@ -263,13 +317,12 @@ export class Agent {
   }
 
   private async drain(id: string, timeoutMs: number): Promise<void> {
-    this.refresh();
-    await this.router?.drain(id, timeoutMs);
+    await this.refresh();
+    await this.dataPlane.drain(id, timeoutMs);
   }
 
-  /** Pushes weights and backends to the router. */
-  private refresh(): void {
-    if (!this.router || this.frozen) return;
+  /** Weights and backends as the router should see them now. */
+  private table(): RoutingTable {
     const backends: Backend[] = this.supervisor.instances().filter((i) => i.state !== 'stopped').map((i) => ({
       id: i.id,
       version: i.version,
@@ -278,7 +331,22 @@ export class Agent {
       ready: i.state === 'ready',
       draining: i.state === 'draining',
     }));
-    this.router.setTable({ weights: this.weights, backends });
+    return { weights: { ...this.weights }, backends };
+  }
+
+  private tableState(listen: string, options: RouterOptions): RouterTableState {
+    return { format: 1, listen, options, table: this.table() };
+  }
+
+  /** Sends weights and backends to the router; resolves when it serves them. */
+  private refresh(): Promise<void> {
+    if (this.frozen || this.routerOptions === null) return Promise.resolve();
+    return this.dataPlane.push(this.table(), this.routerOptions);
+  }
+
+  /** An instance changed (supervisor): the router hears of it without the caller waiting. */
+  private refreshSoon(): void {
+    this.refresh().catch((err: Error) => this.opts.log(`could not send the table to the router: ${err.message}`));
   }
 
   /** The dead-man switch and warm timers. */
@@ -289,9 +357,10 @@ export class Agent {
       r.state = 'aborted_by_deadman';
       r.abortedAt = new Date(now).toISOString();
       this.weights = deadmanWeights(r);
-      this.refresh();
+      this.refreshSoon();
       this.opts.log(`dead-man switch: no heartbeat from rollout ${r.id} for ${r.deadmanMs}ms; all traffic back to ${r.stable ?? 'nothing'}`);
       this.persist();
+      this.waiters.wake();
     }
     for (const [version, until] of this.warmUntil) {
       if (now > until && (this.weights[version] ?? 0) === 0) {
@@ -306,4 +375,8 @@ export class Agent {
     const state = this.handoverState();
     this.persisting = this.persisting.then(() => writeState(this.opts.paths.stateFile, state)).catch((err: Error) => this.opts.log(`could not write state: ${err.message}`));
   }
+}
+
+function hasSignal(r: AgentRollout): boolean {
+  return r.state === 'aborted_by_deadman' || r.pendingCommands.length > 0 || r.ejectionPending === true;
 }

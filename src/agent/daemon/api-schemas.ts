@@ -2,6 +2,7 @@ import { isAbsolute, normalize } from 'node:path';
 import { z } from 'zod';
 import { NAME_RE } from '../../config/constants.js';
 import { ListenSchema, RouterSchema } from '../../config/schema/local.js';
+import { MAX_SIGNAL_WAIT_MS } from '../contract.js';
 
 /**
  * Bodies and query parameters of the control API, with the bounds that keep
@@ -121,6 +122,8 @@ export const RolloutBeginBody = z
   });
 
 export const RolloutIdBody = z.strictObject({ id: RolloutId });
+/** `POST /v1/rollout/wait`: held until a signal for the rollout's driver arrives, or `timeoutMs`. */
+export const RolloutWaitBody = z.strictObject({ id: RolloutId, timeoutMs: count(0, MAX_SIGNAL_WAIT_MS) });
 export const CommandBody = z.strictObject({ command: z.enum(['promote', 'promote-full', 'abort', 'pause', 'resume']) });
 export const StopBody = z.strictObject({ stopInstances: z.boolean({ error: 'expected true or false' }) });
 export const EmptyBody = z.strictObject({});

@@ -26,7 +26,6 @@ runAgent({
   handover: process.argv.includes('--handover'),
   controlListen: control?.listen,
   controlTls: control?.tls,
-  listenerFd: arg('--listener-fd') === undefined ? undefined : Number(arg('--listener-fd')),
   controlFd: arg('--control-fd') === undefined ? undefined : Number(arg('--control-fd')),
   controlToken,
 }).catch((err: Error) => {

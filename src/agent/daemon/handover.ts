@@ -5,15 +5,13 @@ import type { AgentPaths } from '../paths.js';
 import type { HandoverState } from './state-file.js';
 
 /**
- * Restart without dropping traffic. The old agent starts its successor with the
- * router's listening socket (and the TCP control socket, if any) as inherited
- * file descriptors, and passes it the state (in memory, secrets included) over
- * an IPC channel. The successor listens on those descriptors directly; once it
- * serves, the old agent stops accepting, finishes what is in flight (answering
- * with Connection: close) and exits. The socket is never closed, so no
- * connection is refused, and no connection is ever accepted by a process that
- * is not ready for it; the instances are separate process groups and keep
- * running throughout.
+ * Restarting the agent. The router is a process of its own (see
+ * ../dataplane/), so traffic never depends on the agent: the successor adopts
+ * the running router and the instances (separate process groups) as they are.
+ * The old agent starts its successor with the TCP control socket (if any) as
+ * an inherited file descriptor, and passes it the state (in memory, secrets
+ * included) over an IPC channel; once the successor serves its control
+ * sockets, the old agent exits.
  *
  * (Sending the server over IPC instead would not do: Node wraps a received
  * server handle in a net.Server that starts accepting before the receiver can
@@ -24,9 +22,8 @@ export type HandoverMessage = { type: 'state'; state: HandoverState };
 export type SuccessorMessage = { type: 'serving'; pid: number } | { type: 'failed'; error: string };
 
 export const HANDOVER_TIMEOUT_MS = 30_000;
-/** Where the successor finds the inherited sockets (after stdin, stdout, stderr and the IPC channel). */
-export const LISTENER_FD = 4;
-export const CONTROL_TCP_FD = 5;
+/** Where the successor finds the inherited TCP control socket (after stdin, stdout, stderr and the IPC channel). */
+export const CONTROL_TCP_FD = 4;
 
 /** The file descriptor under a listening server (Unix). */
 export function fdOf(server: Server | null): number | null {
@@ -34,15 +31,14 @@ export function fdOf(server: Server | null): number | null {
   return typeof fd === 'number' && fd >= 0 ? fd : null;
 }
 
-export function spawnSuccessor(entry: string, paths: AgentPaths, extraArgs: string[], sockets: { listener: Server | null; controlTcp: Server | null }, controlToken?: string): ChildProcess {
+export function spawnSuccessor(entry: string, paths: AgentPaths, extraArgs: string[], controlTcp: Server | null, controlToken?: string): ChildProcess {
   const log = openSync(paths.logFile, 'a', 0o600);
-  const listener = fdOf(sockets.listener);
-  const control = fdOf(sockets.controlTcp);
-  const fdArgs = [...(listener === null ? [] : ['--listener-fd', String(LISTENER_FD)]), ...(control === null ? [] : ['--control-fd', String(CONTROL_TCP_FD)])];
+  const control = fdOf(controlTcp);
+  const fdArgs = control === null ? [] : ['--control-fd', String(CONTROL_TCP_FD)];
   const child = spawn(process.execPath, [entry, '--state-dir', paths.dir, '--handover', ...fdArgs, ...extraArgs], {
     detached: true,
     env: controlToken ? { ...process.env, SHIPGATE_AGENT_TOKEN: controlToken } : process.env,
-    stdio: ['ignore', log, log, 'ipc', listener ?? 'ignore', control ?? 'ignore'],
+    stdio: ['ignore', log, log, 'ipc', control ?? 'ignore'],
   });
   closeSync(log);
   return child;

@@ -1,8 +1,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { parseListen } from '../../config/schema/local.js';
 import { controlArgs } from '../control-args.js';
+import { describeWeights } from '../describe.js';
 import { AGENT_ENTRY, agentPaths, type AgentPaths } from '../paths.js';
+import { processLogger } from '../process-log.js';
 import { Agent } from './agent.js';
 import { createControlServer, listenOnSocket } from './control-server.js';
 import { listenControlTcp, prepareControlTcp } from './control-tcp.js';
@@ -21,28 +22,8 @@ export interface RunAgentOptions {
   controlToken?: string;
   /** PEM certificate and key files: the TCP control API speaks HTTPS (required off loopback). */
   controlTls?: { cert: string; key: string };
-  /** Inherited listening sockets (handover). */
-  listenerFd?: number;
+  /** The inherited TCP control socket (handover). */
   controlFd?: number;
-}
-
-/** How long in-flight requests of a retiring agent may take to finish. */
-export const RETIRE_TIMEOUT_MS = 30_000;
-
-function logger(): (line: string) => void {
-  return (line) => process.stdout.write(`${new Date().toISOString()} [agent ${process.pid}] ${line}\n`);
-}
-
-async function listenRouter(agent: Agent, listen: string, handle: unknown): Promise<void> {
-  const server = agent.router!.server;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    if (handle) server.listen(handle as never, () => resolve());
-    else {
-      const { host, port } = parseListen(listen);
-      server.listen(port, host, () => resolve());
-    }
-  });
 }
 
 /** Runs the agent in this process until it is stopped or hands over. */
@@ -51,9 +32,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
   // Checked before anything is bound: an agent that refuses its control settings leaves nothing behind.
   const tcp = opts.controlListen && opts.controlToken ? prepareControlTcp({ listen: opts.controlListen, tls: opts.controlTls }) : null;
   mkdirSync(paths.logsDir, { recursive: true, mode: 0o700 });
-  const log = logger();
+  const log = processLogger('agent');
   const agent = new Agent({ paths, agentVersion: opts.agentVersion, log });
-  const listener = opts.listenerFd === undefined ? null : { fd: opts.listenerFd };
   const controlHandle = opts.controlFd === undefined ? null : { fd: opts.controlFd };
   if (opts.handover) {
     agent.restore(await receiveHandover());
@@ -61,14 +41,10 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
     const restored = readState(paths.stateFile);
     if (restored) agent.restore(restored.state, restored.incomplete);
   }
-  const snapshot = agent.settings();
-  if (snapshot.app && snapshot.listen && snapshot.router) {
-    agent.configure({ app: snapshot.app, listen: snapshot.listen, router: snapshot.router });
-    await listenRouter(agent, snapshot.listen, listener);
-  }
+  // The router is a process of its own: adopt the one that runs (it kept serving), or start it.
+  await agent.attachRouter();
   const stop = lifecycle(agent, paths, opts, log);
   const routes = agentRoutes(agent, {
-    onRouterCreated: () => listenRouter(agent, agent.settings().listen!, null),
     restart: () => stop.restart(),
     stop: (stopInstances) => void stop.stop(stopInstances),
   });
@@ -77,7 +53,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
   stop.setUnixControl(control);
   if (tcp && opts.controlToken) stop.setTcpControl(await listenControlTcp(tcp, routes, opts.controlToken, log, controlHandle));
   writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
-  log(`serving: control ${paths.socket}${snapshot.listen ? `, router ${snapshot.listen}` : ''}${opts.handover ? ' (taken over)' : ''}`);
+  const router = agent.dataPlane.listen;
+  log(`serving: control ${paths.socket}${router ? `; router ${router} with ${describeWeights(agent.currentWeights())}` : ''}${opts.handover ? ' (taken over)' : ''}`);
   if (opts.handover) tellPredecessor({ type: 'serving', pid: process.pid });
   notifySystemd({ MAINPID: String(process.pid), READY: '1' });
 }
@@ -97,15 +74,14 @@ function lifecycle(agent: Agent, paths: AgentPaths, opts: RunAgentOptions, log: 
   let unixControl: Server | null = null;
   let tcpControl: Server | null = null;
   let leaving = false;
-  /** After a handover the unix server is left open: closing it would unlink the successor's socket path. */
+  /**
+   * After a handover the unix server is left open: closing it would unlink the
+   * successor's socket path. Without `stopInstances` the router keeps serving
+   * the table it has (it is not this process's): the next agent adopts it.
+   */
   const retire = async (how: string, stopInstances: boolean, handedOver: boolean): Promise<void> => {
     if (stopInstances) await agent.stopEverything();
-    else {
-      // Finish what is in flight with the routing table as it is, then stop watching.
-      const shutdown = agent.router?.shutdown({ timeoutMs: RETIRE_TIMEOUT_MS });
-      await agent.detach();
-      await shutdown;
-    }
+    else await agent.detach();
     await close(tcpControl);
     if (!handedOver) await close(unixControl);
     log(`${how}; exiting`);
@@ -118,7 +94,7 @@ function lifecycle(agent: Agent, paths: AgentPaths, opts: RunAgentOptions, log: 
       if (leaving) throw new Error('the agent is already stopping');
       leaving = true;
       const extra = opts.controlListen && opts.controlToken ? controlArgs({ listen: opts.controlListen, tls: opts.controlTls }) : [];
-      const child = spawnSuccessor(AGENT_ENTRY, paths, extra, { listener: agent.router?.server ?? null, controlTcp: tcpControl }, opts.controlToken);
+      const child = spawnSuccessor(AGENT_ENTRY, paths, extra, tcpControl, opts.controlToken);
       const pid = await handOver(child, agent.handoverState()).catch((err: Error) => {
         leaving = false;
         child.kill('SIGKILL');
@@ -133,7 +109,7 @@ function lifecycle(agent: Agent, paths: AgentPaths, opts: RunAgentOptions, log: 
       if (leaving) return;
       leaving = true;
       rmSync(paths.pidFile, { force: true });
-      await retire(stopInstances ? 'stopped with its instances' : 'stopped; instances left running', stopInstances, false);
+      await retire(stopInstances ? 'stopped with its instances and the router' : 'stopped; instances and router left running', stopInstances, false);
     },
   };
   // systemd and Ctrl-C: leave the instances running; the next agent adopts them.

@@ -11,6 +11,7 @@ import {
   ProbeQuery,
   RolloutBeginBody,
   RolloutIdBody,
+  RolloutWaitBody,
   StatsQuery,
   StopBody,
   VersionBody,
@@ -21,17 +22,10 @@ import { AgentApiError } from './errors.js';
 import { unknownVersions } from './weights.js';
 
 export interface LifecycleHooks {
-  /** Starts listening with a newly created router. */
-  onRouterCreated(): Promise<void>;
   /** Hands over to a new agent process; resolves with its pid once it serves. */
   restart(): Promise<{ pid: number }>;
   /** Stops the agent (and its instances, if asked) after the answer is sent. */
   stop(stopInstances: boolean): void;
-}
-
-/** The versions the agent runs or knows how to run. */
-function knownVersions(agent: Agent): Set<string> {
-  return new Set(agent.status().versions.map((v) => v.version));
 }
 
 /** A keep-warm deadline within MAX_KEEP_WARM_MS of the agent's clock (so it is a time Date and the warm timer can hold). */
@@ -41,7 +35,7 @@ export function checkKeepWarmUntil(untilMs: number, nowMs: number): void {
 }
 
 function checkKnown(agent: Agent, versions: string[], field: (v: string) => string): void {
-  const unknown = unknownVersions(versions, knownVersions(agent));
+  const unknown = unknownVersions(versions, agent.knownVersions());
   if (unknown.length > 0) throw new AgentApiError(409, `${field(unknown[0]!)}: expected a version the agent runs (got ${JSON.stringify(unknown[0])})`);
 }
 
@@ -49,15 +43,11 @@ function checkKnown(agent: Agent, versions: string[], field: (v: string) => stri
 export function agentRoutes(agent: Agent, hooks: LifecycleHooks, clock: Clock = systemClock): Routes {
   return {
     'GET /v1/status': route({}, () => agent.status()),
-    'POST /v1/configure': route({ body: ConfigureBody }, async (b) => {
-      const { created } = agent.configure(b);
-      if (created) await hooks.onRouterCreated();
-      return { created };
-    }),
+    'POST /v1/configure': route({ body: ConfigureBody }, (b) => agent.configure(b)),
     'POST /v1/versions/ensure': route({ body: EnsureBody }, async ({ spec, count }) => ({ instances: await agent.ensureInstances(spec, count) })),
-    'POST /v1/weights': route({ body: WeightsBody }, ({ weights, reason }) => {
+    'POST /v1/weights': route({ body: WeightsBody }, async ({ weights, reason }) => {
       checkKnown(agent, Object.keys(weights), (v) => `weights.${v}`);
-      agent.setWeights(weights, reason);
+      await agent.setWeights(weights, reason);
       return { weights: agent.currentWeights() };
     }),
     'GET /v1/weights': route({}, () => ({ weights: agent.currentWeights() })),
@@ -76,6 +66,7 @@ export function agentRoutes(agent: Agent, hooks: LifecycleHooks, clock: Clock = 
       return agent.beginRollout(b);
     }),
     'POST /v1/rollout/heartbeat': route({ body: RolloutIdBody }, ({ id }) => agent.heartbeat(id)),
+    'POST /v1/rollout/wait': route({ body: RolloutWaitBody }, ({ id, timeoutMs }) => agent.waitForSignals(id, timeoutMs)),
     'POST /v1/rollout/end': route({ body: RolloutIdBody }, ({ id }) => agent.endRollout(id)),
     'POST /v1/rollout/command': route({ body: CommandBody }, ({ command }) => agent.command(command)),
     'POST /v1/restart': route({ body: EmptyBody }, () => hooks.restart()),

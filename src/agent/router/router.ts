@@ -59,6 +59,8 @@ export type CreateRouterOptions = RouterOptions & {
   log?: (line: string) => void;
   /** The process's open-file limit, which lowers maxConnections (connection-cap.ts); null: unknown. @default openFileLimit() */
   fdLimit?: number | null;
+  /** Called when a version is ejected (the router process tells its agent, which tells the rollout's driver). */
+  onEject?: (version: string) => void;
 };
 
 function ejectAfterOf(opts: RouterOptions): number {
@@ -95,6 +97,7 @@ export function createRouter(opts: CreateRouterOptions): Router {
     eject(version) {
       if (!backends.eject(version)) return;
       opts.log?.(`router: ${version} answered ${ctx.ejectAfter} times in a row with a failure; it gets no weighted traffic for ${ejectMs / 1000}s (the version header still reaches it)`);
+      opts.onEject?.(version);
       clock.sleep(ejectMs, stopTimers.signal).then(
         () => backends.readmit(version),
         () => undefined,

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { agentStateDir, agentPaths } from '../../agent/paths.js';
-import { agentStatus, ensureAgent, restartAgent, stopAgent } from '../../agent/lifecycle.js';
+import { agentStatus, ensureAgent, restartAgent, restartRouter, stopAgent } from '../../agent/lifecycle.js';
 import type { AgentStatus } from '../../agent/contract.js';
 import { UsageError } from '../../errors.js';
+import { describeWeights } from '../../agent/describe.js';
+import { agentAbsence, observeRouter } from '../../agent/observe.js';
+import { routerText } from '../render/router-line.js';
 import { lightConfig } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { table, type GlobalOptions, type Output } from '../output.js';
@@ -10,6 +13,8 @@ import { table, type GlobalOptions, type Output } from '../output.js';
 export interface AgentFlags extends GlobalOptions {
   foreground?: boolean;
   keepInstances?: boolean;
+  /** `agent restart --router`: also replace the router process. */
+  router?: boolean;
 }
 
 async function stateDir(flags: GlobalOptions, out: Output): Promise<string> {
@@ -40,36 +45,50 @@ export async function agentStartCommand(flags: AgentFlags, out: Output): Promise
 export async function agentStopCommand(flags: AgentFlags, out: Output): Promise<number> {
   const pid = await stopAgent(await stateDir(flags, out), flags.keepInstances === true);
   if (out.json) out.result({ stopped: pid !== null, pid });
-  else out.line(pid === null ? 'no agent is running' : `agent (pid ${pid}) stopped${flags.keepInstances ? '; instances left running' : ' with its instances'}`);
+  else out.line(pid === null ? 'no agent is running' : `agent (pid ${pid}) stopped${flags.keepInstances ? '; instances and router left running (the next agent adopts them)' : ' with its instances and the router'}`);
   return EXIT.ok;
 }
 
-/** `shipgate agent restart`: a new agent process takes over the socket; no request is dropped. */
+/**
+ * `shipgate agent restart [--router]`: a new agent process takes over; the router
+ * keeps serving throughout. `--router` also replaces the router process (new code
+ * after an upgrade); no connection is refused and in-flight requests finish.
+ */
 export async function agentRestartCommand(flags: AgentFlags, out: Output): Promise<number> {
-  const { from, to } = await restartAgent(await stateDir(flags, out));
-  if (out.json) out.result({ from, to: to.pid });
-  else out.line(`agent restarted: pid ${from} handed over to pid ${to.pid} (instances and traffic kept)`);
+  const dir = await stateDir(flags, out);
+  const { from, to } = await restartAgent(dir);
+  const router = flags.router ? await restartRouter(dir) : null;
+  if (out.json) out.result({ from, to: to.pid, ...(router ? { router: { from: router.from, to: router.to.pid } } : {}) });
+  else {
+    out.line(`agent restarted: pid ${from} handed over to pid ${to.pid} (instances and traffic kept)`);
+    if (router) out.line(`router replaced: pid ${router.from} -> pid ${router.to.pid} on the same socket (no connection refused; in-flight requests finished)`);
+  }
   return EXIT.ok;
 }
 
-/** `shipgate agent status` */
+/** `shipgate agent status`: the agent's view; when it does not answer, what its files and the router's own socket say. */
 export async function agentStatusCommand(flags: AgentFlags, out: Output): Promise<number> {
-  const status = await agentStatus(agentPaths(await stateDir(flags, out)));
-  if (out.json) {
-    out.result(status ?? { running: false });
+  const paths = agentPaths(await stateDir(flags, out));
+  const status = await agentStatus(paths);
+  if (status) {
+    if (out.json) out.result({ running: true, ...status });
+    else printAgent(status, out);
     return EXIT.ok;
   }
-  if (!status) {
-    out.line('agent: not running (shipgate agent start)');
-    return EXIT.ok;
+  const down = agentAbsence(paths);
+  const router = await observeRouter(paths);
+  if (out.json) out.result({ running: false, agent: down === null ? 'not_running' : 'down', reason: down, router });
+  else {
+    out.line(down === null ? 'agent:   not running (shipgate agent start)' : `agent:   ${out.paint('red', 'DOWN')} (${down})`);
+    if (down !== null || router.state !== 'not_running') out.line(`router:  ${routerText(router, out, true)}`);
   }
-  printAgent(status, out);
   return EXIT.ok;
 }
 
 export function printAgent(s: AgentStatus, out: Output): void {
   out.line(`agent:   pid ${s.pid}, up since ${s.startedAt}, shipgate ${s.agentVersion}`);
-  out.line(`router:  ${s.listen ?? 'not configured yet'}  weights: ${Object.entries(s.weights).map(([v, w]) => `${v}=${w}%`).join(' ') || 'none'}`);
+  out.line(`router:  ${s.router.state === 'not_running' && s.listen === null ? 'not configured yet (the first deploy does)' : routerText(s.router, out, false)}`);
+  if (s.router.state !== 'serving') out.line(`weights: ${describeWeights(s.weights)} (the agent's; no router serves them now)`);
   if (s.rollout && s.rollout.state !== 'ended') out.line(`rollout: ${s.rollout.id} ${s.rollout.candidate} (${s.rollout.state}${s.rollout.paused ? ', paused' : ''})`);
   const rows = s.versions.flatMap((v) => v.instances.map((i) => [v.version, i.id, String(i.pid ?? '-'), String(i.port), i.state, String(i.restarts), v.warmUntil ? `warm until ${v.warmUntil}` : '']));
   if (rows.length > 0) out.line(table(['VERSION', 'INSTANCE', 'PID', 'PORT', 'STATE', 'RESTARTS', ''], rows));

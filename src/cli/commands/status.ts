@@ -2,6 +2,9 @@ import { existsSync } from 'node:fs';
 import { humanDuration } from '../../config/duration.js';
 import type { TargetStatus } from '../../providers/command/status.js';
 import type { VersionStats } from '../../rollout/contract.js';
+import type { RouterReport } from '../../agent/contract.js';
+import type { AgentPaths } from '../../agent/paths.js';
+import { routerText } from '../render/router-line.js';
 import { errorMessage } from '../../errors.js';
 import { readEnvironmentStatus, type EnvironmentStatus } from '../../pipeline/environment-status.js';
 import { currentIdentity } from '../../runtime/process-identity.js';
@@ -99,21 +102,27 @@ function printStatus(s: EnvironmentStatus, target: TargetStatus | null, out: Out
 export const STATUS_STATS_WINDOW_MS = 60_000;
 
 interface TrafficView {
-  pid: number;
+  /** `down`: it ran and does not answer (crashed, or hung); `not_running`: stopped, or never started. */
+  state: 'running' | 'down' | 'not_running';
+  /** Why it is down. */
+  reason: string | null;
+  pid: number | null;
   listen: string | null;
+  /** The agent's weights; with the agent down, the router's (what it still serves). */
   weights: Record<string, number>;
+  router: RouterReport;
   rollout: { id: string; stable: string | null; candidate: string; state: string; paused: boolean; aborted_at: string | null } | null;
   versions: { version: string; weight: number; ready: number; instances: number; states: string[]; stats: VersionStats | null }[];
 }
 
-/** The agent's live view, when this project runs one (provider type local); null otherwise. */
+/** The agent's live view, when this project has one (provider type local); null otherwise. With the agent down, what the router says. */
 async function agentTraffic(root: string): Promise<TrafficView | null> {
   const { agentPaths, agentStateDir } = await import('../../agent/paths.js');
   const paths = agentPaths(agentStateDir(root));
-  if (!existsSync(paths.socket)) return null;
+  if (!existsSync(paths.dir)) return null;
   const { agentStatus, clientFor } = await import('../../agent/lifecycle.js');
   const s = await agentStatus(paths);
-  if (!s) return null;
+  if (!s) return withoutAgent(paths);
   const client = clientFor(paths);
   const versions = await Promise.all(
     s.versions.map(async (v) => ({
@@ -129,7 +138,14 @@ async function agentTraffic(root: string): Promise<TrafficView | null> {
     s.rollout && s.rollout.state !== 'ended'
       ? { id: s.rollout.id, stable: s.rollout.stable, candidate: s.rollout.candidate, state: s.rollout.state, paused: s.rollout.paused, aborted_at: s.rollout.abortedAt }
       : null;
-  return { pid: s.pid, listen: s.listen, weights: s.weights, rollout: r, versions };
+  return { state: 'running', reason: null, pid: s.pid, listen: s.listen, weights: s.weights, router: s.router, rollout: r, versions };
+}
+
+async function withoutAgent(paths: AgentPaths): Promise<TrafficView> {
+  const { agentAbsence, observeRouter } = await import('../../agent/observe.js');
+  const reason = agentAbsence(paths);
+  const router = await observeRouter(paths);
+  return { state: reason === null ? 'not_running' : 'down', reason, pid: null, listen: router.listen, weights: router.process?.weights ?? {}, router, rollout: null, versions: [] };
 }
 
 function rolloutText(r: NonNullable<TrafficView['rollout']>, out: Output): string {
@@ -142,7 +158,13 @@ function rolloutText(r: NonNullable<TrafficView['rollout']>, out: Output): strin
 
 function printTraffic(t: TrafficView, out: Output): void {
   out.line('');
-  out.line(`agent:     pid ${t.pid}, router ${t.listen ?? 'not configured'}${t.rollout ? `; ${rolloutText(t.rollout, out)}` : ''}`);
+  if (t.state !== 'running') {
+    const agent = t.state === 'down' ? `${out.paint('red', 'DOWN')} (${t.reason})` : 'not running';
+    out.line(`agent:     ${agent}; router: ${routerText(t.router, out, true)}`);
+    return;
+  }
+  const router = t.router.state === 'serving' ? `router ${t.listen}` : `router: ${routerText(t.router, out, false)}`;
+  out.line(`agent:     pid ${t.pid}, ${router}${t.rollout ? `; ${rolloutText(t.rollout, out)}` : ''}`);
   for (const v of t.versions) {
     const st = v.stats;
     const figures = st && st.requests > 0 ? `${(st.requests / (st.windowMs / 1000)).toFixed(1)} req/s, errors ${(st.errorRate * 100).toFixed(1)}%, p95 ${st.p95}ms (last ${st.windowMs / 1000}s)` : 'no requests in the last minute';

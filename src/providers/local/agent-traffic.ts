@@ -30,6 +30,7 @@ export function agentTraffic(client: AgentClient, specFor: (version: string) => 
     probe: (version, opts) => client.probe(version, opts?.viaHeader === true),
     beginRollout: (r) => client.beginRollout(r),
     heartbeat: (id) => client.heartbeat(id),
+    waitForSignals: (id, timeoutMs, signal) => client.waitForSignals(id, timeoutMs, signal),
     endRollout: (id) => client.endRollout(id),
   };
 }

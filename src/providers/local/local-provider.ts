@@ -66,11 +66,20 @@ async function journalDeadmanRevert(ctx: StageContext, client: AgentClient): Pro
 
 export function createLocalProvider(cfg: LocalProviderConfig, rolloutCfg: RolloutConfig | undefined): Provider {
   const rollout = rolloutCfg ?? DEFAULT_ROLLOUT;
-  const connect = async (ctx: StageContext) => {
+  /**
+   * The agent, configured. An undo or rollback whose (changed) `listen` cannot be
+   * bound goes on through the router that still serves: moving the address is
+   * the deploy's business, putting traffic back is the undo's.
+   */
+  const connect = async (ctx: StageContext, undo = false) => {
     const dir = agentStateDir(ctx.paths.root);
     await ensureAgent(dir, controlStartOptions(cfg.control, ctx.paths.root));
     const client = clientFor(agentPaths(dir));
-    await client.configure(ctx.facts.app, cfg.listen, cfg.router);
+    await client.configure(ctx.facts.app, cfg.listen, cfg.router).catch(async (err: unknown) => {
+      const bindFailed = err instanceof AgentRequestFailed && err.status === 409;
+      if (undo && bindFailed && (await client.status()).router.state === 'serving') return;
+      throw bindFailed ? new AgentRequestFailed(409, `provider.listen: ${(err as Error).message}`) : err;
+    });
     return { client, traffic: agentTraffic(client, (v) => versionSpec(cfg, ctx.paths.releasesDir, v)) };
   };
   const describe = (ctx: ProviderPlanContext, version: string): PlannedCommand => {
@@ -107,7 +116,7 @@ export function createLocalProvider(cfg: LocalProviderConfig, rolloutCfg: Rollou
 
     /** Back to `to`: instantly when its instances are warm, else after starting them from the kept release. */
     async rollback(ctx, to, from) {
-      const { client, traffic } = await connect(ctx);
+      const { client, traffic } = await connect(ctx, true);
       await journalDeadmanRevert(ctx, client);
       await client.endRollout(ctx.facts.id).catch((err: unknown) => {
         if (!(err instanceof AgentRequestFailed && err.status === 404)) throw err;

@@ -7,6 +7,7 @@ import {
   type RolloutCommand,
   type RolloutRegistration,
   type RolloutSignals,
+  type RouterEjection,
   type TrafficControl,
   type VersionStats,
 } from '../../rollout/contract.js';
@@ -23,7 +24,12 @@ export interface MemoryTrafficOptions {
   weights?: Record<string, number>;
   /** Requests per second the router receives (split by weight) for unscripted stats. @default DEFAULT_REQUESTS_PER_SECOND */
   requestsPerSecond?: number;
+  /** Offer `waitForSignals` (a held heartbeat, as the agent does); without it the driver sleeps, then heartbeats. @default false */
+  longPoll?: boolean;
 }
+
+/** Window of the figures an ejection carries (as the router sends them). */
+export const EJECTION_WINDOW_MS = 10_000;
 
 /** One call a client made, at the clock time it was made. */
 export interface MemoryCall {
@@ -68,12 +74,16 @@ export class MemoryTraffic implements TrafficControl {
   private commands: RolloutCommand[] = [];
   private rollout: MemoryRollout | null = null;
   private nextPid = 1000;
+  private ejection: RouterEjection | null = null;
+  private wakeWaiters: (() => void)[] = [];
+  waitForSignals?: (rolloutId: string, timeoutMs: number, signal?: AbortSignal) => Promise<RolloutSignals>;
 
   constructor(opts: MemoryTrafficOptions) {
     this.clock = opts.clock;
     this.requestsPerSecond = opts.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND;
     this.weights = { ...(opts.weights ?? {}) };
     for (const [version, count] of Object.entries(opts.versions ?? {})) this.scaleTo(version, count);
+    if (opts.longPoll === true) this.waitForSignals = (id, ms, signal) => this.heldHeartbeat(id, ms, signal);
   }
 
   // ---- scripting -------------------------------------------------------
@@ -101,6 +111,13 @@ export class MemoryTraffic implements TrafficControl {
   /** Queues a command for the next heartbeat (`shipgate promote|abort|pause|resume`). */
   sendCommand(command: RolloutCommand): void {
     this.commands.push(command);
+    this.wake();
+  }
+
+  /** The router ejects `version` now: the next heartbeat (or a held one, at once) tells the driver, with the version's figures over the last 10 s. */
+  eject(version: string): void {
+    this.ejection = { version, at: new Date(this.clock.now()).toISOString(), stats: { ...this.figures(version, EJECTION_WINDOW_MS), ejected: true } };
+    this.wake();
   }
 
   snapshot(): MemorySnapshot {
@@ -160,6 +177,10 @@ export class MemoryTraffic implements TrafficControl {
 
   async stats(version: string, windowMs: number): Promise<VersionStats> {
     await this.enter('stats', [version, windowMs]);
+    return this.figures(version, windowMs);
+  }
+
+  private figures(version: string, windowMs: number): VersionStats {
     const script = this.statsScripts.get(version) ?? {};
     const scripted = typeof script === 'function' ? script(this.clock.now(), windowMs) : script;
     return toStats(version, windowMs, defaultFigures(this.weights[version] ?? 0, this.requestsPerSecond, windowMs), scripted);
@@ -178,12 +199,47 @@ export class MemoryTraffic implements TrafficControl {
 
   async heartbeat(rolloutId: string): Promise<RolloutSignals> {
     await this.enter('heartbeat', [rolloutId]);
+    return this.signals(rolloutId);
+  }
+
+  /** `waitForSignals` (with `longPoll`): answers at once when a signal is pending, else when one arrives or `timeoutMs` of clock time passed. */
+  private async heldHeartbeat(rolloutId: string, timeoutMs: number, signal?: AbortSignal): Promise<RolloutSignals> {
+    await this.enter('waitForSignals', [rolloutId, timeoutMs], signal);
+    if (this.rollout?.id === rolloutId && this.rollout.state === 'active') this.rollout.lastHeartbeatAt = this.clock.now();
+    if (!this.hasSignal()) await this.sleepUntilWoken(timeoutMs, signal);
+    this.housekeep();
+    return this.signals(rolloutId);
+  }
+
+  private hasSignal(): boolean {
+    return this.commands.length > 0 || this.ejection !== null || this.rollout?.state === 'aborted_by_deadman';
+  }
+
+  private async sleepUntilWoken(ms: number, signal?: AbortSignal): Promise<void> {
+    const woken = new AbortController();
+    this.wakeWaiters.push(() => woken.abort());
+    try {
+      await this.clock.sleep(ms, signal ? AbortSignal.any([signal, woken.signal]) : woken.signal);
+    } catch (err) {
+      if (!woken.signal.aborted || signal?.aborted) throw err;
+    }
+  }
+
+  private wake(): void {
+    const waiters = this.wakeWaiters;
+    this.wakeWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private signals(rolloutId: string): RolloutSignals {
     const rollout = this.rollout;
     if (rollout === null || rollout.id !== rolloutId || rollout.state === 'ended') throw new Error(`no active rollout ${rolloutId}`);
     const commands = this.commands;
     this.commands = [];
     if (rollout.state === 'active') rollout.lastHeartbeatAt = this.clock.now();
-    return { abortedByDeadman: rollout.state === 'aborted_by_deadman', commands };
+    const ejection = this.ejection;
+    this.ejection = null;
+    return { abortedByDeadman: rollout.state === 'aborted_by_deadman', commands, ...(ejection ? { ejection } : {}) };
   }
 
   async endRollout(rolloutId: string): Promise<void> {

@@ -48,6 +48,8 @@ export interface HarnessOptions {
   deadmanMs?: number;
   signal?: AbortSignal;
   keepWarmMs?: number;
+  /** Memory traffic offers `waitForSignals` (a held heartbeat), as the agent does. */
+  longPoll?: boolean;
 }
 
 /** A plan of `config` for v1 -> v2, memory traffic with v1 serving everything, and a run waiting to start. */
@@ -57,7 +59,7 @@ export function harness(opts: HarnessOptions = {}): Harness {
   const stable = opts.stable === undefined ? 'v1' : opts.stable;
   const candidate = opts.candidate ?? 'v2';
   const instances = opts.instances ?? 3;
-  const traffic = createMemoryTraffic({ clock, versions: stable ? { [stable]: instances } : {}, weights: stable ? { [stable]: 100 } : {} });
+  const traffic = createMemoryTraffic({ clock, versions: stable ? { [stable]: instances } : {}, weights: stable ? { [stable]: 100 } : {}, longPoll: opts.longPoll });
   const events: RolloutEvent[] = [];
   const deps: RolloutDeps = {
     traffic,
