@@ -1,6 +1,7 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer as createTcpServer, type Server } from 'node:http';
 import { parseListen } from '../../config/schema/local.js';
+import { ensurePrivateDir, writePrivateFileSync } from '../../runtime/private-files.js';
 import { AGENT_ENTRY, agentPaths, type AgentPaths } from '../paths.js';
 import { Agent } from './agent.js';
 import { createControlHandler, createControlServer, listenOnSocket } from './control-server.js';
@@ -44,7 +45,7 @@ async function listenRouter(agent: Agent, listen: string, handle: unknown): Prom
 /** Runs the agent in this process until it is stopped or hands over. */
 export async function runAgent(opts: RunAgentOptions): Promise<void> {
   const paths = agentPaths(opts.stateDir);
-  mkdirSync(paths.logsDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(paths.logsDir);
   const log = logger();
   const agent = new Agent({ paths, agentVersion: opts.agentVersion, log });
   const listener = opts.listenerFd === undefined ? null : { fd: opts.listenerFd };
@@ -79,7 +80,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
     });
     stop.setTcpControl(tcp);
   }
-  writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
+  writePrivateFileSync(paths.pidFile, `${process.pid}\n`);
   log(`serving: control ${paths.socket}${snapshot.listen ? `, router ${snapshot.listen}` : ''}${opts.handover ? ' (taken over)' : ''}`);
   if (opts.handover) tellPredecessor({ type: 'serving', pid: process.pid });
   notifySystemd({ MAINPID: String(process.pid), READY: '1' });

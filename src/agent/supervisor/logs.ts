@@ -1,7 +1,8 @@
-import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { appendFileSync, closeSync } from 'node:fs';
 import { copyFile, open, readdir, rename, stat, truncate } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Clock } from '../../runtime/clock.js';
+import { ensurePrivateDir, openPrivate } from '../../runtime/private-files.js';
 
 /**
  * Instance logs: `<stateDir>/logs/<version>/<instanceId>.log`. The instance
@@ -46,8 +47,8 @@ export function rotatedPath(path: string, n: number): string {
 
 /** Opens (creating) an instance's log for appending: the descriptor handed to the instance as stdout and stderr. */
 export function openAppend(path: string): number {
-  mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
-  return openSync(path, 'a', 0o600);
+  ensurePrivateDir(dirname(path));
+  return openPrivate(path, 'a');
 }
 
 /** Appends one supervisor line (`--- shipgate: ... ---`) to an instance's log. */
