@@ -1,3 +1,5 @@
+import { setLongTimeout } from './long-timer.js';
+
 /**
  * The process effect: every external command is an argv array. Output arrives
  * line by line so callers can mask and journal it.
@@ -51,7 +53,7 @@ export const execaRunner: Runner = async (req) => {
     stderr: ['pipe'],
   });
   const stop = stopper(child);
-  const timer = req.timeoutMs === undefined ? null : setTimeout(() => stop('timeout'), req.timeoutMs);
+  const timer = req.timeoutMs === undefined ? null : setLongTimeout(() => stop('timeout'), req.timeoutMs);
   const onAbort = (): void => stop('cancel');
   if (req.signal?.aborted) onAbort();
   else req.signal?.addEventListener('abort', onAbort, { once: true });
@@ -80,7 +82,7 @@ export const execaRunner: Runner = async (req) => {
       durationMs: performance.now() - started,
     };
   } finally {
-    if (timer !== null) clearTimeout(timer);
+    timer?.clear();
     req.signal?.removeEventListener('abort', onAbort);
     stop.done();
   }

@@ -14,6 +14,11 @@ describe('execaRunner', () => {
     expect(lines[0]).not.toContain('\uFFFD');
   });
 
+  it('a timeout longer than a Node timer holds (25 days) does not fire at once', async () => {
+    const r = await execaRunner({ argv: [process.execPath, '-e', 'setTimeout(() => {}, 300)'], timeoutMs: 25 * 86_400_000 });
+    expect(r).toMatchObject({ exitCode: 0, timedOut: false });
+  });
+
   it('reports a command that cannot start, and a timeout', async () => {
     expect((await execaRunner({ argv: ['/nonexistent/program'] })).spawnError).toContain('ENOENT');
     const slow = await execaRunner({ argv: [process.execPath, '-e', 'setTimeout(() => {}, 10000)'], timeoutMs: 200 });
