@@ -18,7 +18,7 @@ import { isPlainObject } from './merge.js';
  */
 
 /** Bump when the entry's shape or the meaning of its keys changes. */
-const FORMAT = 2;
+const FORMAT = 3;
 /** Top-level keys the light reader uses, and the keys it reads from each environment's block. */
 const TOP_KEYS = ['app', 'store', 'rollback', 'provider'] as const;
 const ENVIRONMENT_KEYS = ['store', 'rollback', 'provider'] as const;
