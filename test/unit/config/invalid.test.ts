@@ -131,11 +131,11 @@ const cases: Case[] = [
     yaml: 'app: demo\nprovider:\n  type: command\n  deploy: ["sh", "-c", "echo ${A-B} ${}", "${1BAD}", "${UNCLOSED"]\n  env: { LONG: "${this is not a variable name, and a long one at that}" }\n',
     message: [
       HEAD,
-      '  provider.deploy[2]: "${A-B}" is not a variable reference (expected ${NAME} or ${NAME:-default}, NAME made of letters, digits and \"_\" and not starting with a digit; $${ writes a literal \"${\")',
-      '  provider.deploy[2]: "${}" is not a variable reference (expected ${NAME} or ${NAME:-default}, NAME made of letters, digits and \"_\" and not starting with a digit; $${ writes a literal \"${\")',
-      '  provider.deploy[3]: "${1BAD}" is not a variable reference (expected ${NAME} or ${NAME:-default}, NAME made of letters, digits and \"_\" and not starting with a digit; $${ writes a literal \"${\")',
-      '  provider.deploy[4]: "${" is never closed (expected ${NAME} or ${NAME:-default}, NAME made of letters, digits and \"_\" and not starting with a digit; $${ writes a literal \"${\")',
-      '  provider.env.LONG: "${this is not a variable name, and a l…}" is not a variable reference (expected ${NAME} or ${NAME:-default}, NAME made of letters, digits and \"_\" and not starting with a digit; $${ writes a literal \"${\")',
+      '  provider.deploy[2]: "${A-B}" is not a variable reference (expected ${NAME} or ${NAME:-default}, NAME made of letters, digits and "_" and not starting with a digit; $${ writes a literal "${")',
+      '  provider.deploy[2]: "${}" is not a variable reference (expected ${NAME} or ${NAME:-default}, NAME made of letters, digits and "_" and not starting with a digit; $${ writes a literal "${")',
+      '  provider.deploy[3]: "${1BAD}" is not a variable reference (expected ${NAME} or ${NAME:-default}, NAME made of letters, digits and "_" and not starting with a digit; $${ writes a literal "${")',
+      '  provider.deploy[4]: "${" is never closed (expected ${NAME} or ${NAME:-default}, NAME made of letters, digits and "_" and not starting with a digit; $${ writes a literal "${")',
+      '  provider.env.LONG: "${this is not a variable name, and a l…}" is not a variable reference (expected ${NAME} or ${NAME:-default}, NAME made of letters, digits and "_" and not starting with a digit; $${ writes a literal "${")',
     ],
   },
   {
