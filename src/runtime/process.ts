@@ -1,3 +1,4 @@
+import { LineSplitter } from './line-splitter.js';
 import { setLongTimeout } from './long-timer.js';
 
 /**
@@ -61,14 +62,9 @@ export const execaRunner: Runner = async (req) => {
     if (!stream) return;
     // Decode across chunk boundaries: a character (or a secret) split between chunks stays whole.
     stream.setEncoding('utf8');
-    let rest = '';
-    for await (const chunk of stream) {
-      const text = rest + String(chunk);
-      const lines = text.split(/\r?\n/);
-      rest = lines.pop() ?? '';
-      for (const line of lines) req.onLine?.(line, name);
-    }
-    if (rest) req.onLine?.(rest, name);
+    const lines = new LineSplitter((line) => req.onLine?.(line, name));
+    for await (const chunk of stream) lines.push(String(chunk));
+    lines.end();
   };
   try {
     const [result] = await Promise.all([child, pump(child.stdout, 'stdout'), pump(child.stderr, 'stderr')]);

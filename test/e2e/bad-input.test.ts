@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, type Project, SCRIPTS_PROVIDER } from '../support/project.js';
+import { json, makeProject, type Project, SCRIPTS_PROVIDER } from '../support/project.js';
 
 /** Input that used to be taken the wrong way, through the real CLI: each is refused (exit 2) or held correctly. */
 
@@ -63,5 +64,21 @@ describe('config files', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('environments.__proto__: "__proto__" cannot name an environment');
     }
+  });
+});
+
+describe('output', () => {
+  it('20 lines of 1 MB are journaled cut to 16 KiB each with a marker naming the bytes cut: the store grows by far less than 20 MB', async () => {
+    const print = "const l = 'w'.repeat(1 << 20); for (let i = 0; i < 20; i++) console.log(l)";
+    await p.write('loud.yaml', `app: badinput\nprovider: { type: command, deploy: ["node", "-e", "${print}"] }\ngates: { semver: false }\n`);
+    const size = (): number => ['', '-wal'].reduce((sum, s) => sum + (existsSync(join(p.dir, `.shipgate/state.db${s}`)) ? statSync(join(p.dir, `.shipgate/state.db${s}`)).size : 0), 0);
+    const before = size();
+    const r = await p.run(['deploy', 'v4', '--config', 'loud.yaml', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(size() - before).toBeLessThan(2 * 1024 * 1024);
+    const id = json<{ deployment_id: string }>(r).deployment_id;
+    const shown = json<{ events: { type: string; data: { lines?: { text: string }[] } }[] }>(await p.run(['show', id, '--events', '--json', '--config', 'loud.yaml']));
+    const lines = shown.events.filter((e) => e.type === 'step:output').flatMap((e) => e.data.lines!.map((l) => l.text));
+    expect(lines).toEqual(Array.from({ length: 20 }, () => `${'w'.repeat(16 * 1024)} [… ${(1 << 20) - 16 * 1024} bytes cut by shipgate]`));
   });
 });
