@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 import type { Clock } from '../runtime/clock.js';
+import { ensurePrivateDir, openPrivate } from '../runtime/private-files.js';
 import { systemClock } from '../runtime/clock.js';
 import { AgentClient, AgentUnavailable } from './client.js';
 import { controlArgs } from './control-args.js';
@@ -57,8 +58,8 @@ export async function ensureAgent(stateDir: string, opts: StartOptions = {}): Pr
   const paths = agentPaths(stateDir);
   const running = await agentStatus(paths);
   if (running) return { status: running, started: false };
-  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-  const log = openSync(paths.logFile, 'a', 0o600);
+  ensurePrivateDir(paths.dir);
+  const log = openPrivate(paths.logFile, 'a');
   const args = [AGENT_ENTRY, '--state-dir', paths.dir, ...controlArgs(opts.controlListen ? { listen: opts.controlListen, tls: opts.controlTls } : undefined)];
   const env = { ...process.env, ...(opts.controlToken ? { SHIPGATE_AGENT_TOKEN: opts.controlToken } : {}) };
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env });

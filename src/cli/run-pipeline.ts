@@ -70,7 +70,8 @@ function storeRetryWarning(out: Output, budgetMs: number): (info: { method: stri
 }
 
 function summary(r: DeployResult): Record<string, unknown> {
-  return { deployment_id: r.deploymentId, kind: r.kind, version: r.version, status: r.status, exit_code: exitCodeForStatus(r.status), record_path: r.recordPath, error: r.error };
+  const refused = r.pruneRefused.length > 0 ? { prune_refused: r.pruneRefused } : {};
+  return { deployment_id: r.deploymentId, kind: r.kind, version: r.version, status: r.status, exit_code: exitCodeForStatus(r.status), record_path: r.recordPath, error: r.error, ...refused };
 }
 
 function report(outcome: RunOutcome, out: Output): number {
@@ -94,6 +95,7 @@ function report(outcome: RunOutcome, out: Output): number {
   if (r.error) out.line(`  why: ${r.error}`);
   if (r.status === 'succeeded' && r.record.rollback_deadline) out.line(`  rollback available until ${r.record.rollback_deadline} (shipgate rollback --env ${r.environment})`);
   if (r.pruned.length > 0) out.line(`  pruned releases: ${r.pruned.join(', ')}`);
+  for (const x of r.pruneRefused) out.err(out.paint('yellow', `  release ${x.version} not pruned: its recorded folder ${x.dir} is ${x.reason}; left alone (check the releases table)`));
   out.line(`  record: ${r.recordPath}`);
   return code;
 }

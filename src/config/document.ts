@@ -3,9 +3,12 @@ import { ConfigError } from '../errors.js';
 import { show } from './show.js';
 import { isPlainObject } from './merge.js';
 import { readConfigText } from './environments.js';
+import { formatPath } from './paths.js';
 
 /** Values in a document once aliases are expanded: a guard against "billion laughs" documents. */
 const MAX_NODES = 10_000;
+/** Keys that reach into JavaScript's object machinery: they cannot name an environment. */
+export const RESERVED_ENVIRONMENT_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype'];
 
 /** Reads and parses the YAML file; the result is a plain map or a ConfigError. */
 export function readConfigDocument(path: string): Record<string, unknown> {
@@ -26,7 +29,22 @@ export function parseConfigText(text: string, path: string): Record<string, unkn
   if (value === null || value === undefined) throw new ConfigError(`${path} is empty: expected at least "app" and "provider"`);
   if (!isPlainObject(value)) throw new ConfigError(`${path}: expected a map of settings at the top level (got ${show(value)})`);
   ensureReasonableSize(value, path);
+  ensureEnvironmentNames(value, path);
   return value;
+}
+
+/**
+ * The schema's record of environments drops a `__proto__` key without a word,
+ * while the overlay reads it: refused here, for every command (the light reader too).
+ */
+function ensureEnvironmentNames(doc: Record<string, unknown>, path: string): void {
+  const envs = doc.environments;
+  const bad = isPlainObject(envs) ? Object.keys(envs).filter((k) => RESERVED_ENVIRONMENT_NAMES.includes(k)) : [];
+  if (bad.length === 0) return;
+  throw new ConfigError(
+    `invalid config ${path}:`,
+    bad.map((k) => `${formatPath(['environments', k])}: "${k}" cannot name an environment (it is reserved in JavaScript objects; expected a name like staging or production)`),
+  );
 }
 
 function yamlErrorText(e: YAMLException, text: string): string {

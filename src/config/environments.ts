@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { isPlainObject } from './merge.js';
 import { formatPath } from './paths.js';
@@ -9,15 +9,55 @@ export const DEFAULT_CONFIG_FILE = 'shipgate.yaml';
 /** The environment name when the config has no `environments` block. */
 export const DEFAULT_ENVIRONMENT = 'production';
 
-/** The config file's text, or a ConfigError naming the file. */
+/** A config is a few kilobytes; anything past this is not one (and `--config /dev/zero` must end). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+const READ_CHUNK = 64 * 1024;
+
+/**
+ * The config file's text, or a ConfigError naming the file. Only a regular file
+ * of at most MAX_CONFIG_BYTES is read: a folder, a FIFO or a device is refused
+ * before reading, and reading stops past the limit (a /proc file says size 0).
+ */
 export function readConfigText(path: string): string {
+  let fd: number;
   try {
-    return readFileSync(path, 'utf8');
+    // Non-blocking: opening a FIFO for reading would otherwise wait for a writer forever.
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new ConfigError(`no config file at ${path} (create ${DEFAULT_CONFIG_FILE} or pass --config FILE)`);
     throw new ConfigError(`cannot read config file ${path}: ${code ?? String(err)}`, [], { cause: err });
   }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw new ConfigError(`cannot read config file ${path}: it is ${fileKind(stats)} (expected a YAML file)`);
+    return readCapped(fd, path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readCapped(fd: number, path: string): string {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(READ_CHUNK);
+    const n = readSync(fd, chunk, 0, READ_CHUNK, null);
+    if (n === 0) break;
+    chunks.push(chunk.subarray(0, n));
+    total += n;
+    if (total > MAX_CONFIG_BYTES) throw new ConfigError(`cannot read config file ${path}: it is larger than ${MAX_CONFIG_BYTES} bytes (expected a config of ordinary size)`);
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
+}
+
+function fileKind(s: Stats): string {
+  if (s.isDirectory()) return 'a folder';
+  if (s.isFIFO()) return 'a FIFO';
+  if (s.isSocket()) return 'a socket';
+  if (s.isCharacterDevice()) return 'a character device';
+  if (s.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
 }
 
 /** Environment names the document declares; a config without `environments` has one. */

@@ -2,10 +2,16 @@ import { SECRET_KEY_RE, isSecretName } from '../runtime/secrets.js';
 
 /**
  * `${VAR}` and `${VAR:-default}` in string values are read from the environment.
- * `$${` writes a literal `${`. A missing variable is an error naming the key path.
+ * `$${` writes a literal `${`. A missing variable is an error naming the key path,
+ * and so is any other `${...}` (`${A-B}`, `${}`, `${1BAD}`, an unclosed `${`):
+ * passed through as text, a typo would reach a script or a URL unnoticed.
  */
 
-const REF_RE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+/** `$${`, or `${` with what follows up to the first `}` (group 1), or an unclosed `${`. */
+const REF_RE = /\$\$\{|\$\{([^}]*)\}|\$\{/g;
+const INNER_RE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s;
+const QUOTED_MAX = 40;
+const SYNTAX = 'expected ${NAME} or ${NAME:-default}, NAME made of letters, digits and "_" and not starting with a digit; $${ writes a literal "${"';
 
 export type KeyPath = (string | number)[];
 
@@ -34,8 +40,14 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv, extraSecretN
   };
   const interpolateString = (s: string, path: KeyPath): string => {
     const key = String(path[path.length - 1] ?? '');
-    const out = s.replace(REF_RE, (whole, name: string | undefined, fallback: string | undefined) => {
+    const out = s.replace(REF_RE, (whole: string, inner: string | undefined) => {
       if (whole === '$${') return '${';
+      const ref = inner === undefined ? null : INNER_RE.exec(inner);
+      if (!ref) {
+        errors.push({ path, message: inner === undefined ? `"\${" is never closed (${SYNTAX})` : `"${shorten(whole)}" is not a variable reference (${SYNTAX})` });
+        return '';
+      }
+      const [, name, fallback] = ref;
       const found = lookup(env, name!);
       const value = found !== undefined && found !== '' ? found : fallback;
       if (value === undefined) {
@@ -51,6 +63,11 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv, extraSecretN
     return out;
   };
   return { value: walk(value, []), errors, secrets };
+}
+
+/** What a message quotes of a bad reference. */
+function shorten(text: string): string {
+  return text.length > QUOTED_MAX ? `${text.slice(0, QUOTED_MAX - 2)}…}` : text;
 }
 
 /** Own string values only: `${constructor}` is a missing variable, not Object. */

@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { ensurePrivateDir, writePrivateFileSync } from '../runtime/private-files.js';
 import { isPlainObject } from './merge.js';
 
 /*
@@ -17,7 +18,7 @@ import { isPlainObject } from './merge.js';
  */
 
 /** Bump when the entry's shape or the meaning of its keys changes. */
-const FORMAT = 2;
+const FORMAT = 3;
 /** Top-level keys the light reader uses, and the keys it reads from each environment's block. */
 const TOP_KEYS = ['app', 'store', 'rollback', 'provider'] as const;
 const ENVIRONMENT_KEYS = ['store', 'rollback', 'provider'] as const;
@@ -62,13 +63,10 @@ export function writeLightCache(path: string, source: string, doc: Record<string
   if (!isDeepStrictEqual((JSON.parse(json) as Entry).doc, doc)) return;
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    // Not recursive: without `.shipgate/` this fails and nothing is written.
-    mkdirSync(dirname(file), { recursive: false });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return;
-  }
-  try {
-    writeFileSync(tmp, json, { mode: 0o600 });
+    // Without `.shipgate/` nothing is written.
+    if (!existsSync(dirname(dirname(file)))) return;
+    ensurePrivateDir(dirname(file));
+    writePrivateFileSync(tmp, json);
     renameSync(tmp, file);
   } catch {
     // A cache that cannot be written costs the next run a YAML parse, nothing more.

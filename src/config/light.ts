@@ -4,7 +4,7 @@ import { Masker } from '../runtime/secrets.js';
 import { environmentNames, environmentOverlay, readConfigText, selectEnvironment } from './environments.js';
 import { lightDocument, readLightCache, writeLightCache } from './light-cache.js';
 import { DEFAULT_ROLLBACK_WINDOW, DEFAULT_STORE_URL, NAME_RE, STORE_URL_RE } from './constants.js';
-import { DURATION_RE } from './duration.js';
+import { DURATION_RE, isWithinMaxDuration } from './duration.js';
 import { interpolate } from './interpolate.js';
 import { formatPath } from './paths.js';
 import { deepMerge, isPlainObject } from './merge.js';
@@ -83,9 +83,9 @@ function hasStatusScript(doc: Record<string, unknown>, env: string): boolean {
   return isPlainObject(provider) && provider.type === 'command' && provider.status !== undefined && provider.status !== null;
 }
 
-/** An environment's `rollback.window` as written (no interpolation: durations are never secrets). */
+/** An environment's `rollback.window` as written (no interpolation: durations are never secrets); the default when it is not a valid one (`deploy` reports it). */
 function rollbackWindowOf(doc: Record<string, unknown>, env: string): string {
   const rollback = sectionOf(doc, env, 'rollback');
   const w = isPlainObject(rollback) ? rollback.window : undefined;
-  return typeof w === 'string' && DURATION_RE.test(w) ? w : DEFAULT_ROLLBACK_WINDOW;
+  return typeof w === 'string' && DURATION_RE.test(w) && isWithinMaxDuration(w) ? w : DEFAULT_ROLLBACK_WINDOW;
 }

@@ -1,5 +1,6 @@
 import { Cancelled, DeadlineExceeded, StageFailed } from '../errors.js';
 import { abortReason as abortError } from '../runtime/clock.js';
+import { capLine } from '../runtime/line-splitter.js';
 import { describeRunFailure, type Runner } from '../runtime/process.js';
 import type { ExecOptions, StageContext } from './stage.js';
 
@@ -7,6 +8,8 @@ export const OUTPUT_FLUSH_LINES = 50;
 export const OUTPUT_FLUSH_MS = 1000;
 /** Lines of one step's output kept in the journal; the rest are counted. */
 export const MAX_JOURNALED_LINES = 2000;
+/** Characters of one journaled line; a longer line is cut, with a marker naming the bytes cut. */
+export const MAX_JOURNALED_LINE_CHARS = 16 * 1024;
 const TAIL_LINES = 5;
 
 export type BaseContext = Omit<StageContext, 'stage' | 'step' | 'exec'>;
@@ -75,7 +78,9 @@ async function execCommand(ctx: StageContext, step: string, opts: ExecOptions): 
   };
   const timer = setInterval(flush, OUTPUT_FLUSH_MS);
   timer.unref();
-  const onLine = (text: string, stream: 'stdout' | 'stderr'): void => {
+  const onLine = (line: string, stream: 'stdout' | 'stderr'): void => {
+    // Masked before it is cut, so a cut never leaves half a secret behind.
+    const text = capLine(ctx.masker.mask(line), MAX_JOURNALED_LINE_CHARS);
     tail.push(text);
     if (tail.length > TAIL_LINES) tail.shift();
     if (journaledLines >= MAX_JOURNALED_LINES) return void dropped++;

@@ -1,10 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toMs } from '../config/duration.js';
+import { ensurePrivateDir, writePrivateFile } from '../runtime/private-files.js';
 import type { DeploymentRow } from '../store/contract.js';
 import type { BaseContext } from './context.js';
 import { buildRecord, type DeploymentRecord } from './record.js';
-import { pruneReleases } from './releases.js';
+import { pruneReleases, type PruneResult, type RefusedPrune } from './releases.js';
 import type { SagaOutcome } from './saga.js';
 
 export interface DeployResult {
@@ -20,6 +20,8 @@ export interface DeployResult {
   recordPath: string;
   /** Releases pruned after a successful deploy. */
   pruned: string[];
+  /** Release rows pruning left alone: their folder is not one of this project's release folders. */
+  pruneRefused: RefusedPrune[];
 }
 
 /** Records the outcome: terminal status first, then release bookkeeping, the record, and deploy:finished. */
@@ -27,21 +29,21 @@ export async function finalize(base: BaseContext, outcome: SagaOutcome): Promise
   const { facts, store, config } = base;
   const finishedAt = new Date(base.clock.now()).toISOString();
   await store.updateDeployment(facts.id, { status: outcome.status, finishedAt, error: outcome.error, currentStage: null });
-  const pruned = outcome.status === 'succeeded' && facts.kind === 'deploy' ? await keepReleases(base, finishedAt) : [];
+  const { pruned, refused } = outcome.status === 'succeeded' && facts.kind === 'deploy' ? await keepReleases(base, finishedAt) : { pruned: [], refused: [] };
   const row = (await store.getDeployment(facts.id))!;
   const record = base.masker.maskValue(
     buildRecord({ row, events: await store.listEvents(facts.id), rollbackWindowMs: toMs(config.rollback.window), services: config.services ?? [facts.app] }),
   );
   const recordPath = join(base.paths.recordsDir, `${facts.id}.json`);
   await store.saveRecord(facts.id, record as unknown as Record<string, unknown>);
-  await mkdir(base.paths.recordsDir, { recursive: true });
-  await writeFile(recordPath, `${JSON.stringify(record, null, 2)}\n`);
+  ensurePrivateDir(base.paths.recordsDir);
+  await writePrivateFile(recordPath, `${JSON.stringify(record, null, 2)}\n`);
   await base.journal.append('deploy:finished', { deploymentId: facts.id, status: outcome.status, durationMs: Date.parse(finishedAt) - Date.parse(row.startedAt), error: outcome.error, recordPath });
-  return { deploymentId: facts.id, kind: facts.kind, app: facts.app, environment: facts.environment, version: facts.version, previousVersion: facts.previousVersion, status: outcome.status, error: outcome.error, record, recordPath, pruned };
+  return { deploymentId: facts.id, kind: facts.kind, app: facts.app, environment: facts.environment, version: facts.version, previousVersion: facts.previousVersion, status: outcome.status, error: outcome.error, record, recordPath, pruned, pruneRefused: refused };
 }
 
 /** Registers the live version as a release and prunes old ones; the live one and the rollback target stay. */
-async function keepReleases(base: BaseContext, nowIso: string): Promise<string[]> {
+async function keepReleases(base: BaseContext, nowIso: string): Promise<PruneResult> {
   const { facts, store, config } = base;
   if (!(await store.getRelease(facts.app, facts.version))) {
     await store.upsertRelease({ app: facts.app, version: facts.version, createdAt: nowIso, dir: null, manifestSha256: null, start: {}, artifacts: [] });
@@ -52,5 +54,5 @@ async function keepReleases(base: BaseContext, nowIso: string): Promise<string[]
     const live = await store.lastSucceeded(facts.app, env);
     for (const v of [live?.version, live?.previousVersion]) if (v) protect.add(v);
   }
-  return pruneReleases(store, facts.app, config.build?.keep ?? Number.POSITIVE_INFINITY, protect);
+  return pruneReleases(store, facts.app, config.build?.keep ?? Number.POSITIVE_INFINITY, protect, base.paths.releasesDir);
 }

@@ -1,3 +1,4 @@
+import { MAX_DURATION, MAX_DURATION_MS } from '../config/duration.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { NotFound, UsageError } from '../errors.js';
 import type { GateResult } from '../gates/contract.js';
@@ -103,7 +104,9 @@ const KNOWN_OPTIONS = new Set(['environment', 'dryRun', 'skipMigrations', 'timeo
 export function validateManagerOptions(o: DeploymentManagerOptions): void {
   const unknown = Object.keys(o).filter((k) => !KNOWN_OPTIONS.has(k));
   if (unknown.length > 0) throw new UsageError(`DeploymentManager: unknown option(s) ${unknown.join(', ')}`);
-  if (o.timeout !== undefined && !(Number.isFinite(o.timeout) && o.timeout > 0)) throw new UsageError(`DeploymentManager: timeout must be a positive number of milliseconds (got ${String(o.timeout)})`);
+  if (o.timeout !== undefined && !(Number.isFinite(o.timeout) && o.timeout > 0 && o.timeout <= MAX_DURATION_MS)) {
+    throw new UsageError(`DeploymentManager: timeout must be a positive number of milliseconds, at most ${MAX_DURATION_MS} (${MAX_DURATION}) (got ${String(o.timeout)})`);
+  }
   if (o.requireConfirmation && !o.confirm) throw new UsageError('DeploymentManager: requireConfirmation needs a confirm(plan) function');
   for (const k of ['dryRun', 'skipMigrations', 'backupEnabled', 'requireConfirmation', 'autoRollback'] as const) {
     if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new UsageError(`DeploymentManager: ${k} must be true or false (got ${JSON.stringify(o[k])})`);

@@ -1,4 +1,5 @@
 import { Cancelled, ShipgateError } from '../errors.js';
+import { setLongTimeout } from './long-timer.js';
 
 /** The only source of time for decision code. Tests drive a {@link FakeClock}. */
 export interface Clock {
@@ -22,10 +23,11 @@ export const systemClock: Clock = {
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(abortReason(signal));
       const onAbort = (): void => {
-        clearTimeout(timer);
+        timer.clear();
         reject(abortReason(signal!));
       };
-      const timer = setTimeout(() => {
+      // A long timer: a deadline of 25 days must not fire at once.
+      const timer = setLongTimeout(() => {
         signal?.removeEventListener('abort', onAbort);
         resolve();
       }, ms);

@@ -1,4 +1,5 @@
 /** The HTTP effect. Decision code receives an {@link HttpClient}; tests may pass their own. */
+import { timeoutSignal } from './long-timer.js';
 
 export interface HttpRequest {
   method?: string;
@@ -52,7 +53,7 @@ export function splitCredentials(url: string, headers: Record<string, string> = 
 
 export const fetchHttp: HttpClient = async (req) => {
   const started = performance.now();
-  const timeout = AbortSignal.timeout(req.timeoutMs);
+  const timeout = timeoutSignal(req.timeoutMs);
   const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
   const target = splitCredentials(req.url, req.headers);
   try {

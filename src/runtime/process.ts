@@ -1,5 +1,7 @@
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
+import { LineSplitter } from './line-splitter.js';
+import { setLongTimeout } from './long-timer.js';
 import { startToken } from './process-identity.js';
 
 /**
@@ -101,7 +103,7 @@ export const execaRunner: Runner = async (req) => {
     stderr: ['pipe'],
   });
   const stop = stopper(child);
-  const timer = req.timeoutMs === undefined ? null : setTimeout(() => stop('timeout'), req.timeoutMs);
+  const timer = req.timeoutMs === undefined ? null : setLongTimeout(() => stop('timeout'), req.timeoutMs);
   const onAbort = (): void => stop('cancel');
   if (req.signal?.aborted) onAbort();
   else req.signal?.addEventListener('abort', onAbort, { once: true });
@@ -109,14 +111,9 @@ export const execaRunner: Runner = async (req) => {
     if (!stream) return;
     // Decode across chunk boundaries: a character (or a secret) split between chunks stays whole.
     stream.setEncoding('utf8');
-    let rest = '';
-    for await (const chunk of stream) {
-      const text = rest + String(chunk);
-      const lines = text.split(/\r?\n/);
-      rest = lines.pop() ?? '';
-      for (const line of lines) req.onLine?.(line, name);
-    }
-    if (rest) req.onLine?.(rest, name);
+    const lines = new LineSplitter((line) => req.onLine?.(line, name));
+    for await (const chunk of stream) lines.push(String(chunk));
+    lines.end();
   };
   if (child.pid !== undefined) running.add(child.pid);
   try {
@@ -133,7 +130,7 @@ export const execaRunner: Runner = async (req) => {
       durationMs: performance.now() - started,
     };
   } finally {
-    if (timer !== null) clearTimeout(timer);
+    timer?.clear();
     req.signal?.removeEventListener('abort', onAbort);
     stop.done();
     if (child.pid !== undefined) running.delete(child.pid);

@@ -4,6 +4,10 @@
  * child's output is replaced before it is written anywhere.
  */
 
+import { jsonPositions, quickJsonDecode, quickUrlDecode, URL_ESCAPE_RE, urlPositions } from './decoded-views.js';
+import { Literals, replaceSpans, type Span } from './literals.js';
+import { base64Forms, escapedForms } from './secret-forms.js';
+
 export const MASK = '***';
 
 /** Environment variable names that hold secrets unless proven otherwise. */
@@ -16,37 +20,59 @@ export const SECRET_KEY_RE = /^(token|password|passwd|secret|apiKey|api_key|webh
 /** Secrets shorter than this are not masked by substring (they would shred ordinary text). */
 export const MIN_SECRET_LENGTH = 4;
 
+/**
+ * Replaces secrets in text, in the forms a secret takes on its way into output:
+ * as written; URL-encoded (any mix of `%XX`, upper or lower case, `+` for a space);
+ * JSON-escaped (`\"`, `\\`, `\/`, `\n`..., `\u00xx`); hex (any case); and base64,
+ * standard or URL-safe, with or without padding, also inside a longer base64 text
+ * (`Basic dXNlcjpzM2NyZXQ=` holds `user:s3cret`; see base64Forms). Each kind of
+ * form is found in one pass over the text, so masking stays linear in its length.
+ */
 export class Masker {
   private secrets = new Set<string>();
-  private ordered: string[] = [];
+  /** Case-sensitive forms: the secrets, their usual URL and JSON encodings, their base64 forms. */
+  private exact = new Literals('g');
+  /** Hex forms, matched in any case. */
+  private hex = new Literals('gi');
+  /** The secrets' UTF-8 bytes as Latin-1 text: what the URL-decoded view is searched for. */
+  private bytes = new Literals('g');
+  /** The secrets as they are: what the JSON-decoded view is searched for. */
+  private plain = new Literals('g');
 
   constructor(initial: Iterable<string> = []) {
     for (const s of initial) this.add(s);
   }
 
-  /** Registers a secret, plus its URL-encoded form and the password part of a URL. */
+  /** Registers a secret, and the password part of a URL (encoded and decoded). */
   add(secret: string | undefined): void {
     if (!secret || secret.length < MIN_SECRET_LENGTH) return;
-    const forms = [secret, encodeURIComponent(secret), ...urlPasswords(secret)];
-    let changed = false;
-    for (const f of forms) {
-      if (f.length >= MIN_SECRET_LENGTH && !this.secrets.has(f)) {
-        this.secrets.add(f);
-        changed = true;
-      }
-    }
-    if (changed) this.ordered = [...this.secrets].sort((a, b) => b.length - a.length);
+    for (const s of [secret, ...urlPasswords(secret)]) this.register(s);
   }
 
+  private register(secret: string): void {
+    if (secret.length < MIN_SECRET_LENGTH || this.secrets.has(secret)) return;
+    this.secrets.add(secret);
+    const utf8 = Buffer.from(secret, 'utf8');
+    this.exact.add([secret, ...escapedForms(secret), ...base64Forms(utf8)].filter((f) => f.length >= MIN_SECRET_LENGTH));
+    this.hex.add([utf8.toString('hex')]);
+    this.bytes.add([utf8.toString('latin1')]);
+    this.plain.add([secret]);
+  }
+
+  /** Distinct secrets registered. */
   get size(): number {
     return this.secrets.size;
   }
 
-  /** Replaces every registered secret in `text`. */
+  /** Replaces every registered secret, in every form, in `text`. */
   mask(text: string): string {
-    let out = text;
-    for (const s of this.ordered) if (out.includes(s)) out = out.split(s).join(MASK);
-    return out;
+    if (this.secrets.size === 0 || text.length < MIN_SECRET_LENGTH) return text;
+    const spans: Span[] = [];
+    this.exact.collect(text, spans);
+    this.hex.collect(text, spans);
+    if (URL_ESCAPE_RE.test(text)) findDecoded(this.bytes, quickUrlDecode(text), () => urlPositions(text), spans);
+    if (text.includes('\\')) findDecoded(this.plain, quickJsonDecode(text), () => jsonPositions(text), spans);
+    return spans.length === 0 ? text : replaceSpans(text, spans, MASK);
   }
 
   /** Deep-masks every string in a JSON-like value. */
@@ -60,6 +86,11 @@ export class Masker {
     }
     return value;
   }
+}
+
+/** Spans of `needles` in a decoded text; the map back to the original is built only when there is one. */
+function findDecoded(needles: Literals, decoded: string, positions: () => ArrayLike<number>, spans: Span[]): void {
+  if (needles.test(decoded)) needles.collect({ text: decoded, at: positions() }, spans);
 }
 
 function urlPasswords(value: string): string[] {

@@ -3,9 +3,10 @@
  * {@link SqlDriver}). Loaded only when the store URL is `sqlite:`.
  */
 import { dirname, join } from 'node:path';
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
+import { ensurePrivateDir, openPrivate, tightenFile } from '../runtime/private-files.js';
 import { sqliteDialect } from './dialect.js';
 import type { SqlDriver, SqlExecutor, SqlParam, SqlRow } from './driver.js';
 
@@ -117,7 +118,7 @@ class SqliteDriver implements SqlDriver {
 
 /** Opens (creating it and its directory if needed) the database file at the absolute `path`, or `:memory:`. */
 export function openSqliteDriver(path: string): SqlDriver {
-  if (path !== MEMORY) mkdirSync(dirname(path), { recursive: true });
+  if (path !== MEMORY) preparePrivateFile(path);
   const db = new Database(path, { timeout: SQLITE_BUSY_TIMEOUT_MS, nativeBinding: nativeBindingPath() });
   try {
     db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
@@ -129,6 +130,21 @@ export function openSqliteDriver(path: string): SqlDriver {
     throw err;
   }
   return new SqliteDriver(db, gateFor(path));
+}
+
+/**
+ * The database holds the journal: 0600 whatever the umask. SQLite gives its -wal
+ * and -shm files the database file's mode when it creates them; ones an older
+ * shipgate left are tightened here. The folder is created 0700, but an existing
+ * one is left as it is (a `sqlite:` URL may name any folder of the user's).
+ */
+function preparePrivateFile(path: string): void {
+  ensurePrivateDir(dirname(path), { tighten: false });
+  // An existing database is only chmod-ed, never opened here: closing a descriptor
+  // would drop the POSIX locks another connection of this process holds on it.
+  if (existsSync(path)) tightenFile(path);
+  else closeSync(openPrivate(path, 'a'));
+  for (const suffix of ['-wal', '-shm']) tightenFile(`${path}${suffix}`);
 }
 
 /**

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, makeProject, type Project, SCRIPTS_PROVIDER } from '../support/project.js';
 
@@ -81,5 +82,38 @@ describe('builds and releases', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('build: ./scripts/build.sh exited with code 3; last output: build broke');
     expect((await p.read('live.txt')).trim()).toBe('v1.3.0');
+  });
+});
+
+describe('release folders the store names', () => {
+  let q: Project;
+  beforeAll(async () => {
+    q = await makeProject(CONFIG);
+  });
+  afterAll(async () => q?.cleanup());
+
+  it('an edited release row cannot make pruning delete a folder outside .shipgate/releases/: it is reported and left alone', async () => {
+    for (const v of ['v1.0.0', 'v1.1.0']) expect((await q.run(['deploy', v])).code).toBe(0);
+    await q.write('precious/keep.txt', 'do not delete');
+    const db = new Database(join(q.dir, '.shipgate/state.db'));
+    db.prepare('UPDATE releases SET dir = ? WHERE version = ?').run(join(q.dir, 'precious'), 'v1.0.0');
+    db.close();
+    const r = await q.run(['deploy', 'v1.2.0']);
+    expect(await q.readOr('precious/keep.txt', 'DELETED')).toBe('do not delete');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`release v1.0.0 not pruned: its recorded folder ${join(q.dir, 'precious')} is not a folder directly under ${join(q.dir, '.shipgate/releases')}; left alone (check the releases table)`);
+    expect((await q.run(['releases', '--json'])).stdout).toContain('"version": "v1.0.0"');
+  });
+
+  it('a kept release changed since its build is built again on its next deploy, and the journal says why', async () => {
+    await q.write('.shipgate/releases/v1.1.0/dist/app.txt', 'edited in place\n');
+    const r = await q.run(['deploy', 'v1.1.0', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await q.readOr('calls.log', '')).split('\n').filter((l) => l === 'build v1.1.0')).toHaveLength(2);
+    expect(await q.read('.shipgate/releases/v1.1.0/dist/app.txt')).toBe('app v1.1.0\n');
+    const shown = json<{ events: { type: string; data: { detail?: string } }[] }>(await q.run(['show', json<{ deployment_id: string }>(r).deployment_id, '--events', '--json']));
+    expect(shown.events.find((e) => e.type === 'step:started' && e.data.detail?.includes('does not match'))?.data.detail).toBe(
+      `release v1.1.0 at ${join(q.dir, '.shipgate/releases/v1.1.0')} does not match its manifest: dist/app.txt changed (16 bytes, built with 11): building it again`,
+    );
   });
 });

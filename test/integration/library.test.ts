@@ -102,8 +102,9 @@ describe('DeploymentManager options', () => {
     expect(usage({ dryrun: true, tiemout: 5 })).toBe('DeploymentManager: unknown option(s) dryrun, tiemout');
   });
 
-  it('rejects a timeout that is not a positive number of milliseconds', () => {
-    expect(usage({ timeout: -5 })).toBe('DeploymentManager: timeout must be a positive number of milliseconds (got -5)');
+  it('rejects a timeout that is not a positive number of milliseconds up to 365 days', () => {
+    expect(usage({ timeout: -5 })).toBe('DeploymentManager: timeout must be a positive number of milliseconds, at most 31536000000 (365d) (got -5)');
+    expect(usage({ timeout: 31_536_000_001 })).toContain('at most 31536000000 (365d) (got 31536000001)');
     expect(usage({ timeout: 0 })).toContain('timeout must be a positive number');
     expect(usage({ timeout: Number.NaN })).toContain('(got NaN)');
     expect(usage({ timeout: Number.POSITIVE_INFINITY })).toContain('(got Infinity)');

@@ -1,5 +1,5 @@
 /** What only the SQLite driver does: pragmas, file placement, in-memory stores, in-process write serialization. */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SqlDriver } from '../../src/store/driver.js';
@@ -93,5 +93,23 @@ describe('SQLite store', () => {
     expect(await d.all('SELECT n FROM t')).toEqual([]);
     await d.run('INSERT INTO t (n) VALUES (3)');
     expect(await d.all('SELECT n FROM t')).toEqual([{ n: 3 }]);
+  });
+  it('the database, its -wal and -shm are 0600 and a new folder 0700 under umask 000; an older looser database is tightened, its folder left alone', async () => {
+    const mode = (p: string): string => (statSync(p).mode & 0o777).toString(8);
+    const path = join(dir.path, 'new', 'state.db');
+    const old = process.umask(0);
+    try {
+      const d = driverAt(path);
+      await d.run('CREATE TABLE t (x INTEGER)');
+      await d.run('INSERT INTO t VALUES (1)');
+      expect([mode(join(dir.path, 'new')), mode(path), mode(`${path}-wal`), mode(`${path}-shm`)]).toEqual(['700', '600', '600', '600']);
+      const mine = join(dir.path, 'mine');
+      mkdirSync(mine, { mode: 0o755 });
+      writeFileSync(join(mine, 'state.db'), '', { mode: 0o644 });
+      await driverAt(join(mine, 'state.db')).run('CREATE TABLE t (x INTEGER)');
+      expect([mode(mine), mode(join(mine, 'state.db'))]).toEqual(['755', '600']);
+    } finally {
+      process.umask(old);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import type { Server } from 'node:net';
+import { openPrivate } from '../../runtime/private-files.js';
 import type { AgentPaths } from '../paths.js';
 import type { HandoverState } from './state-file.js';
 
@@ -32,7 +33,7 @@ export function fdOf(server: Server | null): number | null {
 }
 
 export function spawnSuccessor(entry: string, paths: AgentPaths, extraArgs: string[], controlTcp: Server | null, controlToken?: string): ChildProcess {
-  const log = openSync(paths.logFile, 'a', 0o600);
+  const log = openPrivate(paths.logFile, 'a');
   const control = fdOf(controlTcp);
   const fdArgs = control === null ? [] : ['--control-fd', String(CONTROL_TCP_FD)];
   const child = spawn(process.execPath, [entry, '--state-dir', paths.dir, '--handover', ...fdArgs, ...extraArgs], {

@@ -1,5 +1,6 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { ensurePrivateDir, writePrivateFileSync } from '../../runtime/private-files.js';
 import { controlArgs } from '../control-args.js';
 import { describeWeights } from '../describe.js';
 import { AGENT_ENTRY, agentPaths, type AgentPaths } from '../paths.js';
@@ -31,7 +32,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
   const paths = agentPaths(opts.stateDir);
   // Checked before anything is bound: an agent that refuses its control settings leaves nothing behind.
   const tcp = opts.controlListen && opts.controlToken ? prepareControlTcp({ listen: opts.controlListen, tls: opts.controlTls }) : null;
-  mkdirSync(paths.logsDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(paths.logsDir);
   const log = processLogger('agent');
   const agent = new Agent({ paths, agentVersion: opts.agentVersion, log });
   const controlHandle = opts.controlFd === undefined ? null : { fd: opts.controlFd };
@@ -52,7 +53,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
   await listenOnSocket(control, paths.socket, { replace: opts.handover === true });
   stop.setUnixControl(control);
   if (tcp && opts.controlToken) stop.setTcpControl(await listenControlTcp(tcp, routes, opts.controlToken, log, controlHandle));
-  writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
+  writePrivateFileSync(paths.pidFile, `${process.pid}\n`);
   const router = agent.dataPlane.listen;
   log(`serving: control ${paths.socket}${router ? `; router ${router} with ${describeWeights(agent.currentWeights())}` : ''}${opts.handover ? ' (taken over)' : ''}`);
   if (opts.handover) tellPredecessor({ type: 'serving', pid: process.pid });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
+import { writePrivateFile } from '../../runtime/private-files.js';
 import type { AgentRollout, RouterOptions, VersionSpec } from '../contract.js';
 import type { AdoptRecord } from '../supervisor/index.js';
 
@@ -31,7 +32,7 @@ export function toPersisted(s: HandoverState): PersistedState {
 
 export async function writeState(path: string, s: HandoverState): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(toPersisted(s), null, 2)}\n`, { mode: 0o600 });
+  await writePrivateFile(tmp, `${JSON.stringify(toPersisted(s), null, 2)}\n`);
   await rename(tmp, path);
 }
 

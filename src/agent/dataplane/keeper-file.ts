@@ -1,4 +1,5 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { writePrivateFileSync } from '../../runtime/private-files.js';
 import { isAlive } from '../../runtime/process-identity.js';
 
 /** The keeper's pid file: who holds the router's listening socket, and for which address. */
@@ -10,7 +11,7 @@ export interface KeeperRecord {
 }
 
 export function writeKeeperFile(path: string, record: KeeperRecord): void {
-  writeFileSync(path, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+  writePrivateFileSync(path, `${JSON.stringify(record)}\n`);
 }
 
 export function readKeeperFile(path: string): KeeperRecord | null {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
+import { openPrivate } from '../../runtime/private-files.js';
 import { startToken } from '../../runtime/process-identity.js';
 import { DEFAULT_ROUTER_SHUTDOWN_MS } from '../contract.js';
 import { agentPaths, ROUTER_ENTRY, type AgentPaths } from '../paths.js';
@@ -141,7 +142,7 @@ class Keeper {
 }
 
 function startRouter(paths: AgentPaths, opts: KeeperOptions, restarts: number, exited: (what: string) => void): ChildProcess {
-  const out = openSync(paths.routerLogFile, 'a', 0o600);
+  const out = openPrivate(paths.routerLogFile, 'a');
   const args = [ROUTER_ENTRY, '--state-dir', paths.dir, '--listen', opts.listen, '--listener-fd', String(ROUTER_LISTENER_FD), '--restarts', String(restarts), '--keeper-pid', String(process.pid)];
   const child = spawn(process.execPath, args, { stdio: ['ignore', out, out, 'ipc', opts.listenerFd] });
   closeSync(out);

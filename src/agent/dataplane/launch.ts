@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
+import { openPrivate } from '../../runtime/private-files.js';
 import { createServer } from 'node:net';
 import { parseListen } from '../../config/schema/local.js';
 import { systemClock, type Clock } from '../../runtime/clock.js';
@@ -62,7 +63,7 @@ function bindAndSpawnKeeper(paths: AgentPaths, listen: string): Promise<ChildPro
 }
 
 function spawnKeeper(paths: AgentPaths, listen: string, fd: number): ChildProcess {
-  const out = openSync(paths.routerLogFile, 'a', 0o600);
+  const out = openPrivate(paths.routerLogFile, 'a');
   try {
     const args = [KEEPER_ENTRY, '--state-dir', paths.dir, '--listen', listen, '--listener-fd', String(KEEPER_LISTENER_FD)];
     // The keeper and the router need no secrets: the allowlist the instances get.

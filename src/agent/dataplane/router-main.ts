@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { ensurePrivateDir } from '../../runtime/private-files.js';
 import { DEFAULT_EJECT_AFTER, DEFAULT_MAX_CONNECTIONS, DEFAULT_ROUTER_SHUTDOWN_MS, type RouterOptions, type RouterProcessStatus, type RouterTableState, type RoutingTable } from '../contract.js';
 import { createControlServer, listenOnSocket } from '../daemon/control-server.js';
 import { describeWeights } from '../describe.js';
@@ -40,7 +40,7 @@ interface Counters {
 
 export async function runRouterProcess(opts: RouterProcessOptions): Promise<void> {
   const paths = agentPaths(opts.stateDir);
-  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(paths.dir);
   const log = processLogger('router');
   const saved = readTableFile(paths.routerTableFile);
   let state: RouterTableState = saved ?? { format: 1, listen: opts.listen, options: FALLBACK_OPTIONS, table: { weights: {}, backends: [] } };

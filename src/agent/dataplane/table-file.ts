@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
+import { writePrivateFile } from '../../runtime/private-files.js';
 import type { RouterTableState } from '../contract.js';
 
 /**
@@ -12,7 +13,7 @@ import type { RouterTableState } from '../contract.js';
 
 export async function writeTableFile(path: string, state: RouterTableState): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+  await writePrivateFile(tmp, `${JSON.stringify(state)}\n`);
   await rename(tmp, path);
 }
 

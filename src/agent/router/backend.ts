@@ -7,6 +7,7 @@
  * busy ones after their exchange.
  */
 import type { Backend } from '../contract.js';
+import { setLongTimeout } from '../../runtime/long-timer.js';
 import { UpstreamConn, type UpstreamOwner } from './upstream.js';
 
 /** The generation of tunnel connections: never pooled, and closing the pool does not wait for them. */
@@ -115,9 +116,9 @@ export class BackendState implements UpstreamOwner {
   whenIdle(timeoutMs: number): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const timer = Number.isFinite(timeoutMs) ? setTimeout(resolve, Math.max(0, timeoutMs)) : null;
+      const timer = Number.isFinite(timeoutMs) ? setLongTimeout(resolve, timeoutMs) : null;
       (this.idleWaiters ??= []).push(() => {
-        if (timer !== null) clearTimeout(timer);
+        timer?.clear();
         resolve();
       });
     });

@@ -1,7 +1,10 @@
-import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { appendFileSync, closeSync } from 'node:fs';
 import { copyFile, open, readdir, rename, stat, truncate } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { Clock } from '../../runtime/clock.js';
+import { LineSplitter } from '../../runtime/line-splitter.js';
+import { ensurePrivateDir, openPrivate } from '../../runtime/private-files.js';
 
 /**
  * Instance logs: `<stateDir>/logs/<version>/<instanceId>.log`. The instance
@@ -46,8 +49,8 @@ export function rotatedPath(path: string, n: number): string {
 
 /** Opens (creating) an instance's log for appending: the descriptor handed to the instance as stdout and stderr. */
 export function openAppend(path: string): number {
-  mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
-  return openSync(path, 'a', 0o600);
+  ensurePrivateDir(dirname(path));
+  return openPrivate(path, 'a');
 }
 
 /** Appends one supervisor line (`--- shipgate: ... ---`) to an instance's log. */
@@ -222,9 +225,14 @@ export function naturalOrder(a: string, b: string): number {
  * Reads what is appended to one log, poll by poll. Rotation is noticed when the
  * file is shorter than what was already read: the rest of the old content is
  * then in `.1`, read from the same offset before starting the file again at 0.
+ * Bytes are decoded across reads (a read may end inside a multi-byte character)
+ * and split by a {@link LineSplitter}: a huge line without a newline costs linear
+ * time and bounded memory, not a copy of everything so far on every poll.
  */
 export class LogFollower {
-  private partial: Buffer = Buffer.alloc(0);
+  private readonly decoder = new StringDecoder('utf8');
+  private lines: string[] = [];
+  private readonly splitter = new LineSplitter((line) => this.lines.push(line));
 
   constructor(
     readonly source: LogSource,
@@ -235,19 +243,18 @@ export class LogFollower {
   async poll(): Promise<string[]> {
     const size = await fileSize(this.source.path);
     if (size === null) return [];
-    const parts = [this.partial];
     if (size < this.offset) {
-      parts.push(await readRange(rotatedPath(this.source.path, 1), this.offset));
+      this.feed(await readRange(rotatedPath(this.source.path, 1), this.offset));
       this.offset = 0;
     }
     const fresh = await readRange(this.source.path, this.offset, size);
     this.offset += fresh.length;
-    parts.push(fresh);
-    // Work on bytes: a read may end inside a multi-byte character, never inside a newline.
-    const all = Buffer.concat(parts);
-    const end = all.lastIndexOf(10);
-    this.partial = all.subarray(end + 1);
-    return end < 0 ? [] : all.subarray(0, end).toString('utf8').split('\n');
+    this.feed(fresh);
+    return this.lines.splice(0);
+  }
+
+  private feed(bytes: Buffer): void {
+    if (bytes.length > 0) this.splitter.push(this.decoder.write(bytes));
   }
 }
 

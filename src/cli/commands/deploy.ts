@@ -1,5 +1,5 @@
 import type { LoadedConfig } from '../../config/load.js';
-import { parseDuration } from '../../config/duration.js';
+import { MAX_DURATION, MAX_DURATION_MS, parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
 import { dryRun } from '../../pipeline/dry-run.js';
 import { resolveActor } from '../../runtime/actor.js';
@@ -26,6 +26,7 @@ export function durationFlag(name: string, value: string | undefined): number | 
   if (value === undefined) return undefined;
   const ms = parseDuration(value);
   if (ms === undefined) throw new UsageError(`--${name}: expected a duration like "30s", "10m" or "1h" (got "${value}")`);
+  if (ms > MAX_DURATION_MS) throw new UsageError(`--${name}: expected a duration of at most ${MAX_DURATION} (got "${value}")`);
   return ms;
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type Duration } from '../duration.js';
-import { DURATION_MESSAGE, DURATION_RE } from '../duration.js';
+import { DURATION_MESSAGE, DURATION_RE, isWithinMaxDuration, MAX_DURATION_MESSAGE } from '../duration.js';
 import { duration } from './duration.js';
 
 export const STRATEGIES = ['immediate', 'rolling', 'canary', 'bluegreen'] as const;
@@ -8,7 +8,7 @@ export type Strategy = (typeof STRATEGIES)[number];
 export const INCONCLUSIVE_ACTIONS = ['continue', 'pause', 'fail'] as const;
 
 /** A step's pause: a duration, or `manual` (wait for `shipgate promote`). */
-export const PauseSchema = z.union([z.literal('manual'), z.string().regex(DURATION_RE, { error: `${DURATION_MESSAGE}, or "manual"` })], {
+export const PauseSchema = z.union([z.literal('manual'), z.string().regex(DURATION_RE, { error: `${DURATION_MESSAGE}, or "manual"` }).refine(isWithinMaxDuration, { error: MAX_DURATION_MESSAGE })], {
   error: `${DURATION_MESSAGE}, or "manual"`,
 }) as unknown as z.ZodType<Duration | 'manual', string>;
 

@@ -1,7 +1,8 @@
 import { toMs } from '../../config/duration.js';
 import { toArgv, type BuildConfig } from '../../config/schema/index.js';
 import { scriptEnv } from '../../providers/command/command-provider.js';
-import { collectRelease, isReleaseIntact, releaseDirFor } from '../releases.js';
+import { describeProblems } from '../release-manifest.js';
+import { checkReleaseRow, collectRelease, releaseDirFor } from '../releases.js';
 import type { PlanContext, Stage, StageContext } from '../stage.js';
 
 /** Builds a version once and keeps its artifacts as a release with a sha256 manifest. */
@@ -21,9 +22,14 @@ export function createBuildStage(build: BuildConfig): Stage {
     async run(ctx: StageContext) {
       const { app, version } = ctx.facts;
       const existing = await ctx.store.getRelease(app, version);
-      if (existing && (await isReleaseIntact(existing))) {
+      const check = existing ? await checkReleaseRow(existing, { strict: true }) : null;
+      if (existing && check?.ok) {
         await ctx.step('build', async () => undefined, `release ${version} already built at ${existing.dir}: skipped`);
         return { dir: existing.dir, reused: true };
+      }
+      // A kept release that no longer matches its manifest is built again; the journal says why.
+      if (existing && check && !check.ok) {
+        await ctx.step('verify', async () => undefined, `${describeProblems(version, existing.dir ?? '?', check.problems)}: building it again`);
       }
       await ctx.exec('build', command(ctx));
       const nowIso = new Date(ctx.clock.now()).toISOString();

@@ -8,11 +8,13 @@ export const ENSURE_SLACK_MS = 15_000;
 
 /**
  * The rollout's TrafficControl over the agent's control API. `specFor` says how
- * to run a version (release folder, command, environment).
+ * to run a version (release folder, command, environment); `beforeStart` may
+ * refuse a version (rejecting with InstancesFailed) before any instance of it starts.
  */
-export function agentTraffic(client: AgentClient, specFor: (version: string) => VersionSpec): TrafficControl {
+export function agentTraffic(client: AgentClient, specFor: (version: string) => VersionSpec, beforeStart: (version: string) => Promise<void> = async () => undefined): TrafficControl {
   return {
     async ensureInstances(version, count) {
+      await beforeStart(version);
       const spec = specFor(version);
       try {
         return await client.ensureInstances(spec, count, spec.readiness.graceMs + spec.stopTimeoutMs + ENSURE_SLACK_MS);

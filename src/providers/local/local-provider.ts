@@ -7,7 +7,10 @@ import { agentPaths, agentStateDir } from '../../agent/paths.js';
 import { humanDuration, toMs } from '../../config/duration.js';
 import { toArgv, type LocalProviderConfig, type RolloutConfig } from '../../config/schema/index.js';
 import { StageFailed } from '../../errors.js';
+import { describeProblems } from '../../pipeline/release-manifest.js';
+import { checkReleaseRow } from '../../pipeline/releases.js';
 import type { PlannedCommand, StageContext } from '../../pipeline/stage.js';
+import { InstancesFailed } from '../../rollout/contract.js';
 import { planRollout, runRollout, type RolloutOutcome } from '../../rollout/index.js';
 import type { Provider, ProviderPlanContext } from '../contract.js';
 import { agentTraffic } from './agent-traffic.js';
@@ -64,6 +67,24 @@ async function journalDeadmanRevert(ctx: StageContext, client: AgentClient): Pro
   await ctx.journal.append('rollout:weights', { deploymentId: ctx.facts.id, stage: ctx.stage, weights, reason });
 }
 
+/**
+ * Checks a version's release against its manifest before any instance starts
+ * from it (a deploy, an undo, a rollback to a kept release); once per version
+ * per stage run, since hashing a release with node_modules takes a while.
+ */
+function releaseGuard(ctx: StageContext): (version: string) => Promise<void> {
+  const verified = new Set<string>();
+  return async (version) => {
+    if (verified.has(version)) return;
+    const dir = join(ctx.paths.releasesDir, version);
+    const row = await ctx.store.getRelease(ctx.facts.app, version);
+    if (!row?.manifestSha256) throw new InstancesFailed(version, `no release of ${version} was built here, so there is nothing to start its instances from (deploy ${version} to build it)`);
+    const check = await checkReleaseRow({ ...row, dir });
+    if (!check.ok) throw new InstancesFailed(version, `${describeProblems(version, dir, check.problems)}; its instances were not started (deploy ${version} again to rebuild it)`);
+    verified.add(version);
+  };
+}
+
 export function createLocalProvider(cfg: LocalProviderConfig, rolloutCfg: RolloutConfig | undefined): Provider {
   const rollout = rolloutCfg ?? DEFAULT_ROLLOUT;
   /**
@@ -80,7 +101,7 @@ export function createLocalProvider(cfg: LocalProviderConfig, rolloutCfg: Rollou
       if (undo && bindFailed && (await client.status()).router.state === 'serving') return;
       throw bindFailed ? new AgentRequestFailed(409, `provider.listen: ${(err as Error).message}`) : err;
     });
-    return { client, traffic: agentTraffic(client, (v) => versionSpec(cfg, ctx.paths.releasesDir, v)) };
+    return { client, traffic: agentTraffic(client, (v) => versionSpec(cfg, ctx.paths.releasesDir, v), releaseGuard(ctx)) };
   };
   const describe = (ctx: ProviderPlanContext, version: string): PlannedCommand => {
     const spec = versionSpec(cfg, ctx.paths.releasesDir, version);

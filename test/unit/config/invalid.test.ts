@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
 import { loadConfig, validateAllEnvironments } from '../../../src/config/index.js';
+import { MAX_CONFIG_BYTES } from '../../../src/config/environments.js';
 import { configErrorOf, MINIMAL_YAML as M } from './helpers.js';
 
 /**
@@ -123,6 +125,43 @@ const cases: Case[] = [
     name: 'duration in words',
     yaml: 'app: demo\nprovider: { type: command, deploy: ["./deploy.sh"], timeout: "10 seconds" }\n',
     message: [HEAD, '  provider.timeout: expected a duration like "10s", "5m" or "1h" (got "10 seconds")'],
+  },
+  {
+    name: 'durations beyond a year (a Node timer holds 24.8 days; longer ones would fire at once or overflow a date)',
+    yaml: 'app: demo\nprovider: { type: command, deploy: ["./deploy.sh"], timeout: 400d }\nrollback: { window: 99999999999999999999999d }\ntimeout: 8760h\ngates: { approval: { approvers: [a], timeout: 31536000001ms } }\n',
+    message: [
+      HEAD,
+      '  provider.timeout: expected a duration of at most 365d (got "400d")',
+      '  rollback.window: expected a duration of at most 365d (got "99999999999999999999999d")',
+      '  gates.approval.timeout: expected a duration of at most 365d (got "31536000001ms")',
+    ],
+  },
+  {
+    name: 'a canary pause beyond a year',
+    yaml: 'app: demo\nprovider: { type: local, command: ["node", "s.js"] }\nbuild: { command: ["make"], artifacts: [app] }\nrollout: { strategy: canary, steps: [{ weight: 50, pause: 366d }] }\n',
+    message: [HEAD, '  rollout.steps[0].pause: expected a duration of at most 365d (got "366d")'],
+  },
+  {
+    name: 'references that are not ${NAME} or ${NAME:-default}',
+    yaml: 'app: demo\nprovider:\n  type: command\n  deploy: ["sh", "-c", "echo ${A-B} ${}", "${1BAD}", "${UNCLOSED"]\n  env: { LONG: "${this is not a variable name, and a long one at that}" }\n',
+    message: [
+      HEAD,
+      '  provider.deploy[2]: "${A-B}" is not a variable reference (expected ${NAME} or ${NAME:-default}, NAME made of letters, digits and "_" and not starting with a digit; $${ writes a literal "${")',
+      '  provider.deploy[2]: "${}" is not a variable reference (expected ${NAME} or ${NAME:-default}, NAME made of letters, digits and "_" and not starting with a digit; $${ writes a literal "${")',
+      '  provider.deploy[3]: "${1BAD}" is not a variable reference (expected ${NAME} or ${NAME:-default}, NAME made of letters, digits and "_" and not starting with a digit; $${ writes a literal "${")',
+      '  provider.deploy[4]: "${" is never closed (expected ${NAME} or ${NAME:-default}, NAME made of letters, digits and "_" and not starting with a digit; $${ writes a literal "${")',
+      '  provider.env.LONG: "${this is not a variable name, and a l…}" is not a variable reference (expected ${NAME} or ${NAME:-default}, NAME made of letters, digits and "_" and not starting with a digit; $${ writes a literal "${")',
+    ],
+  },
+  {
+    name: 'reserved environment names',
+    yaml: `${M}environments:\n  __proto__: { rollback: { window: 5m } }\n  constructor: {}\n  prototype: {}\n  production: {}\n`,
+    message: [
+      'invalid config shipgate.yaml:',
+      '  environments.__proto__: "__proto__" cannot name an environment (it is reserved in JavaScript objects; expected a name like staging or production)',
+      '  environments.constructor: "constructor" cannot name an environment (it is reserved in JavaScript objects; expected a name like staging or production)',
+      '  environments.prototype: "prototype" cannot name an environment (it is reserved in JavaScript objects; expected a name like staging or production)',
+    ],
   },
   {
     name: 'missing app',
@@ -388,6 +427,22 @@ describe('invalid configs', () => {
 describe('invalid config files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'shipgate-config-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses what is not a regular file of ordinary size, without reading it (no hang on a FIFO or /dev/zero)', () => {
+    const fifo = join(dir, 'fifo.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const huge = join(dir, 'huge.yaml');
+    writeFileSync(huge, `app: demo\n#${'x'.repeat(MAX_CONFIG_BYTES)}\n`);
+    const cases: [string, string][] = [
+      [dir, 'it is a folder (expected a YAML file)'],
+      [fifo, 'it is a FIFO (expected a YAML file)'],
+      ['/dev/zero', 'it is a character device (expected a YAML file)'],
+      [huge, `it is larger than ${MAX_CONFIG_BYTES} bytes (expected a config of ordinary size)`],
+    ];
+    for (const [configPath, why] of cases) {
+      expect(() => loadConfig({ configPath, env: {} })).toThrow(new ConfigError(`cannot read config file ${configPath}: ${why}`));
+    }
+  });
 
   it('says where the missing file was looked for', () => {
     expect(() => loadConfig({ cwd: dir, configPath: 'shipgate.yaml' })).toThrow(new ConfigError(`no config file at ${join(dir, 'shipgate.yaml')} (create shipgate.yaml or pass --config FILE)`));

@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { displayUrl, splitCredentials } from '../../../src/runtime/http.js';
+import { displayUrl, fetchHttp, splitCredentials } from '../../../src/runtime/http.js';
 
 const basic = (user: string, pw: string): string => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
 
@@ -38,5 +40,20 @@ describe('displayUrl', () => {
   it('drops credentials, query and fragment', () => {
     expect(displayUrl('https://u:p@example.com:8443/a/b?token=x#y')).toBe('https://example.com:8443/a/b');
     expect(displayUrl('garbage')).toBe('garbage');
+  });
+});
+
+describe('fetchHttp', () => {
+  it('a timeout longer than a Node timer holds (30 days) does not fire at once', async () => {
+    const server = createServer((_req, res) => setTimeout(() => res.end('late but fine'), 200));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const res = await fetchHttp({ url: `http://127.0.0.1:${port}/`, timeoutMs: 30 * 86_400_000 });
+      expect([res.status, res.body]).toEqual([200, 'late but fine']);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cutMarker, DEFAULT_MAX_LINE_CHARS } from '../../../src/runtime/line-splitter.js';
 import { cannotExecute, execaRunner, runningGroups } from '../../../src/runtime/process.js';
 import { isSameGroup } from '../../../src/runtime/process-group.js';
 
@@ -17,6 +18,21 @@ describe('execaRunner', () => {
     expect(lines[0]!.endsWith('é-secret-é')).toBe(true);
     expect(lines[0]).not.toContain('\uFFFD');
   });
+
+  it('a timeout longer than a Node timer holds (25 days) does not fire at once', async () => {
+    const r = await execaRunner({ argv: [process.execPath, '-e', 'setTimeout(() => {}, 300)'], timeoutMs: 25 * 86_400_000 });
+    expect(r).toMatchObject({ exitCode: 0, timedOut: false });
+  });
+
+  it('a 200 MB line without a newline is split in linear time and kept to its first MiB, with a marker naming the bytes cut', async () => {
+    const lines: string[] = [];
+    const script = "const mb = 'z'.repeat(1 << 20); let i = 0; const w = () => { while (i < 200) if (!process.stdout.write(i++ === 199 ? mb + '\\nafter\\n' : mb)) return process.stdout.once('drain', w); }; w();";
+    const r = await execaRunner({ argv: [process.execPath, '-e', script], onLine: (l) => lines.push(l) });
+    expect(r.exitCode).toBe(0);
+    expect(lines.map((l) => l.length)).toEqual([DEFAULT_MAX_LINE_CHARS + cutMarker(199 * 1024 * 1024).length, 5]);
+    expect(lines[0]!.endsWith(cutMarker(199 * 1024 * 1024))).toBe(true);
+    expect(lines[1]).toBe('after');
+  }, 60_000);
 
   it('reports a command that cannot start, and a timeout', async () => {
     expect((await execaRunner({ argv: ['/nonexistent/program'] })).spawnError).toContain('ENOENT');

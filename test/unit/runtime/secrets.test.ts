@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { encodedForms, secretArbitrary } from '../../support/secret-forms.js';
 import { isSecretName, MASK, Masker, MIN_SECRET_LENGTH, secretsFromEnv } from '../../../src/runtime/secrets.js';
 
 describe('Masker', () => {
@@ -18,10 +20,27 @@ describe('Masker', () => {
     expect(n.mask('abcdefgh')).toBe('***');
   });
 
-  it('also masks the URL-encoded form', () => {
+  it('also masks the URL-encoded form, %XX in either case and + for a space', () => {
     const m = new Masker(['p@ss word/1']);
     expect(m.mask('url=https://h/?pw=p%40ss%20word%2F1')).toBe('url=https://h/?pw=***');
+    expect(m.mask('url=https://h/?pw=p%40ss%20word%2f1&x=1')).toBe('url=https://h/?pw=***&x=1');
+    expect(m.mask('pw=p%40ss+word%2F1')).toBe('pw=***');
     expect(m.mask('raw p@ss word/1')).toBe('raw ***');
+  });
+
+  it('masks the JSON-escaped, hex and base64 forms, and the secret inside a longer base64 text', () => {
+    const m = new Masker(['s3cr"et/\\é']);
+    expect(m.mask('{"pw":"s3cr\\"et\\/\\\\\\u00e9"}')).toBe('{"pw":"***"}');
+    expect(m.mask(`hex ${Buffer.from('s3cr"et/\\é').toString('hex').toUpperCase()}.`)).toBe('hex ***.');
+    const basic = Buffer.from('deploy:s3cr"et/\\é').toString('base64');
+    const masked = m.mask(`Authorization: Basic ${basic}`);
+    expect(masked).toMatch(/^Authorization: Basic [A-Za-z0-9+/]{0,10}\*\*\*[A-Za-z0-9+/=]{0,4}$/);
+    expect(m.mask(Buffer.from('s3cr"et/\\é').toString('base64url'))).toMatch(/^\*\*\*[A-Za-z0-9_-]{0,2}$/);
+  });
+
+  it('leaves text without the secret alone, also text full of escapes', () => {
+    const m = new Masker(['hunter22']);
+    for (const text of ['a+b=c 100% done', '{"path":"C:\\\\x\\n"}', 'aHVudGVy', '68756e746572', 'naïve 😀 %zz %4']) expect(m.mask(text)).toBe(text);
   });
 
   it('also masks the password part of a URL, encoded and decoded', () => {
@@ -45,12 +64,15 @@ describe('Masker', () => {
     expect(u.mask('https://u:ab@host.example/x')).toBe('***');
   });
 
-  it('counts each distinct form once', () => {
+  it('counts each distinct secret once (its encoded forms are not secrets of their own)', () => {
     const m = new Masker(['plainsecret']);
     m.add('plainsecret');
     expect(m.size).toBe(1);
     m.add('with space');
-    expect(m.size).toBe(3);
+    expect(m.size).toBe(2);
+    // A URL's password counts, encoded and decoded.
+    m.add('https://u:p%40ssw0rd@host/');
+    expect(m.size).toBe(5);
   });
 
   it('maskValue masks every string deep inside objects and arrays, and leaves the rest', () => {
@@ -61,6 +83,25 @@ describe('Masker', () => {
     expect(value.a).toBe('Bearer tok_123456');
     expect(m.maskValue('tok_123456')).toBe('***');
     expect(m.maskValue(7)).toBe(7);
+  });
+});
+
+describe('Masker, property: no encoded form of a secret survives masking', () => {
+  const context = fc.string({ unit: fc.constantFrom(...'ab:=/+ "\\%'), maxLength: 5 });
+
+  it('for random secrets, every form (raw, URL, form, JSON, hex, base64 and base64url, alone or inside a longer base64 text) is masked', () => {
+    fc.assert(
+      fc.property(secretArbitrary(MIN_SECRET_LENGTH), context, context, context, (secret, prefix, suffix, around) => {
+        const m = new Masker([secret]);
+        for (const [name, form] of Object.entries(encodedForms(secret, prefix, suffix))) {
+          for (const text of [form, `${around}${form}${around}`, `{"token":"${form}","n":1}`, `https://h/?a=1&t=${form}#x`]) {
+            const masked = m.mask(text);
+            expect(masked.includes(form), `${name} ${JSON.stringify(form)} in ${JSON.stringify(masked)}`).toBe(false);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

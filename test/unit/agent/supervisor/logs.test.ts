@@ -18,6 +18,7 @@ import {
   writeMarker,
 } from '../../../../src/agent/supervisor/logs.js';
 import { FakeClock } from '../../../../src/runtime/clock.js';
+import { cutMarker } from '../../../../src/runtime/line-splitter.js';
 import { makeTempDir, type TempDir } from '../../../support/tmp.js';
 
 describe('log rotation decision', () => {
@@ -135,6 +136,21 @@ describe('log files', () => {
     await appendFile(path, 'four\n');
     expect(await f.poll()).toEqual(['two', 'three', 'four']);
     await appendFile(path, 'é\n');
+    expect(await f.poll()).toEqual(['é']);
+  });
+
+  it('follows a 64 MiB line written over many polls as one cut line (bounded memory), and a character split between two reads stays whole', async () => {
+    const path = join(tmp.path, 'huge.log');
+    await writeFile(path, '');
+    const f = new LogFollower({ version: 'v', instance: 'v#1', path }, 0);
+    const mib = 'q'.repeat(1024 * 1024);
+    for (let i = 0; i < 64; i++) {
+      await appendFile(path, mib);
+      expect(await f.poll()).toEqual([]);
+    }
+    await appendFile(path, Buffer.from('\né').subarray(0, 2));
+    expect(await f.poll()).toEqual([mib + cutMarker(63 * 1024 * 1024)]);
+    await appendFile(path, Buffer.from('é\n').subarray(1));
     expect(await f.poll()).toEqual(['é']);
   });
 
