@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import type { Clock } from '../runtime/clock.js';
 import { systemClock } from '../runtime/clock.js';
 import { AgentClient, AgentUnavailable } from './client.js';
+import { agentProcessEnv } from './daemon/instance-env.js';
 import type { AgentStatus } from './contract.js';
 import { AGENT_ENTRY, agentPaths, type AgentPaths } from './paths.js';
 
@@ -55,7 +56,7 @@ export async function ensureAgent(stateDir: string, opts: StartOptions = {}): Pr
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   const log = openSync(paths.logFile, 'a', 0o600);
   const args = [AGENT_ENTRY, '--state-dir', paths.dir, ...(opts.controlListen ? ['--control-listen', opts.controlListen] : [])];
-  const env = { ...process.env, ...(opts.controlToken ? { SHIPGATE_AGENT_TOKEN: opts.controlToken } : {}) };
+  const env = { ...agentProcessEnv(process.env), ...(opts.controlToken ? { SHIPGATE_AGENT_TOKEN: opts.controlToken } : {}) };
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env });
   closeSync(log);
   child.unref();

@@ -93,7 +93,12 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
 
   const agent = program.command('agent').description('the local agent: supervisor, router and control socket (provider type local)');
   wire<[]>(common(agent.command('start').description('start the agent (detached; --foreground for systemd)')).option('--foreground', 'run in this process'), async () => (await import('./commands/agent.js')).agentStartCommand);
-  wire<[]>(common(agent.command('stop').description('stop the agent and its instances')).option('--keep-instances', 'leave the instances running'), async () => (await import('./commands/agent.js')).agentStopCommand);
+  wire<[]>(
+    common(agent.command('stop').description('stop the agent and its instances'))
+      .option('--keep-instances', 'leave the instances running')
+      .option('--legacy', 'stop the one agent of an older shipgate (.shipgate/agent/agent.sock) instead'),
+    async () => (await import('./commands/agent.js')).agentStopCommand,
+  );
   wire<[]>(common(agent.command('restart').description('hand over to a new agent process without dropping traffic')), async () => (await import('./commands/agent.js')).agentRestartCommand);
   wire<[]>(common(agent.command('status').description('the agent, its router weights and instances')), async () => (await import('./commands/agent.js')).agentStatusCommand);
   wire<[]>(common(program.command('promote').description('end the current rollout step now')).option('--full', 'go straight to 100%'), async () => {

@@ -107,6 +107,7 @@ export class Pipeline {
     const lock = await acquireLock({ app: this.app, environment: this.environment, deploymentId: id, holder: actor, identity, waitMs: control.lockWaitMs, signal: control.signal }, { store, clock });
     const stop = startHeartbeat(lock.row, store, clock, (err) => process.emitWarning(`lock heartbeat failed: ${(err as Error).message}`));
     try {
+      await createProvider(this.loaded.config.provider, this.loaded.config.rollout).preflight?.({ root: this.loaded.root, environment: this.environment });
       const recovered: DeployResult[] = [];
       for (const row of await store.listUnfinished(this.app, this.environment)) {
         const why = lock.tookOverFrom?.deploymentId === row.id ? `its process (pid ${row.meta.pid ?? lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}) is gone` : 'its process is gone';

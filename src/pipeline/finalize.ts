@@ -4,6 +4,7 @@ import { toMs } from '../config/duration.js';
 import type { DeploymentRow } from '../store/contract.js';
 import type { BaseContext } from './context.js';
 import { buildRecord, type DeploymentRecord } from './record.js';
+import { pruneInstanceLogs } from './instance-logs.js';
 import { pruneReleases } from './releases.js';
 import type { SagaOutcome } from './saga.js';
 
@@ -52,5 +53,7 @@ async function keepReleases(base: BaseContext, nowIso: string): Promise<string[]
     const live = await store.lastSucceeded(facts.app, env);
     for (const v of [live?.version, live?.previousVersion]) if (v) protect.add(v);
   }
-  return pruneReleases(store, facts.app, config.build?.keep ?? Number.POSITIVE_INFINITY, protect);
+  const pruned = await pruneReleases(store, facts.app, config.build?.keep ?? Number.POSITIVE_INFINITY, protect);
+  await pruneInstanceLogs(base.paths.root, pruned);
+  return pruned;
 }

@@ -32,6 +32,7 @@ export const VersionSpecBody = z.strictObject({
   stopTimeoutMs: z.number().int().positive(),
 });
 
+export const SpecBody = z.strictObject({ spec: VersionSpecBody });
 export const EnsureBody = z.strictObject({ spec: VersionSpecBody, count: z.number().int().min(0).max(64) });
 export const WeightsBody = z.strictObject({ weights: z.record(name, z.number()), reason: z.string().max(200).optional() });
 export const VersionBody = z.strictObject({ version: name });

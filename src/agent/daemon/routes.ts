@@ -1,5 +1,5 @@
 import type { Agent } from './agent.js';
-import { CommandBody, ConfigureBody, EnsureBody, KeepWarmBody, parseBody, RolloutBeginBody, RolloutIdBody, StopBody, VersionBody, WeightsBody } from './api-schemas.js';
+import { CommandBody, ConfigureBody, EnsureBody, KeepWarmBody, parseBody, RolloutBeginBody, RolloutIdBody, SpecBody, StopBody, VersionBody, WeightsBody } from './api-schemas.js';
 import type { Routes } from './control-server.js';
 import { AgentApiError } from './errors.js';
 
@@ -37,6 +37,7 @@ export function agentRoutes(agent: Agent, hooks: LifecycleHooks): Routes {
       const { spec, count } = parseBody(EnsureBody, b);
       return { instances: await agent.ensureInstances(spec, count) };
     },
+    'POST /v1/versions/spec': (b) => agent.rememberSpec(parseBody(SpecBody, b).spec),
     'POST /v1/weights': (b) => {
       const { weights, reason } = parseBody(WeightsBody, b);
       agent.setWeights(weights, reason);

@@ -21,12 +21,16 @@ export async function statusCommand(flags: GlobalOptions, out: Output): Promise<
     for (const environment of envs) {
       statuses.push(await readEnvironmentStatus(store, { app: settings.app, environment, me, nowMs: Date.now(), rollbackWindow: settings.rollbackWindows[environment] ?? settings.rollbackWindow }));
     }
-    const traffic = await agentTraffic(settings.root);
+    const traffics = await Promise.all(statuses.map((s) => agentTraffic(settings.root, s.environment)));
     const targets = await Promise.all(statuses.map((s) => (settings.statusScripts.includes(s.environment) ? targetStatus(flags, s) : null)));
-    if (out.json) out.result(statuses.map((s, i) => ({ ...toJson(s), ...(targets[i] ? { target: targets[i] } : {}), ...(traffic ? { agent: traffic } : {}) })));
+    const legacy = await legacyAgentWarning(settings.root);
+    if (out.json) out.result(statuses.map((s, i) => ({ ...toJson(s), ...(targets[i] ? { target: targets[i] } : {}), ...(traffics[i] ? { agent: traffics[i] } : {}) })));
     else {
-      statuses.forEach((s, i) => printStatus(s, targets[i] ?? null, out, i > 0));
-      if (traffic) printTraffic(traffic, out);
+      if (legacy) out.line(out.paint('yellow', `WARNING: ${legacy}\n`));
+      statuses.forEach((s, i) => {
+        printStatus(s, targets[i] ?? null, out, i > 0);
+        if (traffics[i]) printTraffic(traffics[i], out);
+      });
     }
     return EXIT.ok;
   } finally {
@@ -104,10 +108,19 @@ interface TrafficView {
   versions: { version: string; weight: number; ready: number; instances: number; states: string[]; stats: VersionStats | null }[];
 }
 
-/** The agent's live view, when this project runs one (provider type local); null otherwise. */
-async function agentTraffic(root: string): Promise<TrafficView | null> {
+/** An agent of the layout before per-environment agents, when one still answers (loaded only when its socket exists). */
+async function legacyAgentWarning(root: string): Promise<string | null> {
+  const { legacyAgentPaths } = await import('../../agent/paths.js');
+  if (!existsSync(legacyAgentPaths(root).socket)) return null;
+  const { findLegacyAgent, legacyAgentMessage } = await import('../../agent/legacy.js');
+  const legacy = await findLegacyAgent(root);
+  return legacy ? legacyAgentMessage(legacy, root) : null;
+}
+
+/** The live view of an environment's agent, when it runs one (provider type local); null otherwise. */
+async function agentTraffic(root: string, environment: string): Promise<TrafficView | null> {
   const { agentPaths, agentStateDir } = await import('../../agent/paths.js');
-  const paths = agentPaths(agentStateDir(root));
+  const paths = agentPaths(agentStateDir(root, environment));
   if (!existsSync(paths.socket)) return null;
   const { agentStatus, clientFor } = await import('../../agent/lifecycle.js');
   const s = await agentStatus(paths);

@@ -1,13 +1,14 @@
 import { join } from 'node:path';
-import { AgentRequestFailed } from '../../agent/client.js';
-import type { VersionSpec } from '../../agent/contract.js';
+import { AgentRequestFailed, type AgentClient } from '../../agent/client.js';
+import type { AgentStatus, VersionSpec } from '../../agent/contract.js';
+import { refuseLegacyAgent } from '../../agent/legacy.js';
 import { clientFor, ensureAgent } from '../../agent/lifecycle.js';
 import { agentPaths, agentStateDir } from '../../agent/paths.js';
 import { toMs } from '../../config/duration.js';
 import { toArgv, type LocalProviderConfig, type RolloutConfig } from '../../config/schema/index.js';
 import { StageFailed } from '../../errors.js';
 import type { PlannedCommand, StageContext } from '../../pipeline/stage.js';
-import { planRollout, runRollout, type RolloutOutcome } from '../../rollout/index.js';
+import { planRollout, runRollout, stableOf, type RolloutOutcome } from '../../rollout/index.js';
 import type { Provider, ProviderPlanContext } from '../contract.js';
 import { agentTraffic } from './agent-traffic.js';
 import { DEFAULT_ROLLOUT } from './defaults.js';
@@ -30,12 +31,6 @@ export function versionSpec(cfg: LocalProviderConfig, releasesDir: string, versi
   };
 }
 
-/** The version holding most of the traffic now (what a rollout starts from). */
-export function stableOf(weights: Record<string, number>): string | null {
-  const best = Object.entries(weights).sort((a, b) => b[1] - a[1])[0];
-  return best && best[1] > 0 ? best[0] : null;
-}
-
 /** Summary of a rollout for the stage output (and so for the record). */
 export function rolloutSummary(o: RolloutOutcome, strategy: string): Record<string, unknown> {
   return {
@@ -50,14 +45,25 @@ export function rolloutSummary(o: RolloutOutcome, strategy: string): Record<stri
   };
 }
 
+/**
+ * After an agent crash, a new agent adopts the instances from its state file,
+ * which holds no environment values: it cannot restart them if they exit. Every
+ * command that talks to the agent with the whole config sends those specs again.
+ */
+async function resendSpecs(client: AgentClient, status: AgentStatus, specFor: (v: string) => VersionSpec): Promise<void> {
+  for (const v of status.versions) if (v.specMissing) await client.rememberSpec(specFor(v.version));
+}
+
 export function createLocalProvider(cfg: LocalProviderConfig, rolloutCfg: RolloutConfig | undefined): Provider {
   const rollout = rolloutCfg ?? DEFAULT_ROLLOUT;
   const connect = async (ctx: StageContext) => {
-    const dir = agentStateDir(ctx.paths.root);
-    await ensureAgent(dir, cfg.control ? { controlListen: cfg.control.listen, controlToken: cfg.control.token } : {});
+    const dir = agentStateDir(ctx.paths.root, ctx.facts.environment);
+    const { status } = await ensureAgent(dir, cfg.control ? { controlListen: cfg.control.listen, controlToken: cfg.control.token } : {});
     const client = clientFor(agentPaths(dir));
     await client.configure(ctx.facts.app, cfg.listen, cfg.router);
-    return { client, traffic: agentTraffic(client, (v) => versionSpec(cfg, ctx.paths.releasesDir, v)) };
+    const specFor = (v: string): VersionSpec => versionSpec(cfg, ctx.paths.releasesDir, v);
+    await resendSpecs(client, status, specFor);
+    return { client, traffic: agentTraffic(client, specFor) };
   };
   const describe = (ctx: ProviderPlanContext, version: string): PlannedCommand => {
     const spec = versionSpec(cfg, ctx.paths.releasesDir, version);
@@ -70,10 +76,19 @@ export function createLocalProvider(cfg: LocalProviderConfig, rolloutCfg: Rollou
     planDeploy: (ctx) => [describe(ctx, ctx.facts.version)],
     planRollback: (ctx, to) => [describe(ctx, to)],
 
-    /** The rollout, step by step, under analysis; a failing verdict moves traffic back in the same tick. */
-    async deploy(ctx) {
+    /** An agent of the old layout would fight the new one for the router's address. */
+    preflight: ({ root }) => refuseLegacyAgent(root),
+
+    /** What the router sends most of the traffic to: the truth about what is live, whatever the store says. */
+    async currentVersion(ctx) {
       const { traffic } = await connect(ctx);
-      const stable = stableOf(await traffic.currentWeights());
+      return stableOf(await traffic.currentWeights());
+    },
+
+    /** The rollout, step by step, under analysis; a failing verdict moves traffic back in the same tick. */
+    async deploy(ctx, start) {
+      const { traffic } = await connect(ctx);
+      const stable = start ? start.startedFrom : stableOf(await traffic.currentWeights());
       const plan = planRollout(rollout, { stable, candidate: ctx.facts.version, instances: cfg.instances });
       const outcome = await runRollout(plan, {
         traffic,
