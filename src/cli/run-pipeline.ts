@@ -57,6 +57,7 @@ function report(outcome: RunOutcome, out: Output): number {
   out.line('');
   out.line(headline(r, out));
   if (r.error) out.line(`  why: ${r.error}`);
+  for (const w of r.record.warnings ?? []) out.line(out.paint('yellow', `  warning: ${w}`));
   if (r.status === 'succeeded' && r.record.rollback_deadline) out.line(`  rollback available until ${r.record.rollback_deadline} (shipgate rollback --env ${r.environment})`);
   if (r.pruned.length > 0) out.line(`  pruned releases: ${r.pruned.join(', ')}`);
   out.line(`  record: ${r.recordPath}`);

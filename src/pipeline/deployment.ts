@@ -15,6 +15,8 @@ import { stagesFor } from './plan.js';
 import { factsFromRow, recoverDeployment } from './recovery.js';
 import { executeSaga } from './saga.js';
 import { rollbackDeadlineMs } from './environment-status.js';
+import { newestRecordedLive } from './records-evidence.js';
+import { judgeStore, type StoreDoubt } from './target-truth.js';
 import type { DeploymentFacts } from './stage.js';
 
 export interface DeployRequest {
@@ -65,10 +67,10 @@ export class Pipeline {
     const unsafe = checkVersionSafety(req.version);
     if (unsafe) throw new UsageError(unsafe);
     return this.locked(req.actor, control, async (id, recovered) => {
-      const live = await this.deps.store.lastSucceeded(this.app, this.environment);
-      const facts = this.facts(id, 'deploy', req.version, live?.version ?? null, req.actor, req.reason ?? null, { gitSha: req.gitSha ?? null, gitRef: req.gitRef ?? null, emergency: req.emergency ?? null, rollbackOf: null });
+      const { previousVersion, warning } = await this.previousVersion();
+      const facts = this.facts(id, 'deploy', req.version, previousVersion, req.actor, req.reason ?? null, { gitSha: req.gitSha ?? null, gitRef: req.gitRef ?? null, emergency: req.emergency ?? null, rollbackOf: null });
       const meta = { emergency: req.emergency ?? null, autoRollback: req.autoRollback ?? this.loaded.config.rollback.auto, approval: this.approvalRule('deploy') };
-      return { recovered, result: await this.start(facts, meta, control) };
+      return { recovered, result: await this.start(facts, meta, control, warning ? [warning] : []) };
     });
   }
 
@@ -89,6 +91,25 @@ export class Pipeline {
   async resume(actor: string, control: RunControl): Promise<RunOutcome> {
     return this.locked(actor, control, async (_id, recovered) => ({ recovered, result: null }));
   }
+
+  /**
+   * What was live before this deployment: the store's word, unless the records
+   * folder knows a later success (the store was lost, emptied or replaced by an
+   * older copy). Then the records' version, with a warning that says so loudly:
+   * starting from nothing would make the undo of a failure return to nothing.
+   */
+  private async previousVersion(): Promise<{ previousVersion: string | null; warning: string | null }> {
+    const live = await this.deps.store.lastSucceeded(this.app, this.environment);
+    const doubt = await this.storeDoubt(live);
+    if (!doubt) return { previousVersion: live?.version ?? null, warning: null };
+    return { previousVersion: doubt.recorded.version, warning: `${doubt.message}; ${doubt.recorded.version} is taken as the previous version (an undo returns to it)` };
+  }
+
+  private async storeDoubt(live: DeploymentRow | undefined): Promise<StoreDoubt | null> {
+    const recorded = await newestRecordedLive(statePaths(this.loaded).recordsDir, this.app, this.environment);
+    return judgeStore(live ? { id: live.id, version: live.version } : null, recorded, `${this.app}/${this.environment}`);
+  }
+
 
   /** Stored with the deployment so `shipgate approve` applies the rule the deployment waits under. */
   private approvalRule(kind: DeploymentKind): Record<string, unknown> | null {
@@ -127,7 +148,7 @@ export class Pipeline {
     }
   }
 
-  private async start(facts: DeploymentFacts, meta: Record<string, unknown>, control: RunControl): Promise<DeployResult> {
+  private async start(facts: DeploymentFacts, meta: Record<string, unknown>, control: RunControl, warnings: string[] = []): Promise<DeployResult> {
     const { store, clock, identity } = this.deps;
     const stages = stagesFor(facts.kind, this.loaded.config);
     await store.createDeployment({ ...facts, triggeredBy: facts.actor, status: 'running', startedAt: new Date(clock.now()).toISOString(), meta: { ...meta, pid: identity.pid, host: identity.host } });
@@ -135,6 +156,7 @@ export class Pipeline {
     const deadline = this.deadline(control, base);
     try {
       await base.journal.append('deploy:started', { deploymentId: facts.id, app: facts.app, environment: facts.environment, version: facts.version, kind: facts.kind, previousVersion: facts.previousVersion, stages: stages.map((s) => s.name) });
+      for (const message of warnings) await base.journal.append('deploy:warning', { deploymentId: facts.id, message });
       const outcome = await executeSaga(stages, deadline.base, { fromIndex: 0, autoRollback: meta.autoRollback !== false });
       return await finalize(base, outcome);
     } finally {
@@ -186,7 +208,11 @@ export class Pipeline {
   async rollbackTarget(req: Pick<RollbackRequest, 'to' | 'force'>): Promise<{ live: DeploymentRow; target: string }> {
     const { store, clock } = this.deps;
     const live = await store.lastSucceeded(this.app, this.environment);
-    if (!live) throw new NotFound(`nothing to roll back: ${this.app}/${this.environment} has no successful deployment yet`);
+    if (!live) {
+      const doubt = await this.storeDoubt(live);
+      if (doubt) throw new NotFound(`nothing to roll back in the store: ${doubt.message}. To go back, deploy the version you want (shipgate deploy VERSION): a deploy takes the previous version from the records`);
+      throw new NotFound(`nothing to roll back: ${this.app}/${this.environment} has no successful deployment yet`);
+    }
     const target = req.to ?? live.previousVersion;
     if (!target) throw new NotFound(`nothing to roll back to: ${live.version} (${live.id}) was the first deployment of ${this.app}/${this.environment}; pass --to VERSION`);
     if (target === live.version) throw new UsageError(`${target} is already live in ${this.app}/${this.environment}`);

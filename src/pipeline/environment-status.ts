@@ -2,6 +2,8 @@ import { toMs } from '../config/duration.js';
 import type { DeploymentRow, LockRow, Store } from '../store/contract.js';
 import type { ProcessIdentity } from '../runtime/process-identity.js';
 import { isStaleHolder } from './lock.js';
+import { newestRecordedLive } from './records-evidence.js';
+import { judgeStore } from './target-truth.js';
 
 export type ActivityState = 'running' | 'awaiting_approval' | 'recovering' | 'interrupted';
 
@@ -22,6 +24,8 @@ export interface EnvironmentStatus {
   rollbackOpen: boolean;
   activity: Activity[];
   lock: (LockRow & { stale: boolean }) | null;
+  /** Where the store's word is in doubt (the records folder knows a later success). */
+  warnings: string[];
 }
 
 /**
@@ -37,6 +41,7 @@ export function describeEnvironment(input: {
   me: ProcessIdentity;
   nowMs: number;
   rollbackWindow: string;
+  warnings?: string[];
 }): EnvironmentStatus {
   const { lock, me, nowMs } = input;
   const lockStale = lock ? isStaleHolder(lock, me, nowMs, {}) : true;
@@ -56,6 +61,7 @@ export function describeEnvironment(input: {
     rollbackOpen: deadlineMs !== null && nowMs <= deadlineMs && live?.previousVersion != null,
     activity,
     lock: lock ? { ...lock, stale: lockStale } : null,
+    warnings: input.warnings ?? [],
   };
 }
 
@@ -64,11 +70,17 @@ export function rollbackDeadlineMs(live: Pick<DeploymentRow, 'finishedAt' | 'sta
   return Date.parse(live.finishedAt ?? live.startedAt) + windowMs;
 }
 
-/** Reads what describeEnvironment needs from the store (shared by `shipgate status` and the library). */
+/**
+ * Reads what describeEnvironment needs from the store (shared by `shipgate status`
+ * and the library); with `recordsDir`, also whether the records folder knows a
+ * later success than the store (a lost or replaced store).
+ */
 export async function readEnvironmentStatus(
   store: Store,
-  q: { app: string; environment: string; me: ProcessIdentity; nowMs: number; rollbackWindow: string },
+  q: { app: string; environment: string; me: ProcessIdentity; nowMs: number; rollbackWindow: string; recordsDir?: string },
 ): Promise<EnvironmentStatus> {
   const [live, unfinished, lock] = await Promise.all([store.lastSucceeded(q.app, q.environment), store.listUnfinished(q.app, q.environment), store.getLock(q.app, q.environment)]);
-  return describeEnvironment({ ...q, live, unfinished, lock });
+  const recorded = q.recordsDir ? await newestRecordedLive(q.recordsDir, q.app, q.environment) : null;
+  const doubt = judgeStore(live ? { id: live.id, version: live.version } : null, recorded, `${q.app}/${q.environment}`);
+  return describeEnvironment({ ...q, live, unfinished, lock, warnings: doubt ? [doubt.message] : [] });
 }

@@ -38,7 +38,8 @@ export async function finalize(base: BaseContext, outcome: SagaOutcome): Promise
   await mkdir(base.paths.recordsDir, { recursive: true });
   await writeFile(recordPath, `${JSON.stringify(record, null, 2)}\n`);
   await base.journal.append('deploy:finished', { deploymentId: facts.id, status: outcome.status, durationMs: Date.parse(finishedAt) - Date.parse(row.startedAt), error: outcome.error, recordPath });
-  return { deploymentId: facts.id, kind: facts.kind, app: facts.app, environment: facts.environment, version: facts.version, previousVersion: facts.previousVersion, status: outcome.status, error: outcome.error, record, recordPath, pruned };
+  // The row's previous version: the target's, when it disagreed with the store at the start.
+  return { deploymentId: facts.id, kind: facts.kind, app: facts.app, environment: facts.environment, version: facts.version, previousVersion: row.previousVersion, status: outcome.status, error: outcome.error, record, recordPath, pruned };
 }
 
 /** Registers the live version as a release and prunes old ones; the live one and the rollback target stay. */

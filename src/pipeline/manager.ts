@@ -18,6 +18,7 @@ import type { DeployResult } from './finalize.js';
 import { checkGates } from './gate-check.js';
 import type { DeploymentRecord } from './record.js';
 import { createProvider } from '../providers/index.js';
+import { statePaths } from './deps.js';
 
 export interface DeploymentManagerOptions {
   /** Environment to act on; may be omitted when the config has only one. */
@@ -205,7 +206,7 @@ export class DeploymentManager {
 
   async status(): Promise<EnvironmentStatus> {
     const { app, rollback } = this.loaded.config;
-    return readEnvironmentStatus(await this.store(), { app, environment: this.loaded.environment, me: currentIdentity(), nowMs: this.effects().clock.now(), rollbackWindow: rollback.window });
+    return readEnvironmentStatus(await this.store(), { app, environment: this.loaded.environment, me: currentIdentity(), nowMs: this.effects().clock.now(), rollbackWindow: rollback.window, recordsDir: statePaths(this.loaded).recordsDir });
   }
 
   async close(): Promise<void> {

@@ -67,6 +67,8 @@ export interface DeploymentRecord {
   emergency: { by: string; reason: string } | null;
   forced: boolean;
   error: string | null;
+  /** Things a person should know (the store and the target disagreed, the store looked lost). */
+  warnings: string[];
 }
 
 export interface RecordInput {
@@ -178,5 +180,6 @@ export function buildRecord(input: RecordInput): DeploymentRecord {
     emergency: (row.meta.emergency as DeploymentRecord['emergency']) ?? null,
     forced: row.meta.forced === true,
     error: row.error,
+    warnings: events.filter((e) => e.type === 'deploy:warning').map((e) => String(e.data.message)),
   };
 }

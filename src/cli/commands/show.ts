@@ -59,6 +59,7 @@ function printRecord(r: DeploymentRecord, out: Output): void {
   if (r.forced) kv('forced', 'past the rollback window');
   kv('rollback', r.rollback_available ? `available until ${r.rollback_deadline}` : 'not available');
   if (r.error) kv('error', r.error);
+  for (const w of r.warnings ?? []) kv('warning', w);
   out.line('gates:');
   for (const g of r.gates) out.line(`  ${g.name.padEnd(9)} ${g.result.padEnd(10)} ${g.reason}`);
   out.line('stages:');

@@ -50,6 +50,10 @@ export function describeEvent(e: AnyLifecycleEvent, verbose: boolean): string | 
       return `rollout: ${e.command} received in ${e.step}`;
     case 'deploy:finished':
       return `${e.deploymentId} ${e.status} in ${humanDuration(e.durationMs)}${e.error ? `: ${e.error}` : ''}`;
+    case 'stage:noted':
+      return verbose ? `  ${e.stage} noted ${JSON.stringify(e.output)}` : null;
+    case 'deploy:warning':
+      return `WARNING: ${e.message}`;
   }
 }
 

@@ -75,6 +75,7 @@ describe('buildRecord', () => {
       emergency: { by: 'alice', reason: 'hotfix' },
       forced: false,
       error: null,
+      warnings: [],
     });
   });
 
@@ -247,5 +248,15 @@ describe('buildRecord', () => {
     const events = [ev('deploy:started', null, { stages: ['deploy'] })];
     expect(buildRecord({ row: makeRow({ meta: {} }), events, rollbackWindowMs: HOUR, services: [] })).toMatchObject({ emergency: null, forced: false });
     expect(buildRecord({ row: makeRow({ meta: { forced: 'yes' } }), events, rollbackWindowMs: HOUR, services: [] }).forced).toBe(false);
+  });
+
+  it('keeps the warnings of the run', () => {
+    const events = [
+      ev('deploy:started', null, { stages: ['deploy'] }, t(0)),
+      ev('deploy:warning', null, { message: 'the store looks lost or replaced' }, t(0.1)),
+      ev('deploy:finished', null, { status: 'rolled_back' }, t(5)),
+    ];
+    const record = buildRecord({ row: makeRow({ status: 'rolled_back', finishedAt: t(5) }), events, rollbackWindowMs: HOUR, services: [] });
+    expect(record.warnings).toEqual(['the store looks lost or replaced']);
   });
 });
