@@ -1,4 +1,4 @@
-import { Cancelled, ConfigError, GateBlocked, LockHeld, NotFound, RollbackFailed, UsageError } from '../errors.js';
+import { BlockedByFailedRollback, Cancelled, ConfigError, GateBlocked, LockHeld, NotFound, RollbackFailed, UsageError } from '../errors.js';
 import type { DeploymentStatus } from '../store/contract.js';
 
 /** Exit codes: documented in the README and pinned by tests. */
@@ -14,6 +14,8 @@ export const EXIT = {
   rollbackFailed: 4,
   /** The environment's lock is held. */
   locked: 5,
+  /** An earlier rollback of the environment failed and is not acknowledged (`shipgate ack`): nothing started. */
+  stopped: 7,
   cancelled: 130,
 } as const;
 
@@ -36,6 +38,7 @@ export function exitCodeForError(err: unknown): number {
   if (err instanceof ConfigError || err instanceof UsageError || err instanceof NotFound) return EXIT.usage;
   if (err instanceof GateBlocked) return EXIT.blocked;
   if (err instanceof LockHeld) return EXIT.locked;
+  if (err instanceof BlockedByFailedRollback) return EXIT.stopped;
   if (err instanceof RollbackFailed) return EXIT.rollbackFailed;
   if (err instanceof Cancelled) return EXIT.cancelled;
   return EXIT.failed;

@@ -89,6 +89,12 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
       .option('--comment <text>', 'recorded with the approval'),
     async () => (await import('./commands/approve.js')).approveCommand,
   );
+  wire<[string]>(
+    common(program.command('ack').argument('<id>', 'the rollback_failed deployment').description('acknowledge a failed rollback after looking at the target: deploys and rollbacks may start again'))
+      .option('--reason <text>', 'what you found and did (required; recorded)')
+      .option('--actor <name>', 'who looked (default: $SHIPGATE_ACTOR, $USER)'),
+    async () => (await import('./commands/ack.js')).ackCommand,
+  );
   wire<[]>(common(program.command('releases').description('kept releases and where they are live')), async () => (await import('./commands/releases.js')).releasesCommand);
 
   const agent = program.command('agent').description('the local agent: supervisor, router and control socket (provider type local)');

@@ -4,6 +4,7 @@ import { Pipeline, type RunOutcome } from '../pipeline/deployment.js';
 import type { DeployResult } from '../pipeline/finalize.js';
 import { openStore } from '../store/index.js';
 import { pipelineDeps } from './pipeline-context.js';
+import { ackCommand } from '../pipeline/stop-sign.js';
 import { EXIT, exitCodeForStatus } from './exit-codes.js';
 import { trapInterrupts } from './interrupt.js';
 import type { Output } from './output.js';
@@ -89,7 +90,8 @@ function loudRollbackFailure(r: DeployResult): string {
     '!!! ROLLBACK FAILED — A HUMAN MUST LOOK !!!',
     `${r.app}/${r.environment} may be running neither ${r.version} nor ${r.previousVersion ?? 'the previous version'}.`,
     `The journal is kept: shipgate show ${r.deploymentId} --events`,
-    `Fix the target by hand, then deploy the version you trust.`,
+    `No deploy or rollback of ${r.environment} starts until someone has looked (exit 7 meanwhile).`,
+    `Fix the target by hand, then: ${ackCommand(r.deploymentId)}`,
     '',
   ].join('\n');
 }

@@ -1,6 +1,6 @@
 import { toMs, humanDuration } from '../config/duration.js';
 import type { LoadedConfig } from '../config/load.js';
-import { DeadlineExceeded, GateBlocked, NotFound, RollbackFailed, UsageError } from '../errors.js';
+import { BlockedByFailedRollback, DeadlineExceeded, GateBlocked, NotFound, RollbackFailed, UsageError } from '../errors.js';
 import type { EmergencyOverride } from '../gates/contract.js';
 import { checkVersionSafety } from '../gates/version.js';
 import { createProvider } from '../providers/index.js';
@@ -16,6 +16,7 @@ import { factsFromRow, recoverDeployment } from './recovery.js';
 import { executeSaga } from './saga.js';
 import { rollbackDeadlineMs } from './environment-status.js';
 import { newestRecordedLive } from './records-evidence.js';
+import { ackCommand, stopSignMessage } from './stop-sign.js';
 import { judgeStore, type StoreDoubt } from './target-truth.js';
 import type { DeploymentFacts } from './stage.js';
 
@@ -89,7 +90,7 @@ export class Pipeline {
 
   /** Finishes what a dead process left behind, and nothing else. */
   async resume(actor: string, control: RunControl): Promise<RunOutcome> {
-    return this.locked(actor, control, async (_id, recovered) => ({ recovered, result: null }));
+    return this.locked(actor, control, async (_id, recovered) => ({ recovered, result: null }), { stopSign: false });
   }
 
   /**
@@ -110,6 +111,11 @@ export class Pipeline {
     return judgeStore(live ? { id: live.id, version: live.version } : null, recorded, `${this.app}/${this.environment}`);
   }
 
+  /** The stop sign: an unacknowledged `rollback_failed` refuses every deploy and rollback of the environment. */
+  private async refuseOnStopSign(): Promise<void> {
+    const failures = await this.deps.store.listUnacknowledgedFailures(this.app, this.environment);
+    if (failures.length > 0) throw new BlockedByFailedRollback(stopSignMessage(this.app, this.environment, failures), failures.map((f) => f.id));
+  }
 
   /** Stored with the deployment so `shipgate approve` applies the rule the deployment waits under. */
   private approvalRule(kind: DeploymentKind): Record<string, unknown> | null {
@@ -121,8 +127,8 @@ export class Pipeline {
     return { id, app: this.app, environment: this.environment, kind, version, previousVersion, actor, reason, ...rest };
   }
 
-  /** Takes the lock, finishes interrupted deployments, runs `fn`, always releases. */
-  private async locked(actor: string, control: RunControl, fn: (id: string, recovered: DeployResult[]) => Promise<RunOutcome>): Promise<RunOutcome> {
+  /** Takes the lock, finishes interrupted deployments, checks the stop sign (unless told not to), runs `fn`, always releases. */
+  private async locked(actor: string, control: RunControl, fn: (id: string, recovered: DeployResult[]) => Promise<RunOutcome>, opts: { stopSign: boolean } = { stopSign: true }): Promise<RunOutcome> {
     const { store, clock, identity } = this.deps;
     const id = newDeploymentId(clock.now());
     const lock = await acquireLock({ app: this.app, environment: this.environment, deploymentId: id, holder: actor, identity, waitMs: control.lockWaitMs, signal: control.signal }, { store, clock });
@@ -138,9 +144,10 @@ export class Pipeline {
       if (stuck) {
         throw new RollbackFailed(
           `interrupted deployment ${stuck.deploymentId} (${stuck.version}) could not be undone: ${stuck.error}. ` +
-            `Not starting anything on top of an unknown state: fix ${this.app}/${this.environment} by hand (shipgate show ${stuck.deploymentId} --events), then deploy the version you trust.`,
+            `Not starting anything on top of an unknown state: fix ${this.app}/${this.environment} by hand (shipgate show ${stuck.deploymentId} --events), then ${ackCommand(stuck.deploymentId)}, and deploy the version you trust.`,
         );
       }
+      if (opts.stopSign) await this.refuseOnStopSign();
       return await fn(id, recovered);
     } finally {
       stop();

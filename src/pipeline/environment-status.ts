@@ -24,6 +24,8 @@ export interface EnvironmentStatus {
   rollbackOpen: boolean;
   activity: Activity[];
   lock: (LockRow & { stale: boolean }) | null;
+  /** Unacknowledged `rollback_failed` deployments, newest first: while there is one, no deploy or rollback starts. */
+  stopSigns: DeploymentRow[];
   /** Where the store's word is in doubt (the records folder knows a later success). */
   warnings: string[];
 }
@@ -41,6 +43,7 @@ export function describeEnvironment(input: {
   me: ProcessIdentity;
   nowMs: number;
   rollbackWindow: string;
+  stopSigns?: DeploymentRow[];
   warnings?: string[];
 }): EnvironmentStatus {
   const { lock, me, nowMs } = input;
@@ -61,6 +64,7 @@ export function describeEnvironment(input: {
     rollbackOpen: deadlineMs !== null && nowMs <= deadlineMs && live?.previousVersion != null,
     activity,
     lock: lock ? { ...lock, stale: lockStale } : null,
+    stopSigns: input.stopSigns ?? [],
     warnings: input.warnings ?? [],
   };
 }
@@ -79,8 +83,13 @@ export async function readEnvironmentStatus(
   store: Store,
   q: { app: string; environment: string; me: ProcessIdentity; nowMs: number; rollbackWindow: string; recordsDir?: string },
 ): Promise<EnvironmentStatus> {
-  const [live, unfinished, lock] = await Promise.all([store.lastSucceeded(q.app, q.environment), store.listUnfinished(q.app, q.environment), store.getLock(q.app, q.environment)]);
+  const [live, unfinished, lock, stopSigns] = await Promise.all([
+    store.lastSucceeded(q.app, q.environment),
+    store.listUnfinished(q.app, q.environment),
+    store.getLock(q.app, q.environment),
+    store.listUnacknowledgedFailures(q.app, q.environment),
+  ]);
   const recorded = q.recordsDir ? await newestRecordedLive(q.recordsDir, q.app, q.environment) : null;
   const doubt = judgeStore(live ? { id: live.id, version: live.version } : null, recorded, `${q.app}/${q.environment}`);
-  return describeEnvironment({ ...q, live, unfinished, lock, warnings: doubt ? [doubt.message] : [] });
+  return describeEnvironment({ ...q, live, unfinished, lock, stopSigns, warnings: doubt ? [doubt.message] : [] });
 }

@@ -39,6 +39,8 @@ export interface LifecycleEvents {
   'stage:noted': { deploymentId: string; stage: string; output: Record<string, unknown> };
   /** Something a person should know about this deployment (the store and the target disagree, the store looks lost). */
   'deploy:warning': { deploymentId: string; message: string };
+  /** `shipgate ack`: a person looked at a failed rollback; later deployments may start again. */
+  'deploy:acknowledged': { deploymentId: string; by: string; reason: string };
 }
 
 export type LifecycleEventName = keyof LifecycleEvents;

@@ -18,6 +18,7 @@ import type { DeployResult } from './finalize.js';
 import { checkGates } from './gate-check.js';
 import type { DeploymentRecord } from './record.js';
 import { createProvider } from '../providers/index.js';
+import { acknowledgeFailure, type AcknowledgeResult } from './acknowledge.js';
 import { statePaths } from './deps.js';
 
 export interface DeploymentManagerOptions {
@@ -202,6 +203,16 @@ export class DeploymentManager {
     const smoke: SmokeResult[] = [];
     for (const t of this.loaded.config.smoke) smoke.push(await runSmokeTest(t, { http, clock }));
     return { healthy: (health?.healthy ?? true) && smoke.every((s) => s.passed), health, smoke };
+  }
+
+  /**
+   * After a person has looked at a `rollback_failed` deployment and put the target
+   * right: records who and why, and lets deploys and rollbacks of its environment
+   * start again (they throw BlockedByFailedRollback until then).
+   */
+  async acknowledge(opts: { deploymentId: string; reason: string }): Promise<AcknowledgeResult> {
+    const deps = { store: await this.store(), clock: this.effects().clock, masker: this.loaded.masker, bus: this.events, recordsDir: statePaths(this.loaded).recordsDir };
+    return acknowledgeFailure(this.loaded.config.app, { deploymentId: opts.deploymentId, by: this.actor, reason: opts.reason }, deps);
   }
 
   async status(): Promise<EnvironmentStatus> {

@@ -69,6 +69,8 @@ export interface DeploymentRecord {
   error: string | null;
   /** Things a person should know (the store and the target disagreed, the store looked lost). */
   warnings: string[];
+  /** `rollback_failed` only: who looked at it and why later deployments may start (`shipgate ack`). */
+  acknowledged: { by: string; reason: string; at: string } | null;
 }
 
 export interface RecordInput {
@@ -181,5 +183,11 @@ export function buildRecord(input: RecordInput): DeploymentRecord {
     forced: row.meta.forced === true,
     error: row.error,
     warnings: events.filter((e) => e.type === 'deploy:warning').map((e) => String(e.data.message)),
+    acknowledged: acknowledgement(events),
   };
+}
+
+function acknowledgement(events: readonly EventRow[]): DeploymentRecord['acknowledged'] {
+  const e = events.find((x) => x.type === 'deploy:acknowledged');
+  return e ? { by: String(e.data.by), reason: String(e.data.reason), at: e.at } : null;
 }

@@ -6,7 +6,7 @@ import { json, makeProject, type Project, SCRIPTS_PROVIDER } from '../support/pr
 /**
  * The exit codes are an interface (CI scripts branch on them). The README table is
  * pinned here: 0 ok, 1 failed and rolled back, 2 usage/config, 3 gate, 4 rollback
- * failed, 5 lock held, 130 cancelled.
+ * failed, 5 lock held, 7 stopped by an unacknowledged failed rollback, 130 cancelled.
  */
 
 const CONFIG = `
@@ -60,6 +60,16 @@ describe('exit codes', () => {
     const r = await p.run(['deploy', 'v1.3.0'], { env: { FAIL_DEPLOY: '1', FAIL_ROLLBACK: '1' } });
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('ROLLBACK FAILED');
+  });
+
+  it('7: stopped: an earlier rollback failed and nobody acknowledged it (nothing starts until shipgate ack)', async () => {
+    const failed = json<{ deployment_id: string; status: string }[]>(await p.run(['history', '--json'])).find((d) => d.status === 'rollback_failed')!;
+    const r = await p.run(['deploy', 'v1.3.1']);
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain(`shipgate ack ${failed.deployment_id} --reason`);
+    expect((await p.run(['rollback'])).code).toBe(7);
+    expect((await p.run(['ack', failed.deployment_id, '--reason', 'put v1.1.0 back by hand'])).code).toBe(0);
+    expect((await p.run(['deploy', 'v1.3.1'])).code).toBe(0);
   });
 
   it('5: lock held', async () => {

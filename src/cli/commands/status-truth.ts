@@ -1,3 +1,4 @@
+import { ackCommand, describeFailure } from '../../pipeline/stop-sign.js';
 import { agentDisagreement, statusScriptDisagreement } from '../../pipeline/target-truth.js';
 import type { EnvironmentStatus } from '../../pipeline/environment-status.js';
 import type { TargetStatus } from '../../providers/command/status.js';
@@ -5,7 +6,7 @@ import { stableOf } from '../../rollout/weights.js';
 import type { Store } from '../../store/contract.js';
 import type { Output } from '../output.js';
 
-/* The parts of `shipgate status` that say where the store's word is in doubt. */
+/* The parts of `shipgate status` that say where the store's word is in doubt, and the stop sign. */
 
 /** How many recent deployments name the versions a status script's output is compared with. */
 export const KNOWN_VERSIONS_LIMIT = 50;
@@ -36,6 +37,19 @@ export async function truthWarnings(s: EnvironmentStatus, agent: RoutedView | nu
   return warnings;
 }
 
+/** The stop sign, in red, first thing under the environment's name. */
+export function printStopSigns(s: EnvironmentStatus, out: Output): void {
+  if (s.stopSigns.length === 0) return;
+  const newest = s.stopSigns[0]!;
+  for (const d of s.stopSigns) out.line(`  ${out.paint('red', 'STOPPED:  ')} ${out.paint('red', describeFailure(d))}`);
+  out.line(`             no deploy or rollback starts until someone looks: shipgate show ${newest.id} --events, and the target itself`);
+  for (const d of s.stopSigns) out.line(`             then: ${ackCommand(d.id)}`);
+}
+
 export function printWarnings(warnings: readonly string[], out: Output): void {
   for (const w of warnings) out.line(`  ${out.paint('yellow', 'WARNING:  ')} ${w}`);
+}
+
+export function stopSignsJson(s: EnvironmentStatus): Record<string, unknown>[] {
+  return s.stopSigns.map((d) => ({ deployment_id: d.id, kind: d.kind, version: d.version, previous_version: d.previousVersion, finished_at: d.finishedAt, error: d.error, ack: ackCommand(d.id) }));
 }

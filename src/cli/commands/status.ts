@@ -10,7 +10,7 @@ import { lightConfig } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';
 import { openStore } from '../../store/index.js';
-import { printWarnings, truthWarnings, type RoutedView } from './status-truth.js';
+import { printStopSigns, printWarnings, stopSignsJson, truthWarnings, type RoutedView } from './status-truth.js';
 
 /** `shipgate status`: live version, rollback target, running or interrupted deployments, the lock. */
 export async function statusCommand(flags: GlobalOptions, out: Output): Promise<number> {
@@ -28,7 +28,7 @@ export async function statusCommand(flags: GlobalOptions, out: Output): Promise<
     const targets = await Promise.all(statuses.map((s) => (settings.statusScripts.includes(s.environment) ? targetStatus(flags, s) : null)));
     const warnings = await Promise.all(statuses.map((s, i) => truthWarnings(s, routedView(traffics[i] ?? null), targets[i] ?? null, store)));
     const legacy = await legacyAgentWarning(settings.root);
-    if (out.json) out.result(statuses.map((s, i) => ({ ...toJson(s), warnings: warnings[i], ...(targets[i] ? { target: targets[i] } : {}), ...(traffics[i] ? { agent: traffics[i] } : {}) })));
+    if (out.json) out.result(statuses.map((s, i) => ({ ...toJson(s), stopped: stopSignsJson(s), warnings: warnings[i], ...(targets[i] ? { target: targets[i] } : {}), ...(traffics[i] ? { agent: traffics[i] } : {}) })));
     else {
       if (legacy) out.line(out.paint('yellow', `WARNING: ${legacy}\n`));
       statuses.forEach((s, i) => {
@@ -77,6 +77,7 @@ async function targetStatus(flags: GlobalOptions, s: EnvironmentStatus): Promise
 function printStatus(s: EnvironmentStatus, target: TargetStatus | null, warnings: string[], out: Output, gap: boolean): void {
   if (gap) out.line('');
   out.line(out.paint('bold', `${s.app}/${s.environment}`));
+  printStopSigns(s, out);
   printWarnings(warnings, out);
   out.line(`  live:      ${s.live ? `${s.live.version} (${s.live.id}, ${ago(s.live.finishedAt)} by ${s.live.triggeredBy})` : 'nothing deployed yet'}`);
   if (s.rollbackTarget) {

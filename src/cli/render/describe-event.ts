@@ -54,6 +54,8 @@ export function describeEvent(e: AnyLifecycleEvent, verbose: boolean): string | 
       return verbose ? `  ${e.stage} noted ${JSON.stringify(e.output)}` : null;
     case 'deploy:warning':
       return `WARNING: ${e.message}`;
+    case 'deploy:acknowledged':
+      return `failed rollback acknowledged by ${e.by}: ${e.reason}`;
   }
 }
 

@@ -27,7 +27,7 @@ function describe_(input: { live?: DeploymentRow; unfinished?: DeploymentRow[]; 
 
 describe('describeEnvironment', () => {
   it('with nothing deployed: no live version, no rollback, no activity, no lock', () => {
-    expect(describe_({})).toEqual({ app: 'demo', environment: 'production', live: null, rollbackTarget: null, rollbackDeadline: null, rollbackOpen: false, activity: [], lock: null, warnings: [] });
+    expect(describe_({})).toEqual({ app: 'demo', environment: 'production', live: null, rollbackTarget: null, rollbackDeadline: null, rollbackOpen: false, activity: [], lock: null, stopSigns: [], warnings: [] });
   });
 
   it('a deployment whose own process holds the lock is running', () => {

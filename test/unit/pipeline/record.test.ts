@@ -76,6 +76,7 @@ describe('buildRecord', () => {
       forced: false,
       error: null,
       warnings: [],
+      acknowledged: null,
     });
   });
 
@@ -250,13 +251,15 @@ describe('buildRecord', () => {
     expect(buildRecord({ row: makeRow({ meta: { forced: 'yes' } }), events, rollbackWindowMs: HOUR, services: [] }).forced).toBe(false);
   });
 
-  it('keeps the warnings of the run', () => {
+  it('keeps the warnings of the run and, for a failed rollback, who acknowledged it', () => {
     const events = [
       ev('deploy:started', null, { stages: ['deploy'] }, t(0)),
       ev('deploy:warning', null, { message: 'the store looks lost or replaced' }, t(0.1)),
-      ev('deploy:finished', null, { status: 'rolled_back' }, t(5)),
+      ev('deploy:finished', null, { status: 'rollback_failed' }, t(5)),
+      ev('deploy:acknowledged', null, { by: 'alice', reason: 'restored v1.0.0 by hand' }, t(600)),
     ];
-    const record = buildRecord({ row: makeRow({ status: 'rolled_back', finishedAt: t(5) }), events, rollbackWindowMs: HOUR, services: [] });
+    const record = buildRecord({ row: makeRow({ status: 'rollback_failed', finishedAt: t(5) }), events, rollbackWindowMs: HOUR, services: [] });
     expect(record.warnings).toEqual(['the store looks lost or replaced']);
+    expect(record.acknowledged).toEqual({ by: 'alice', reason: 'restored v1.0.0 by hand', at: t(600) });
   });
 });
