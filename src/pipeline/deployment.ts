@@ -111,6 +111,11 @@ export class Pipeline {
     return judgeStore(live ? { id: live.id, version: live.version } : null, recorded, `${this.app}/${this.environment}`);
   }
 
+  /** The provider's refusal of a target it cannot act on safely, before recovery or anything else touches it. */
+  private async preflight(): Promise<void> {
+    await createProvider(this.loaded.config.provider, this.loaded.config.rollout).preflight?.({ root: this.loaded.root, environment: this.environment });
+  }
+
   /** The stop sign: an unacknowledged `rollback_failed` refuses every deploy and rollback of the environment. */
   private async refuseOnStopSign(): Promise<void> {
     const failures = await this.deps.store.listUnacknowledgedFailures(this.app, this.environment);
@@ -134,7 +139,7 @@ export class Pipeline {
     const lock = await acquireLock({ app: this.app, environment: this.environment, deploymentId: id, holder: actor, identity, waitMs: control.lockWaitMs, signal: control.signal }, { store, clock });
     const stop = startHeartbeat(lock.row, store, clock, (err) => process.emitWarning(`lock heartbeat failed: ${(err as Error).message}`));
     try {
-      await createProvider(this.loaded.config.provider, this.loaded.config.rollout).preflight?.({ root: this.loaded.root, environment: this.environment });
+      await this.preflight();
       const recovered: DeployResult[] = [];
       for (const row of await store.listUnfinished(this.app, this.environment)) {
         const why = lock.tookOverFrom?.deploymentId === row.id ? `its process (pid ${row.meta.pid ?? lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}) is gone` : 'its process is gone';
