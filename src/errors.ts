@@ -79,6 +79,21 @@ export class LockHeld extends ShipgateError {
 /** Undo failed: the system is in an unknown state and a human must look. */
 export class RollbackFailed extends ShipgateError {}
 
+/**
+ * An earlier deployment of the environment ended `rollback_failed` and nobody has
+ * acknowledged it (`shipgate ack`): what runs there is unknown, so no deploy or
+ * rollback starts on top of it.
+ */
+export class BlockedByFailedRollback extends ShipgateError {
+  constructor(
+    message: string,
+    /** The unacknowledged `rollback_failed` deployments, newest first. */
+    readonly deploymentIds: string[],
+  ) {
+    super(message);
+  }
+}
+
 /** The run was cancelled by SIGINT/SIGTERM or an abort signal. */
 export class Cancelled extends ShipgateError {
   constructor(message = 'cancelled') {

@@ -214,7 +214,7 @@ function rememberRouter(ws, router) {
  * @returns {Promise<RouterProcess | null>}
  */
 export function routerStatus(ws) {
-  const socketPath = join(ws.dir, '.shipgate', 'agent', 'router.sock');
+  const socketPath = join(ws.dir, '.shipgate', 'agent', 'production', 'router.sock');
   return new Promise((resolve) => {
     const req = request({ socketPath, path: '/v1/status', timeout: 2000, agent: false }, (res) => {
       let body = '';

@@ -86,6 +86,10 @@ export class AgentClient {
   async ensureInstances(spec: VersionSpec, count: number, timeoutMs: number): Promise<InstanceInfo[]> {
     return (await this.call<{ instances: InstanceInfo[] }>('POST', '/v1/versions/ensure', { spec, count }, timeoutMs)).instances;
   }
+  /** Sends how to run a version (with its environment) without starting anything: its instances become restartable again after an agent crash. */
+  async rememberSpec(spec: VersionSpec): Promise<void> {
+    await this.call('POST', '/v1/versions/spec', { spec });
+  }
   async setWeights(weights: Record<string, number>, reason?: string): Promise<void> {
     await this.call('POST', '/v1/weights', { weights, ...(reason ? { reason } : {}) });
   }

@@ -75,7 +75,8 @@ export interface AgentStatus {
   app: string | null;
   listen: string | null;
   weights: Record<string, number>;
-  versions: { version: string; instances: InstanceInfo[]; warmUntil: string | null }[];
+  /** `specMissing`: its environment did not survive an agent crash, so its instances are not restarted until a command sends the spec again. */
+  versions: { version: string; instances: InstanceInfo[]; warmUntil: string | null; specMissing?: boolean }[];
   rollout: AgentRollout | null;
   /** The router process, as the agent sees it. */
   router: RouterReport;

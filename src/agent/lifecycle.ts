@@ -6,6 +6,7 @@ import { systemClock } from '../runtime/clock.js';
 import { AgentClient, AgentUnavailable } from './client.js';
 import { controlArgs } from './control-args.js';
 import type { AgentStatus, RouterProcessStatus } from './contract.js';
+import { agentProcessEnv } from './daemon/instance-env.js';
 import { runningKeeper } from './dataplane/keeper-file.js';
 import { RouterLink } from './dataplane/router-link.js';
 import { AGENT_ENTRY, agentPaths, type AgentPaths } from './paths.js';
@@ -61,7 +62,7 @@ export async function ensureAgent(stateDir: string, opts: StartOptions = {}): Pr
   ensurePrivateDir(paths.dir);
   const log = openPrivate(paths.logFile, 'a');
   const args = [AGENT_ENTRY, '--state-dir', paths.dir, ...controlArgs(opts.controlListen ? { listen: opts.controlListen, tls: opts.controlTls } : undefined)];
-  const env = { ...process.env, ...(opts.controlToken ? { SHIPGATE_AGENT_TOKEN: opts.controlToken } : {}) };
+  const env = { ...agentProcessEnv(process.env), ...(opts.controlToken ? { SHIPGATE_AGENT_TOKEN: opts.controlToken } : {}) };
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env });
   closeSync(log);
   child.unref();

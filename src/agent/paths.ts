@@ -8,7 +8,7 @@ export const KEEPER_ENTRY = fileURLToPath(new URL('./dataplane/keeper-entry.js',
 /** The router process (dist/agent/dataplane/router-entry.js). */
 export const ROUTER_ENTRY = fileURLToPath(new URL('./dataplane/router-entry.js', import.meta.url));
 
-/** Files of one agent, under `<project>/.shipgate/agent/`. */
+/** Files of one agent, under `<project>/.shipgate/agent/<environment>/`. */
 export interface AgentPaths {
   dir: string;
   /** Control API: HTTP over this unix socket, mode 0600. */
@@ -45,7 +45,26 @@ export function agentPaths(stateDir: string): AgentPaths {
   };
 }
 
-/** `<root>/.shipgate/agent` */
-export function agentStateDir(root: string): string {
+/** `<root>/.shipgate/agent`: one folder per environment below it. */
+export function agentsDir(root: string): string {
   return join(root, '.shipgate', 'agent');
+}
+
+/**
+ * `<root>/.shipgate/agent/<environment>`. Each environment has an agent of its
+ * own (router, weights, instances): two environments never share a weight table.
+ * Environment names are config names (letters, digits, `.`, `_`, `-`, starting
+ * with a letter or digit), so they are safe as folder names.
+ */
+export function agentStateDir(root: string, environment: string): string {
+  return join(agentsDir(root), environment);
+}
+
+/**
+ * Where an agent of the layout before per-environment agents kept its files
+ * (`.shipgate/agent/agent.sock`): one agent, one weight table for every
+ * environment. Only looked at to tell the user to stop it.
+ */
+export function legacyAgentPaths(root: string): AgentPaths {
+  return agentPaths(agentsDir(root));
 }

@@ -1,4 +1,4 @@
-import { Cancelled, ConfigError, GateBlocked, LockHeld, NotFound, RollbackFailed, RunInterrupted, UsageError } from '../errors.js';
+import { BlockedByFailedRollback, Cancelled, ConfigError, GateBlocked, LockHeld, NotFound, RollbackFailed, RunInterrupted, UsageError } from '../errors.js';
 import { StoreUnavailable } from '../store/resilient.js';
 import type { DeploymentStatus } from '../store/contract.js';
 
@@ -17,6 +17,8 @@ export const EXIT = {
   locked: 5,
   /** Interrupted (the store stopped answering, an internal error): the next command settles the deployment. */
   interrupted: 6,
+  /** An earlier rollback of the environment failed and is not acknowledged (`shipgate ack`): nothing started. */
+  stopped: 7,
   cancelled: 130,
 } as const;
 
@@ -39,6 +41,7 @@ export function exitCodeForError(err: unknown): number {
   if (err instanceof ConfigError || err instanceof UsageError || err instanceof NotFound) return EXIT.usage;
   if (err instanceof GateBlocked) return EXIT.blocked;
   if (err instanceof LockHeld) return EXIT.locked;
+  if (err instanceof BlockedByFailedRollback) return EXIT.stopped;
   if (err instanceof RollbackFailed) return EXIT.rollbackFailed;
   if (err instanceof Cancelled) return EXIT.cancelled;
   if (err instanceof RunInterrupted || err instanceof StoreUnavailable) return EXIT.interrupted;

@@ -94,11 +94,22 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
       .option('--comment <text>', 'recorded with the approval'),
     async () => (await import('./commands/approve.js')).approveCommand,
   );
+  wire<[string]>(
+    common(program.command('ack').argument('<id>', 'the rollback_failed deployment').description('acknowledge a failed rollback after looking at the target: deploys and rollbacks may start again'))
+      .option('--reason <text>', 'what you found and did (required; recorded)')
+      .option('--actor <name>', 'who looked (default: $SHIPGATE_ACTOR, $USER)'),
+    async () => (await import('./commands/ack.js')).ackCommand,
+  );
   wire<[]>(common(program.command('releases').description('kept releases and where they are live')), async () => (await import('./commands/releases.js')).releasesCommand);
 
   const agent = program.command('agent').description('the local agent: supervisor, router and control socket (provider type local)');
   wire<[]>(common(agent.command('start').description('start the agent (detached; --foreground for systemd)')).option('--foreground', 'run in this process'), async () => (await import('./commands/agent.js')).agentStartCommand);
-  wire<[]>(common(agent.command('stop').description('stop the agent, its instances and the router')).option('--keep-instances', 'leave the instances and the router running'), async () => (await import('./commands/agent.js')).agentStopCommand);
+  wire<[]>(
+    common(agent.command('stop').description('stop the agent, its instances and the router'))
+      .option('--keep-instances', 'leave the instances and the router running')
+      .option('--legacy', 'stop the one agent of an older shipgate (.shipgate/agent/agent.sock) instead'),
+    async () => (await import('./commands/agent.js')).agentStopCommand,
+  );
   wire<[]>(common(agent.command('restart').description('hand over to a new agent process without dropping traffic')).option('--router', 'also replace the router process (new code), refusing no connection'), async () => (await import('./commands/agent.js')).agentRestartCommand);
   wire<[]>(common(agent.command('status').description('the agent and the router (even with the agent down), weights and instances')), async () => (await import('./commands/agent.js')).agentStatusCommand);
   wire<[]>(common(program.command('promote').description('end the current rollout step now')).option('--full', 'go straight to 100%'), async () => {

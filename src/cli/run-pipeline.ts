@@ -7,6 +7,7 @@ import { toMs } from '../config/duration.js';
 import { errorMessage } from '../errors.js';
 import { EventBus } from '../pipeline/events.js';
 import { wire } from '../pipeline/wiring.js';
+import { ackCommand } from '../pipeline/stop-sign.js';
 import { EXIT, exitCodeForStatus } from './exit-codes.js';
 import { setActiveRun } from './guard.js';
 import { trapInterrupts } from './interrupt.js';
@@ -93,6 +94,7 @@ function report(outcome: RunOutcome, out: Output): number {
   out.line('');
   out.line(headline(r, out));
   if (r.error) out.line(`  why: ${r.error}`);
+  for (const w of r.record.warnings ?? []) out.line(out.paint('yellow', `  warning: ${w}`));
   if (r.status === 'succeeded' && r.record.rollback_deadline) out.line(`  rollback available until ${r.record.rollback_deadline} (shipgate rollback --env ${r.environment})`);
   if (r.pruned.length > 0) out.line(`  pruned releases: ${r.pruned.join(', ')}`);
   for (const x of r.pruneRefused) out.err(out.paint('yellow', `  release ${x.version} not pruned: its recorded folder ${x.dir} is ${x.reason}; left alone (check the releases table)`));
@@ -125,7 +127,8 @@ function loudRollbackFailure(r: DeployResult): string {
     '!!! ROLLBACK FAILED — A HUMAN MUST LOOK !!!',
     `${r.app}/${r.environment} may be running neither ${r.version} nor ${r.previousVersion ?? 'the previous version'}.`,
     `The journal is kept: shipgate show ${r.deploymentId} --events`,
-    `Fix the target by hand, then deploy the version you trust.`,
+    `No deploy or rollback of ${r.environment} starts until someone has looked (exit 7 meanwhile).`,
+    `Fix the target by hand, then: ${ackCommand(r.deploymentId)}`,
     '',
   ].join('\n');
 }

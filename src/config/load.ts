@@ -8,6 +8,7 @@ import { formatIssues } from './issues.js';
 import { deepMerge, isOverlaid, isPlainObject } from './merge.js';
 import { ConfigSchema, type Config } from './schema/index.js';
 import { ensureRules } from './rules.js';
+import { listenConflicts } from './listen-conflicts.js';
 import { formatPath } from './paths.js';
 import { resolveConfigPath, type LoadConfigOptions } from './load-path.js';
 import { storeUrlSecrets } from '../store/url.js';
@@ -67,7 +68,9 @@ export function resolveDocument(doc: Record<string, unknown>, environment: strin
   const parsed = ConfigSchema.safeParse(input, { reportInput: true });
   const envLines = interpolated.errors.map((i) => `${formatPath(rename(i.path))}: ${i.message}`);
   const envPaths = envLines.map((l) => l.slice(0, l.indexOf(': ') + 2));
-  const issueLines = parsed.success ? ensureRules(parsed.data).map((i) => `${formatPath(rename(i.path))}: ${i.message}`) : formatIssues(parsed.error.issues, ConfigSchema, { rename, input });
+  const issueLines = parsed.success
+    ? [...ensureRules(parsed.data).map((i) => `${formatPath(rename(i.path))}: ${i.message}`), ...listenConflicts(doc, environment, env)]
+    : formatIssues(parsed.error.issues, ConfigSchema, { rename, input });
   // A missing variable left "" behind; the schema's complaint about that "" adds nothing.
   const errors = [...new Set([...overlayErrors, ...envLines, ...issueLines.filter((l) => !envPaths.some((p) => l.startsWith(p)))])];
   if (errors.length > 0 || !parsed.success) {

@@ -1,6 +1,6 @@
 import { toMs, humanDuration } from '../config/duration.js';
 import type { LoadedConfig } from '../config/load.js';
-import { DeadlineExceeded, GateBlocked, NotFound, RollbackFailed, RunInterrupted, UsageError, errorMessage } from '../errors.js';
+import { BlockedByFailedRollback, DeadlineExceeded, GateBlocked, NotFound, RollbackFailed, RunInterrupted, UsageError, errorMessage } from '../errors.js';
 import type { EmergencyOverride } from '../gates/contract.js';
 import { checkVersionSafety } from '../gates/version.js';
 import { createProvider } from '../providers/index.js';
@@ -17,6 +17,9 @@ import { factsFromRow, recoverDeployment } from './recovery.js';
 import { executeSaga } from './saga.js';
 import { rollbackDeadlineMs } from './environment-status.js';
 import { plainRollbackTarget } from './rollback-target.js';
+import { newestRecordedLive } from './records-evidence.js';
+import { ackCommand, stopSignMessage } from './stop-sign.js';
+import { judgeStore, type StoreDoubt } from './target-truth.js';
 import type { DeploymentFacts } from './stage.js';
 
 export interface DeployRequest {
@@ -80,10 +83,10 @@ export class Pipeline {
     const unsafe = checkVersionSafety(req.version);
     if (unsafe) throw new UsageError(unsafe);
     return this.locked(req.actor, control, async (id, recovered) => {
-      const live = await this.deps.store.lastSucceeded(this.app, this.environment);
-      const facts = this.facts(id, 'deploy', req.version, live?.version ?? null, req.actor, req.reason ?? null, { gitSha: req.gitSha ?? null, gitRef: req.gitRef ?? null, emergency: req.emergency ?? null, rollbackOf: null });
+      const { previousVersion, warning } = await this.previousVersion();
+      const facts = this.facts(id, 'deploy', req.version, previousVersion, req.actor, req.reason ?? null, { gitSha: req.gitSha ?? null, gitRef: req.gitRef ?? null, emergency: req.emergency ?? null, rollbackOf: null });
       const meta = { emergency: req.emergency ?? null, autoRollback: req.autoRollback ?? this.loaded.config.rollback.auto, approval: this.approvalRule('deploy') };
-      return { recovered, result: await this.start(facts, meta, control) };
+      return { recovered, result: await this.start(facts, meta, control, warning ? [warning] : []) };
     });
   }
 
@@ -102,7 +105,36 @@ export class Pipeline {
 
   /** Finishes what a dead process left behind, and nothing else. */
   async resume(actor: string, control: RunControl): Promise<RunOutcome> {
-    return this.locked(actor, control, async (_id, recovered) => ({ recovered, result: null }));
+    return this.locked(actor, control, async (_id, recovered) => ({ recovered, result: null }), { stopSign: false });
+  }
+
+  /**
+   * What was live before this deployment: the store's word, unless the records
+   * folder knows a later success (the store was lost, emptied or replaced by an
+   * older copy). Then the records' version, with a warning that says so loudly:
+   * starting from nothing would make the undo of a failure return to nothing.
+   */
+  private async previousVersion(): Promise<{ previousVersion: string | null; warning: string | null }> {
+    const live = await this.deps.store.lastSucceeded(this.app, this.environment);
+    const doubt = await this.storeDoubt(live);
+    if (!doubt) return { previousVersion: live?.version ?? null, warning: null };
+    return { previousVersion: doubt.recorded.version, warning: `${doubt.message}; ${doubt.recorded.version} is taken as the previous version (an undo returns to it)` };
+  }
+
+  private async storeDoubt(live: DeploymentRow | undefined): Promise<StoreDoubt | null> {
+    const recorded = await newestRecordedLive(statePaths(this.loaded).recordsDir, this.app, this.environment);
+    return judgeStore(live ? { id: live.id, version: live.version } : null, recorded, `${this.app}/${this.environment}`);
+  }
+
+  /** The provider's refusal of a target it cannot act on safely, before recovery or anything else touches it. */
+  private async preflight(): Promise<void> {
+    await createProvider(this.loaded.config.provider, this.loaded.config.rollout).preflight?.({ root: this.loaded.root, environment: this.environment });
+  }
+
+  /** The stop sign: an unacknowledged `rollback_failed` refuses every deploy and rollback of the environment. */
+  private async refuseOnStopSign(): Promise<void> {
+    const failures = await this.deps.store.listUnacknowledgedFailures(this.app, this.environment);
+    if (failures.length > 0) throw new BlockedByFailedRollback(stopSignMessage(this.app, this.environment, failures), failures.map((f) => f.id));
   }
 
   /** Stored with the deployment so `shipgate approve` applies the rule the deployment waits under. */
@@ -115,14 +147,15 @@ export class Pipeline {
     return { id, app: this.app, environment: this.environment, kind, version, previousVersion, actor, reason, ...rest };
   }
 
-  /** Takes the lock, finishes interrupted deployments, runs `fn`, always releases. */
-  private async locked(actor: string, control: RunControl, fn: (id: string, recovered: DeployResult[]) => Promise<RunOutcome>): Promise<RunOutcome> {
+  /** Takes the lock, finishes interrupted deployments, checks the stop sign (unless told not to), runs `fn`, always releases. */
+  private async locked(actor: string, control: RunControl, fn: (id: string, recovered: DeployResult[]) => Promise<RunOutcome>, opts: { stopSign: boolean } = { stopSign: true }): Promise<RunOutcome> {
     const { store, clock, identity } = this.deps;
     const id = newDeploymentId(clock.now());
     const lock = await acquireLock({ app: this.app, environment: this.environment, deploymentId: id, holder: actor, identity, waitMs: control.lockWaitMs, signal: control.signal }, { store, clock });
     const stop = startHeartbeat(lock.row, store, clock, (err) => process.emitWarning(`lock heartbeat failed: ${(err as Error).message}`));
     let current = id;
     try {
+      await this.preflight();
       const recovered: DeployResult[] = [];
       for (const row of await store.listUnfinished(this.app, this.environment)) {
         current = row.id;
@@ -134,9 +167,10 @@ export class Pipeline {
       if (stuck) {
         throw new RollbackFailed(
           `interrupted deployment ${stuck.deploymentId} (${stuck.version}) could not be undone: ${stuck.error}. ` +
-            `Not starting anything on top of an unknown state: fix ${this.app}/${this.environment} by hand (shipgate show ${stuck.deploymentId} --events), then deploy the version you trust.`,
+            `Not starting anything on top of an unknown state: fix ${this.app}/${this.environment} by hand (shipgate show ${stuck.deploymentId} --events), then ${ackCommand(stuck.deploymentId)}, and deploy the version you trust.`,
         );
       }
+      if (opts.stopSign) await this.refuseOnStopSign();
       return await fn(id, recovered);
     } catch (err) {
       throw asInterruption(err, current);
@@ -149,7 +183,7 @@ export class Pipeline {
     }
   }
 
-  private async start(facts: DeploymentFacts, meta: Record<string, unknown>, control: RunControl): Promise<DeployResult> {
+  private async start(facts: DeploymentFacts, meta: Record<string, unknown>, control: RunControl, warnings: string[] = []): Promise<DeployResult> {
     const { store, clock, identity } = this.deps;
     const stages = stagesFor(facts.kind, this.loaded.config);
     await store.createDeployment({ ...facts, triggeredBy: facts.actor, status: 'running', startedAt: new Date(clock.now()).toISOString(), meta: { ...meta, pid: identity.pid, host: identity.host } });
@@ -157,6 +191,7 @@ export class Pipeline {
     const deadline = this.deadline(control, base);
     try {
       await base.journal.append('deploy:started', { deploymentId: facts.id, app: facts.app, environment: facts.environment, version: facts.version, kind: facts.kind, previousVersion: facts.previousVersion, stages: stages.map((s) => s.name) });
+      for (const message of warnings) await base.journal.append('deploy:warning', { deploymentId: facts.id, message });
       const outcome = await executeSaga(stages, deadline.base, { fromIndex: 0, autoRollback: meta.autoRollback !== false });
       return await finalize(base, outcome);
     } finally {
@@ -208,7 +243,11 @@ export class Pipeline {
   async rollbackTarget(req: Pick<RollbackRequest, 'to' | 'force'>): Promise<{ live: DeploymentRow; target: string }> {
     const { store, clock } = this.deps;
     const live = await store.lastSucceeded(this.app, this.environment);
-    if (!live) throw new NotFound(`nothing to roll back: ${this.app}/${this.environment} has no successful deployment yet`);
+    if (!live) {
+      const doubt = await this.storeDoubt(live);
+      if (doubt) throw new NotFound(`nothing to roll back in the store: ${doubt.message}. To go back, deploy the version you want (shipgate deploy VERSION): a deploy takes the previous version from the records`);
+      throw new NotFound(`nothing to roll back: ${this.app}/${this.environment} has no successful deployment yet`);
+    }
     const target = req.to ?? plainRollbackTarget(live);
     if (target === live.version) throw new UsageError(`${target} is already live in ${this.app}/${this.environment}`);
     if (req.to && !(await store.getRelease(this.app, req.to))) {

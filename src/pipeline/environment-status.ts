@@ -2,7 +2,9 @@ import { toMs } from '../config/duration.js';
 import type { DeploymentRow, LockRow, Store } from '../store/contract.js';
 import type { ProcessIdentity } from '../runtime/process-identity.js';
 import { isStaleHolder } from './lock.js';
+import { newestRecordedLive } from './records-evidence.js';
 import { statusRollbackTarget } from './rollback-target.js';
+import { judgeStore } from './target-truth.js';
 
 export type ActivityState = 'running' | 'awaiting_approval' | 'recovering' | 'interrupted';
 
@@ -25,6 +27,10 @@ export interface EnvironmentStatus {
   rollbackOpen: boolean;
   activity: Activity[];
   lock: (LockRow & { stale: boolean }) | null;
+  /** Unacknowledged `rollback_failed` deployments, newest first: while there is one, no deploy or rollback starts. */
+  stopSigns: DeploymentRow[];
+  /** Where the store's word is in doubt (the records folder knows a later success). */
+  warnings: string[];
 }
 
 /**
@@ -40,6 +46,8 @@ export function describeEnvironment(input: {
   me: ProcessIdentity;
   nowMs: number;
   rollbackWindow: string;
+  stopSigns?: DeploymentRow[];
+  warnings?: string[];
 }): EnvironmentStatus {
   const { lock, me, nowMs } = input;
   const lockStale = lock ? isStaleHolder(lock, me, nowMs, {}) : true;
@@ -61,6 +69,8 @@ export function describeEnvironment(input: {
     rollbackOpen: deadlineMs !== null && nowMs <= deadlineMs && target !== null,
     activity,
     lock: lock ? { ...lock, stale: lockStale } : null,
+    stopSigns: input.stopSigns ?? [],
+    warnings: input.warnings ?? [],
   };
 }
 
@@ -69,11 +79,22 @@ export function rollbackDeadlineMs(live: Pick<DeploymentRow, 'finishedAt' | 'sta
   return Date.parse(live.finishedAt ?? live.startedAt) + windowMs;
 }
 
-/** Reads what describeEnvironment needs from the store (shared by `shipgate status` and the library). */
+/**
+ * Reads what describeEnvironment needs from the store (shared by `shipgate status`
+ * and the library); with `recordsDir`, also whether the records folder knows a
+ * later success than the store (a lost or replaced store).
+ */
 export async function readEnvironmentStatus(
   store: Store,
-  q: { app: string; environment: string; me: ProcessIdentity; nowMs: number; rollbackWindow: string },
+  q: { app: string; environment: string; me: ProcessIdentity; nowMs: number; rollbackWindow: string; recordsDir?: string },
 ): Promise<EnvironmentStatus> {
-  const [live, unfinished, lock] = await Promise.all([store.lastSucceeded(q.app, q.environment), store.listUnfinished(q.app, q.environment), store.getLock(q.app, q.environment)]);
-  return describeEnvironment({ ...q, live, unfinished, lock });
+  const [live, unfinished, lock, stopSigns] = await Promise.all([
+    store.lastSucceeded(q.app, q.environment),
+    store.listUnfinished(q.app, q.environment),
+    store.getLock(q.app, q.environment),
+    store.listUnacknowledgedFailures(q.app, q.environment),
+  ]);
+  const recorded = q.recordsDir ? await newestRecordedLive(q.recordsDir, q.app, q.environment) : null;
+  const doubt = judgeStore(live ? { id: live.id, version: live.version } : null, recorded, `${q.app}/${q.environment}`);
+  return describeEnvironment({ ...q, live, unfinished, lock, stopSigns, warnings: doubt ? [doubt.message] : [] });
 }

@@ -43,6 +43,12 @@ export interface LifecycleEvents {
   'rollout:resumed': Journaled<Extract<RolloutEvent, { type: 'rollout:resumed' }>>;
   'rollout:command': Journaled<Extract<RolloutEvent, { type: 'rollout:command' }>>;
   'deploy:finished': { deploymentId: string; status: DeploymentStatus; durationMs: number; error: string | null; recordPath: string | null };
+  /** Part of a stage's output known before the stage ends (what the target ran before anything moved): an undo after a crash needs it. */
+  'stage:noted': { deploymentId: string; stage: string; output: Record<string, unknown> };
+  /** Something a person should know about this deployment (the store and the target disagree, the store looks lost). */
+  'deploy:warning': { deploymentId: string; message: string };
+  /** `shipgate ack`: a person looked at a failed rollback; later deployments may start again. */
+  'deploy:acknowledged': { deploymentId: string; by: string; reason: string };
 }
 
 export type LifecycleEventName = keyof LifecycleEvents;

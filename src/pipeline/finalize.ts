@@ -4,6 +4,7 @@ import { ensurePrivateDir, writePrivateFile } from '../runtime/private-files.js'
 import type { DeploymentRow } from '../store/contract.js';
 import type { BaseContext } from './context.js';
 import { buildRecord, type DeploymentRecord } from './record.js';
+import { pruneInstanceLogs } from './instance-logs.js';
 import { pruneReleases, type PruneResult, type RefusedPrune } from './releases.js';
 import type { SagaOutcome } from './saga.js';
 
@@ -39,7 +40,8 @@ export async function finalize(base: BaseContext, outcome: SagaOutcome): Promise
   ensurePrivateDir(base.paths.recordsDir);
   await writePrivateFile(recordPath, `${JSON.stringify(record, null, 2)}\n`);
   await base.journal.append('deploy:finished', { deploymentId: facts.id, status: outcome.status, durationMs: Date.parse(finishedAt) - Date.parse(row.startedAt), error: outcome.error, recordPath });
-  return { deploymentId: facts.id, kind: facts.kind, app: facts.app, environment: facts.environment, version: facts.version, previousVersion: facts.previousVersion, status: outcome.status, error: outcome.error, record, recordPath, pruned, pruneRefused: refused };
+  // The row's previous version: the target's, when it disagreed with the store at the start.
+  return { deploymentId: facts.id, kind: facts.kind, app: facts.app, environment: facts.environment, version: facts.version, previousVersion: row.previousVersion, status: outcome.status, error: outcome.error, record, recordPath, pruned, pruneRefused: refused };
 }
 
 /** Registers the live version as a release and prunes old ones; the live one and the rollback target stay. */
@@ -54,5 +56,7 @@ async function keepReleases(base: BaseContext, nowIso: string): Promise<PruneRes
     const live = await store.lastSucceeded(facts.app, env);
     for (const v of [live?.version, live?.previousVersion]) if (v) protect.add(v);
   }
-  return pruneReleases(store, facts.app, config.build?.keep ?? Number.POSITIVE_INFINITY, protect, base.paths.releasesDir);
+  const result = await pruneReleases(store, facts.app, config.build?.keep ?? Number.POSITIVE_INFINITY, protect, base.paths.releasesDir);
+  await pruneInstanceLogs(base.paths.root, result.pruned);
+  return result;
 }

@@ -16,11 +16,13 @@ import { wire, type Wiring } from './wiring.js';
 import { Pipeline, type RunOutcome } from './deployment.js';
 import { dryRun, type DryRunPlan } from './dry-run.js';
 import { readEnvironmentStatus, type EnvironmentStatus } from './environment-status.js';
-import { EventBus, type AnyLifecycleEvent } from './events.js';
+import { EventBus, type AnyLifecycleEvent, type EventContext } from './events.js';
 import type { DeployResult } from './finalize.js';
 import { checkGates } from './gate-check.js';
 import type { DeploymentRecord } from './record.js';
 import { createProvider } from '../providers/index.js';
+import { acknowledgeFailure, type AcknowledgeResult } from './acknowledge.js';
+import { statePaths } from './deps.js';
 
 export interface DeploymentManagerOptions {
   /** Environment to act on; may be omitted when the config has only one. */
@@ -213,9 +215,20 @@ export class DeploymentManager {
     return { healthy: (health?.healthy ?? true) && smoke.every((s) => s.passed), health, smoke };
   }
 
+  /**
+   * After a person has looked at a `rollback_failed` deployment and put the target
+   * right: records who and why, and lets deploys and rollbacks of its environment
+   * start again (they throw BlockedByFailedRollback until then).
+   */
+  async acknowledge(opts: { deploymentId: string; reason: string }): Promise<AcknowledgeResult> {
+    const w = await this.wiring();
+    const deps = { store: w.store, clock: this.effects().clock, masker: this.loaded.masker, journal: (context: EventContext) => w.journal(context, this.loaded.masker), recordsDir: statePaths(this.loaded).recordsDir };
+    return acknowledgeFailure(this.loaded.config.app, { deploymentId: opts.deploymentId, by: this.actor, reason: opts.reason }, deps);
+  }
+
   async status(): Promise<EnvironmentStatus> {
     const { app, rollback } = this.loaded.config;
-    return readEnvironmentStatus(await this.store(), { app, environment: this.loaded.environment, me: currentIdentity(), nowMs: this.effects().clock.now(), rollbackWindow: rollback.window });
+    return readEnvironmentStatus(await this.store(), { app, environment: this.loaded.environment, me: currentIdentity(), nowMs: this.effects().clock.now(), rollbackWindow: rollback.window, recordsDir: statePaths(this.loaded).recordsDir });
   }
 
   /**

@@ -67,6 +67,10 @@ export interface DeploymentRecord {
   emergency: { by: string; reason: string } | null;
   forced: boolean;
   error: string | null;
+  /** Things a person should know (the store and the target disagreed, the store looked lost). */
+  warnings: string[];
+  /** `rollback_failed` only: who looked at it and why later deployments may start (`shipgate ack`). */
+  acknowledged: { by: string; reason: string; at: string } | null;
 }
 
 export interface RecordInput {
@@ -179,5 +183,12 @@ export function buildRecord(input: RecordInput): DeploymentRecord {
     emergency: (row.meta.emergency as DeploymentRecord['emergency']) ?? null,
     forced: row.meta.forced === true,
     error: row.error,
+    warnings: events.filter((e) => e.type === 'deploy:warning').map((e) => String(e.data.message)),
+    acknowledged: acknowledgement(events),
   };
+}
+
+function acknowledgement(events: readonly EventRow[]): DeploymentRecord['acknowledged'] {
+  const e = events.find((x) => x.type === 'deploy:acknowledged');
+  return e ? { by: String(e.data.by), reason: String(e.data.reason), at: e.at } : null;
 }

@@ -28,6 +28,13 @@ function blank(name: string): StageState {
   return { name, started: false, finished: false, failed: false, undoStarted: false, undoFinished: false, undoDone: false, undoFailed: false, startedAt: null, finishedAt: null, output: null, error: null };
 }
 
+/** What a stage noted while it ran, overlaid by what it returned; null when neither said anything. */
+function mergeOutput(noted: Record<string, unknown> | null, more: unknown): Record<string, unknown> | null {
+  const extra = more && typeof more === 'object' ? (more as Record<string, unknown>) : null;
+  if (!noted) return extra;
+  return extra ? { ...noted, ...extra } : noted;
+}
+
 /** Pure: folds journal events into per-stage state. */
 export function deriveSagaState(events: readonly EventRow[]): SagaState {
   const stages = new Map<string, StageState>();
@@ -47,11 +54,14 @@ export function deriveSagaState(events: readonly EventRow[]): SagaState {
       case 'stage:started':
         Object.assign(s, { started: true, startedAt: e.at });
         break;
+      case 'stage:noted':
+        s.output = mergeOutput(s.output, e.data.output);
+        break;
       case 'stage:finished':
-        Object.assign(s, { finished: true, finishedAt: e.at, output: (e.data.output as Record<string, unknown>) ?? null });
+        Object.assign(s, { finished: true, finishedAt: e.at, output: mergeOutput(s.output, e.data.output) });
         break;
       case 'stage:failed':
-        Object.assign(s, { failed: true, finishedAt: e.at, error: String(e.data.error ?? ''), output: (e.data.output as Record<string, unknown>) ?? null });
+        Object.assign(s, { failed: true, finishedAt: e.at, error: String(e.data.error ?? ''), output: mergeOutput(s.output, e.data.output) });
         break;
       case 'undo:started':
         s.undoStarted = true;

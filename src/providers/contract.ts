@@ -12,10 +12,23 @@ export interface Provider {
   planDeploy(ctx: ProviderPlanContext): PlannedCommand[];
   /** Commands a rollback to `toVersion` would run. */
   planRollback(ctx: ProviderPlanContext, toVersion: string, fromVersion: string | null): PlannedCommand[];
-  /** Returns what the record should know (e.g. the rollout's steps and verdicts). */
-  deploy(ctx: StageContext): Promise<Record<string, unknown> | void>;
+  /**
+   * Returns what the record should know (e.g. the rollout's steps and verdicts).
+   * `start`: what the target served before (from {@link Provider.currentVersion}), when the provider can tell.
+   */
+  deploy(ctx: StageContext, start?: { startedFrom: string | null }): Promise<Record<string, unknown> | void>;
   /** Returns the target to `toVersion`. Must be safe to run after a partial deploy. */
   rollback(ctx: StageContext, toVersion: string, fromVersion: string | null): Promise<void>;
+  /**
+   * Refuses, before anything is recorded, undone or changed, a target this
+   * provider cannot act on safely (throws a UsageError that says what to do).
+   */
+  preflight?(where: { root: string; environment: string }): Promise<void>;
+  /**
+   * What the target itself serves now (the version with most of the traffic),
+   * null for nothing. Absent when the provider cannot tell (command scripts).
+   */
+  currentVersion?(ctx: StageContext): Promise<string | null>;
   /** Verified after deploy and rollback. */
   readonly health: HealthTarget | undefined;
 }

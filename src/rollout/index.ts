@@ -1,5 +1,5 @@
 export * from './contract.js';
-export { planRollout, revertActions, FIRST_DEPLOYMENT_NOTE, type PlanContext, type StablePlanContext, type StrategyPlan } from './plan.js';
+export { planRollout, revertActions, redeployNote, FIRST_DEPLOYMENT_NOTE, type PlanContext, type StablePlanContext, type StrategyPlan } from './plan.js';
 export { canaryStepName } from './strategies/canary.js';
 export { rollingLimits, BOTH_ZERO_NOTE, SINGLE_INSTANCE_NOTE } from './strategies/rolling.js';
 export { evaluate, maxP95Ms, percent, DEFAULT_MAX_P95_MS, type EvaluationInput } from './analysis.js';
@@ -14,4 +14,4 @@ export {
   type RolloutStepStatus,
 } from './controller.js';
 export type * from './events.js';
-export { splitWeights, shareOf, weightsSetBy } from './weights.js';
+export { splitWeights, shareOf, stableOf, weightsSetBy } from './weights.js';

@@ -26,11 +26,17 @@ export interface StrategyPlan {
 
 export const FIRST_DEPLOYMENT_NOTE = 'first deployment: no stable version, so the new version takes all traffic at once';
 
+/** Why a deployment of the version that has the traffic is not a canary of itself. */
+export function redeployNote(version: string): string {
+  return `${version} already has the traffic: its instances are brought back to full count with the spec sent again, and traffic stays on it`;
+}
+
 /** The pure plan of a rollout: which steps, which weights, what a revert does. */
 export function planRollout(cfg: RolloutConfig, ctx: PlanContext): RolloutPlan {
   if (!Number.isInteger(ctx.instances) || ctx.instances < 1) throw new RangeError(`instances must be a whole number of at least 1 (got ${ctx.instances})`);
   const base = { strategy: cfg.strategy, stable: ctx.stable, candidate: ctx.candidate };
   if (ctx.stable === null) return { ...base, ...firstDeployment(ctx), revert: revertActions(ctx) };
+  if (ctx.stable === ctx.candidate) return { ...base, ...redeployLive(ctx), revert: revertActions(ctx) };
   const planned = planStrategy(cfg, { ...ctx, stable: ctx.stable });
   return { ...base, ...planned, revert: revertActions(ctx) };
 }
@@ -54,6 +60,16 @@ function firstDeployment(ctx: PlanContext): StrategyPlan {
 }
 
 /**
+ * Deploying the version that already has the traffic (after an agent crash, to
+ * restore instances that died, or to send their spec again): there is nothing
+ * to compare it with and nothing to stop. A canary of a version against itself
+ * would split traffic between one version, and stopping "stable" would stop it.
+ */
+function redeployLive(ctx: PlanContext): StrategyPlan {
+  return { steps: [switchAllStep(ctx, false)], finish: [], notes: [redeployNote(ctx.candidate)] };
+}
+
+/**
  * Weights first, so users leave the candidate at once; then make sure stable
  * runs at full count (a later step, `finish` or an expired keep-warm may have
  * stopped it); then stop the candidate. Every action is idempotent.
@@ -61,9 +77,10 @@ function firstDeployment(ctx: PlanContext): StrategyPlan {
 export function revertActions(ctx: PlanContext): RolloutAction[] {
   const stopCandidate: RolloutAction = { type: 'stop', version: ctx.candidate };
   if (ctx.stable === null) return [stopCandidate];
-  return [
+  const restoreStable: RolloutAction[] = [
     { type: 'weights', weights: { [ctx.stable]: 100 } },
     { type: 'ensure', version: ctx.stable, count: ctx.instances },
-    stopCandidate,
   ];
+  // The candidate is stable too: stopping it would take the site down.
+  return ctx.stable === ctx.candidate ? restoreStable : [...restoreStable, stopCandidate];
 }

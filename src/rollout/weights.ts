@@ -26,3 +26,9 @@ export function weightsSetBy(actions: readonly { type: string; weights?: Record<
   const last = actions.filter((a) => a.type === 'weights').at(-1);
   return last?.weights ? { ...last.weights } : null;
 }
+
+/** The version holding most of the traffic (what a rollout starts from, what the target serves); null when none has any. */
+export function stableOf(weights: Record<string, number>): string | null {
+  const best = Object.entries(weights).sort((a, b) => b[1] - a[1])[0];
+  return best && best[1] > 0 ? best[0] : null;
+}

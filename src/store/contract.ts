@@ -110,6 +110,16 @@ export interface ApprovalRow {
   at: string;
 }
 
+/** `shipgate ack`: a person looked at a `rollback_failed` deployment; the environment may deploy again. */
+export interface AcknowledgementRow {
+  deploymentId: string;
+  /** Who (actor name). */
+  by: string;
+  /** What they found or did. */
+  reason: string;
+  at: string;
+}
+
 export interface ListDeploymentsQuery {
   app: string;
   environment?: string;
@@ -169,6 +179,16 @@ export interface Store {
 
   addApproval(row: ApprovalRow): Promise<void>;
   listApprovals(deploymentId: string): Promise<ApprovalRow[]>;
+
+  /** Records an acknowledgement; false (and nothing changes) when the deployment was acknowledged already. */
+  acknowledge(row: AcknowledgementRow): Promise<boolean>;
+  /** The acknowledgements of these deployments (any order; unknown ids are skipped). */
+  listAcknowledgements(deploymentIds: readonly string[]): Promise<AcknowledgementRow[]>;
+  /**
+   * `rollback_failed` deployments of app/env that nobody acknowledged and that no
+   * successful deployment followed, newest first: while there is one, nothing new starts.
+   */
+  listUnacknowledgedFailures(app: string, environment: string): Promise<DeploymentRow[]>;
 
   saveRecord(deploymentId: string, record: Record<string, unknown>): Promise<void>;
   getRecord(deploymentId: string): Promise<Record<string, unknown> | undefined>;

@@ -141,3 +141,17 @@ export async function lastSucceeded(db: SqlExecutor, app: string, environment: s
   const rows = await db.all(sql, [app, environment]);
   return rows[0] && fromRow(rows[0]);
 }
+
+/**
+ * `rollback_failed` deployments of app/env with no acknowledgement and no
+ * success after them, newest first. A success after one means the environment
+ * was put right (by a deployment that an acknowledgement let start, or before
+ * acknowledgements existed), so it no longer stops anything.
+ */
+export async function listUnacknowledgedFailures(db: SqlExecutor, app: string, environment: string): Promise<DeploymentRow[]> {
+  const sql = `${SELECT} WHERE app = ? AND environment = ? AND status = 'rollback_failed'
+    AND id > COALESCE((SELECT MAX(id) FROM deployments WHERE app = ? AND environment = ? AND status = 'succeeded'), '')
+    AND NOT EXISTS (SELECT 1 FROM acknowledgements WHERE acknowledgements.deployment_id = deployments.id)
+    ORDER BY id DESC`;
+  return (await db.all(sql, [app, environment, app, environment])).map(fromRow);
+}

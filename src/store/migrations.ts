@@ -93,7 +93,20 @@ const v2: Migration = {
   up: () => [`CREATE INDEX deployments_unfinished ON deployments (app, environment, id) WHERE status IN ${UNFINISHED_SQL}`],
 };
 
-export const MIGRATIONS: readonly Migration[] = [v1, v2];
+const v3: Migration = {
+  version: 3,
+  description: 'acknowledgements: who looked at a failed rollback, and why later deployments may start again',
+  up: (d) => [
+    `CREATE TABLE acknowledgements (
+      deployment_id ${d.keyText} PRIMARY KEY REFERENCES deployments (id),
+      acknowledged_by TEXT NOT NULL,
+      reason TEXT NOT NULL,
+      at ${d.keyText} NOT NULL
+    )`,
+  ],
+};
+
+export const MIGRATIONS: readonly Migration[] = [v1, v2, v3];
 
 
 export function latestVersion(migrations: readonly Migration[]): number {

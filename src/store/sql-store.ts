@@ -1,5 +1,6 @@
 /** The one {@link Store} implementation: hand-written SQL over a {@link SqlDriver} (SQLite or PostgreSQL). */
 import type {
+  AcknowledgementRow,
   AcquireResult,
   ApprovalRow,
   DeploymentPatch,
@@ -25,6 +26,7 @@ function lazy<T>(load: () => Promise<T>): () => Promise<T> {
   return () => (loaded ??= load());
 }
 
+const acknowledgements = lazy(() => import('./acknowledgements.js'));
 const approvals = lazy(() => import('./approvals.js'));
 const events = lazy(() => import('./events.js'));
 const locks = lazy(() => import('./locks.js'));
@@ -146,6 +148,18 @@ export class SqlStore implements Store {
 
   async listApprovals(deploymentId: string): Promise<ApprovalRow[]> {
     return (await approvals()).listApprovals(this.db, deploymentId);
+  }
+
+  async acknowledge(row: AcknowledgementRow): Promise<boolean> {
+    return (await acknowledgements()).acknowledge(this.db, row);
+  }
+
+  async listAcknowledgements(deploymentIds: readonly string[]): Promise<AcknowledgementRow[]> {
+    return (await acknowledgements()).listAcknowledgements(this.db, deploymentIds);
+  }
+
+  listUnacknowledgedFailures(app: string, environment: string): Promise<DeploymentRow[]> {
+    return deployments.listUnacknowledgedFailures(this.db, app, environment);
   }
 
   async saveRecord(deploymentId: string, record: Record<string, unknown>): Promise<void> {

@@ -217,7 +217,7 @@ describe('agent stop', () => {
     const { pid, keeperPid } = before.router.process!;
     await eventually(async () => (isGone(pid) && isGone(keeperPid!) ? true : undefined), 'router and keeper to exit');
     await expect(p.get('/')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-    expect(readFileSync(join(p.dir, '.shipgate/agent/router.log'), 'utf8')).toMatch(/\[keeper \d+\] exiting/);
+    expect(readFileSync(join(p.dir, '.shipgate/agent/production/router.log'), 'utf8')).toMatch(/\[keeper \d+\] exiting/);
   });
 });
 

@@ -29,7 +29,7 @@ async function occupy(): Promise<number> {
 
 /** The address in the agent's saved state (null when it saved none, or nothing at all). */
 function savedListen(q: LocalProject): string | null {
-  const path = join(q.dir, '.shipgate/agent/state.json');
+  const path = join(q.dir, '.shipgate/agent/production/state.json');
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { listen: string | null }).listen : null;
 }
 

@@ -20,17 +20,17 @@ describe('the local agent', () => {
     expect(first.stdout).toMatch(/agent started \(pid \d+\)/);
     const again = await p.run(['agent', 'start']);
     expect(again.stdout).toMatch(/agent already running/);
-    const mode = statSync(join(p.dir, '.shipgate/agent/agent.sock')).mode & 0o777;
+    const mode = statSync(join(p.dir, '.shipgate/agent/production/agent.sock')).mode & 0o777;
     expect(mode).toBe(0o600);
   });
 
   // Acting as another user needs root; CI runs as root.
   it.runIf(process.getuid?.() === 0)('refuses a control client of another user (the socket is 0600)', () => {
-    const sock = join(p.dir, '.shipgate/agent/agent.sock');
+    const sock = join(p.dir, '.shipgate/agent/production/agent.sock');
     const connect = `const s = require('node:net').connect(${JSON.stringify(sock)}, () => { console.log('connected'); s.end(); }); s.on('error', (e) => console.log(e.code));`;
     const as = (ids: { uid?: number; gid?: number }) => spawnSync(process.execPath, ['-e', connect], { cwd: '/', encoding: 'utf8', ...ids }).stdout.trim();
     // Only the socket's own mode is under test: the folders on the way are opened to everyone meanwhile.
-    const folders = [p.dir, join(p.dir, '.shipgate'), join(p.dir, '.shipgate/agent')];
+    const folders = [p.dir, join(p.dir, '.shipgate'), join(p.dir, '.shipgate/agent'), join(p.dir, '.shipgate/agent/production')];
     const modes = folders.map((d) => statSync(d).mode & 0o777);
     try {
       folders.forEach((d) => chmodSync(d, 0o711));

@@ -6,7 +6,7 @@ import { json, makeProject, type Project, SCRIPTS_PROVIDER } from '../support/pr
 /**
  * The exit codes are an interface (CI scripts branch on them). The README table is
  * pinned here: 0 ok, 1 failed and rolled back, 2 usage/config, 3 gate, 4 rollback
- * failed, 5 lock held, 130 cancelled.
+ * failed, 5 lock held, 6 interrupted, 7 stopped by an unacknowledged failed rollback, 130 cancelled.
  */
 
 const CONFIG = `
@@ -62,6 +62,16 @@ describe('exit codes', () => {
     expect(r.stderr).toContain('ROLLBACK FAILED');
   });
 
+  it('7: stopped: an earlier rollback failed and nobody acknowledged it (nothing starts until shipgate ack)', async () => {
+    const failed = json<{ deployment_id: string; status: string }[]>(await p.run(['history', '--json'])).find((d) => d.status === 'rollback_failed')!;
+    const r = await p.run(['deploy', 'v1.3.1']);
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain(`shipgate ack ${failed.deployment_id} --reason`);
+    expect((await p.run(['rollback'])).code).toBe(7);
+    expect((await p.run(['ack', failed.deployment_id, '--reason', 'put v1.1.0 back by hand'])).code).toBe(0);
+    expect((await p.run(['deploy', 'v1.3.1'])).code).toBe(0);
+  });
+
   it('5: lock held', async () => {
     const release = join(p.dir, 'release-5');
     const holder = p.spawn(['deploy', 'v1.4.0'], { env: { HOLD_UNTIL: release } });
@@ -70,6 +80,15 @@ describe('exit codes', () => {
     await writeFile(release, '');
     expect(r.code).toBe(5);
     expect((await holder.done).code).toBe(0);
+  });
+
+  it('6: interrupted: the run stopped unfinished (here on an internal error); the next command settles it', async () => {
+    const r = await p.run(['deploy', 'v1.4.5'], { env: { HOLD_UNTIL: join(p.dir, 'never'), SHIPGATE_CRASH_AFTER: 'reject:process:started:deploy' } });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain('shipgate stopped: internal error');
+    const resume = await p.run(['resume', '--json']);
+    expect(json<{ recovered: { version: string; status: string }[] }>(resume).recovered).toEqual([expect.objectContaining({ version: 'v1.4.5', status: 'rolled_back' })]);
+    expect((await p.read('live.txt')).trim()).toBe('v1.4.0');
   });
 
   it('130: SIGINT stops at the next safe point and undoes what began', async () => {

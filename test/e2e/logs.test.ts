@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, makeProject, type Project } from '../support/project.js';
 
-/** `shipgate logs`: reads the instance log files under .shipgate/agent/logs directly; no agent involved. */
+/** `shipgate logs`: reads the instance log files under .shipgate/agent/<env>/logs directly; no agent involved. */
 
 const CONFIG = `
 app: x
 provider: { type: command, deploy: ["true"] }
 `;
 
-const LOGS = '.shipgate/agent/logs';
+const LOGS = '.shipgate/agent/production/logs';
 const numbered = (from: number, to: number, tag: string): string => Array.from({ length: to - from + 1 }, (_, i) => `${tag} ${from + i}\n`).join('');
 
 let p: Project;
@@ -59,10 +59,10 @@ describe('shipgate logs', () => {
   it('says so when there is nothing to show, and rejects bad flags (exit 2)', async () => {
     const version = await p.run(['logs', '--version', 'v9']);
     expect(version.code).toBe(2);
-    expect(version.stderr).toContain('no logs for version v9 in .shipgate/agent/logs');
+    expect(version.stderr).toContain('no logs for version v9 in .shipgate/agent/production/logs');
     const instance = await p.run(['logs', '--instance', 'v1.0.0#7']);
     expect(instance.code).toBe(2);
-    expect(instance.stderr).toContain('no logs for instance v1.0.0#7 in .shipgate/agent/logs');
+    expect(instance.stderr).toContain('no logs for instance v1.0.0#7 in .shipgate/agent/production/logs');
     const badLines = await p.run(['logs', '--lines', 'many']);
     expect(badLines.code).toBe(2);
     expect(badLines.stderr).toContain('--lines: expected a whole number from 0 to 100000 (got "many")');
@@ -79,7 +79,7 @@ describe('shipgate logs', () => {
     try {
       const r = await empty.run(['logs']);
       expect(r).toMatchObject({ code: 0, stdout: '' });
-      expect(r.stderr).toContain('no instance logs yet (in .shipgate/agent/logs)');
+      expect(r.stderr).toContain('no instance logs yet (in .shipgate/agent/production/logs)');
     } finally {
       await empty.cleanup();
     }

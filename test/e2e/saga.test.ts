@@ -43,7 +43,12 @@ async function deploy(version: string, env: Record<string, string> = {}, flags: 
   const out = json<{ deployment_id: string; status: string; error?: string }>(r);
   const shown = json<Events>(await project.run(['show', out.deployment_id, '--events', '--json'], { env: { TARGET: target.url } }));
   const undone = shown.events.filter((e) => e.type === 'undo:started').map((e) => e.stage);
-  return { code: r.code, status: out.status, error: out.error, undone, shown, stderr: r.stderr, live: (await project.read('live.txt')).trim() };
+  return { id: out.deployment_id, code: r.code, status: out.status, error: out.error, undone, shown, stderr: r.stderr, live: (await project.read('live.txt')).trim() };
+}
+
+/** A rollback_failed deployment stops the environment until acknowledged: the next case may deploy again. */
+async function acknowledge(id: string): Promise<void> {
+  expect((await project.run(['ack', id, '--reason', 'looked at by the test'])).code).toBe(0);
 }
 
 beforeAll(async () => {
@@ -106,6 +111,7 @@ describe('a failure at each stage', () => {
       const r = await deploy('v1.1.7');
       expect(r).toMatchObject({ code: 4, status: 'rollback_failed', undone: ['deploy'] });
       expect(r.shown.stages.find((s) => s.name === 'deploy')!.undo).toBe('undo_failed');
+      await acknowledge(r.id);
     } finally {
       target.status.set('/health', 200);
     }
@@ -116,6 +122,7 @@ describe('a failure at each stage', () => {
     expect(r).toMatchObject({ code: 4, status: 'rollback_failed', undone: ['deploy'] });
     expect(r.shown.events.map((e) => e.type)).toContain('undo:failed');
     expect(r.stderr).toContain('ROLLBACK FAILED');
+    await acknowledge(r.id);
   });
 
   it('deadline: a deploy still running at --timeout is stopped and undone (exit 1)', async () => {

@@ -50,7 +50,7 @@ describe.each([
     const all = modes(join(p.dir, '.shipgate'));
     const names = all.map((l) => l.split(' ')[0]!);
     // What this test covers is really there.
-    for (const expected of ['state.db', 'records', 'cache', 'releases/v1.1.0/manifest.json', 'agent/agent.sock', 'agent/agent.pid', 'agent/agent.log', 'agent/state.json', 'agent/logs/v1.1.0']) {
+    for (const expected of ['state.db', 'records', 'cache', 'releases/v1.1.0/manifest.json', 'agent/production/agent.sock', 'agent/production/agent.pid', 'agent/production/agent.log', 'agent/production/state.json', 'agent/production/logs/v1.1.0', 'agent/production/router.sock', 'agent/production/router.log', 'agent/production/router-table.json', 'agent/production/keeper.pid']) {
       expect(names).toContain(expected);
     }
     const wrong = all.filter((line) => {

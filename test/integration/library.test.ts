@@ -4,10 +4,10 @@
  * local HTTP server standing in for the app.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, afterAll, describe, expect, it, vi } from 'vitest';
-import { Cancelled, DeploymentManager, LockHeld, NotFound, UsageError, type AnyLifecycleEvent, type DeploymentManagerOptions, type DryRunPlan } from '../../src/index.js';
+import { BlockedByFailedRollback, Cancelled, DeploymentManager, LockHeld, NotFound, UsageError, type AnyLifecycleEvent, type DeploymentManagerOptions, type DryRunPlan } from '../../src/index.js';
 import { isDeploymentId } from '../../src/pipeline/ids.js';
 import { currentIdentity } from '../../src/runtime/process-identity.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -39,6 +39,7 @@ echo "deployed $SHIPGATE_VERSION (was $SHIPGATE_PREVIOUS_VERSION)"
 `,
   'scripts/rollback.sh': `#!/bin/sh
 echo "rollback $SHIPGATE_VERSION" >> calls.log
+if [ -f fail-rollback ]; then echo "rollback of $SHIPGATE_VERSION failed" >&2; exit 9; fi
 echo "$SHIPGATE_VERSION" > live.txt
 `,
   'windowed.yaml': WINDOWED,
@@ -417,6 +418,41 @@ describe('DeploymentManager.rollback and status', () => {
     expect(s).toMatchObject({ app: 'libtest', environment: 'production', rollbackTarget: 'v1.0.0', rollbackOpen: true, activity: [], lock: null });
     expect(s.live).toMatchObject({ id: second.deploymentId, version: 'v1.1.0', status: 'succeeded' });
     expect(Date.parse(s.rollbackDeadline!) - Date.parse(s.live!.finishedAt!)).toBe(60 * 60_000);
+  });
+});
+
+describe('DeploymentManager and a failed rollback', () => {
+  it('deploy() and rollback() throw BlockedByFailedRollback until acknowledge(); status() lists it; the ack is journaled and recorded', async () => {
+    await newProject();
+    const m = manager();
+    await m.deploy({ version: 'v1.0.0' });
+    await project.write('fail-deploy', '');
+    await project.write('fail-rollback', '');
+    const result = await m.deploy({ version: 'v1.1.0' });
+    expect(result.status).toBe('rollback_failed');
+    const failed = { deploymentId: result.deploymentId! };
+    const before = calls();
+    const blocked = await m.deploy({ version: 'v1.2.0' }).catch((e: unknown) => e);
+    expect(blocked).toBeInstanceOf(BlockedByFailedRollback);
+    expect((blocked as BlockedByFailedRollback).deploymentIds).toEqual([failed.deploymentId]);
+    await expect(m.rollback({ to: 'v1.0.0' })).rejects.toBeInstanceOf(BlockedByFailedRollback);
+    expect(calls()).toEqual(before);
+    expect((await m.status()).stopSigns.map((d) => d.id)).toEqual([failed.deploymentId]);
+
+    const events: AnyLifecycleEvent[] = [];
+    m.events.onAny((e) => void events.push(e));
+    const ack = await m.acknowledge({ deploymentId: failed.deploymentId, reason: 'put v1.0.0 back by hand' });
+    expect(ack).toMatchObject({ already: false, acknowledgement: { deploymentId: failed.deploymentId, by: 'tester', reason: 'put v1.0.0 back by hand' } });
+    expect(events.map((e) => e.type)).toEqual(['deploy:acknowledged']);
+    const store = await projectStore();
+    expect(await store.getRecord(failed.deploymentId)).toMatchObject({ acknowledged: { by: 'tester', reason: 'put v1.0.0 back by hand' } });
+    expect((await m.status()).stopSigns).toEqual([]);
+    await expect(m.acknowledge({ deploymentId: failed.deploymentId, reason: ' ' })).rejects.toBeInstanceOf(UsageError);
+    expect((await m.acknowledge({ deploymentId: failed.deploymentId, reason: 'again' })).already).toBe(true);
+
+    await rm(join(project.dir, 'fail-deploy'));
+    await rm(join(project.dir, 'fail-rollback'));
+    expect((await m.deploy({ version: 'v1.2.0' })).status).toBe('succeeded');
   });
 });
 

@@ -546,6 +546,31 @@ function describeStoreSuite(name: string, makeTarget: () => Promise<Target>): vo
       });
     });
 
+    describe('acknowledgements', () => {
+      const failed = (i: number, env = 'production') => dep(i, { status: 'rollback_failed', environment: env });
+
+      it('records who acknowledged a failed rollback, once; a second acknowledgement changes nothing', async () => {
+        await createAll(store, [failed(1)]);
+        const row = { deploymentId: depId(1), by: 'alice', reason: 'restored v1 by hand', at: iso(5) };
+        expect(await store.acknowledge(row)).toBe(true);
+        expect(await store.acknowledge({ ...row, by: 'bob', reason: 'again' })).toBe(false);
+        expect(await store.listAcknowledgements([depId(1), 'dep_missing'])).toEqual([row]);
+        expect(await store.listAcknowledgements([])).toEqual([]);
+        await expect(store.acknowledge({ ...row, deploymentId: 'dep_missing' })).rejects.toThrow();
+      });
+
+      it('lists the unacknowledged failures of one app/env newest first, until acknowledged or followed by a success', async () => {
+        await createAll(store, [dep(1), failed(2), failed(3), failed(4, 'staging'), dep(5, { app: 'web', status: 'rollback_failed' })]);
+        expect((await store.listUnacknowledgedFailures('api', 'production')).map((d) => d.id)).toEqual([depId(3), depId(2)]);
+        await store.acknowledge({ deploymentId: depId(3), by: 'alice', reason: 'looked', at: iso(9) });
+        expect((await store.listUnacknowledgedFailures('api', 'production')).map((d) => d.id)).toEqual([depId(2)]);
+        expect((await store.listUnacknowledgedFailures('api', 'staging')).map((d) => d.id)).toEqual([depId(4)]);
+        await store.createDeployment(dep(6));
+        expect(await store.listUnacknowledgedFailures('api', 'production')).toEqual([]);
+        expect(await store.listUnacknowledgedFailures('api', 'nowhere')).toEqual([]);
+      });
+    });
+
     describe('close', () => {
       it('is safe twice, and the store reopens', async () => {
         await store.createDeployment(dep(1));

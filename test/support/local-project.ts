@@ -10,15 +10,16 @@ export interface LocalProject extends Project {
   port: number;
   /** GET through the router; resolves with the status and the app version that answered. */
   get(path?: string, headers?: Record<string, string>): Promise<{ status: number; version: string | null; body: string }>;
-  agent(): Promise<AgentView>;
-  /** Stops the agent and its instances, then removes the folder. */
+  /** `shipgate agent status --json` (of `environment` when the config has several). */
+  agent(environment?: string): Promise<AgentView>;
+  /** Stops the agents and their instances, then removes the folder. */
   dispose(): Promise<void>;
 }
 
 export interface AgentView {
   pid: number;
   weights: Record<string, number>;
-  versions: { version: string; instances: { id: string; pid: number | null; port: number; state: string }[]; warmUntil: string | null }[];
+  versions: { version: string; instances: { id: string; pid: number | null; port: number; state: string; restarts: number }[]; warmUntil: string | null; specMissing?: boolean }[];
   rollout: { id: string; state: string; paused: boolean } | null;
   router: { state: string; listen: string | null; error: string | null; process: { pid: number; keeperPid: number | null; weights: Record<string, number>; restarts: number } | null };
 }
@@ -61,14 +62,20 @@ export function httpGet(port: number, path: string, headers: Record<string, stri
 
 export async function makeLocalProject(rollout = '', extra = ''): Promise<LocalProject> {
   const port = await freePort();
-  const p = await makeProject(localConfig(port, rollout, extra), {});
+  return makeDemoProject(localConfig(port, rollout, extra), port, ['production']);
+}
+
+/** A project with the demo app and `config`; `port` is the router `get` talks to; `environments` are the agents stopped at the end. */
+export async function makeDemoProject(config: string, port: number, environments: string[]): Promise<LocalProject> {
+  const p = await makeProject(config, {});
   for (const f of ['server.js', 'build.js', 'package.json']) await copyFile(join(REPO_ROOT, 'examples/demo-app', f), join(p.dir, f));
+  const envFlag = (environment?: string): string[] => (environment ? ['--env', environment] : []);
   return Object.assign(p, {
     port,
     get: (path = '/', headers: Record<string, string> = {}) => httpGet(port, path, headers),
-    agent: async () => json<AgentView>(await p.run(['agent', 'status', '--json'])),
+    agent: async (environment?: string) => json<AgentView>(await p.run(['agent', 'status', '--json', ...envFlag(environment)])),
     dispose: async () => {
-      await p.run(['agent', 'stop']);
+      for (const environment of environments) await p.run(['agent', 'stop', '--env', environment]);
       killLeftovers(p.dir);
       await p.cleanup();
     },

@@ -46,6 +46,8 @@ export class Agent {
   private routerOptions: RouterOptions | null = null;
   private weights: Record<string, number> = {};
   private readonly specs = new Map<string, VersionSpec>();
+  /** Versions whose environment did not survive a restart from the state file: not restartable until a command sends the spec again. */
+  private readonly specMissing = new Set<string>();
   private readonly warmUntil = new Map<string, number>();
   private rollout: AgentRollout | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -77,8 +79,9 @@ export class Agent {
     for (const spec of state.specs) this.specs.set(spec.version, spec);
     for (const [v, until] of Object.entries(state.warmUntil)) this.warmUntil.set(v, Date.parse(until));
     const known = state.specs.filter((s) => !incomplete.has(s.version));
-    for (const v of incomplete) this.opts.log(`${v}: its environment was not kept on disk; its instances keep running but are not restarted if they exit (redeploy to restore)`);
+    for (const v of incomplete) this.opts.log(`${v}: its environment was not kept on disk; its instances keep running, and are restarted if they exit only once a command sends the spec again (the next deploy, rollback or resume does)`);
     this.supervisor.adopt(state.instances, known);
+    for (const i of state.instances) if (!known.some((s) => s.version === i.version)) this.specMissing.add(i.version);
   }
 
   /** The router settings as configured (null until the first deploy configures them). */
@@ -135,13 +138,21 @@ export class Agent {
   }
 
   async ensureInstances(spec: VersionSpec, count: number): Promise<InstanceInfo[]> {
-    this.specs.set(spec.version, spec);
+    this.rememberSpec(spec);
     this.warmUntil.delete(spec.version);
     const live = this.live(spec.version);
     if (live.length < count) await this.supervisor.start(spec, count - live.length);
     for (const extra of live.slice(count)) await this.supervisor.stop(extra.id, () => this.drain(extra.id, spec.stopTimeoutMs));
     this.persist();
     return this.live(spec.version);
+  }
+
+  /** Keeps how to run a version (with its environment) so its running instances can be restarted; starts and stops nothing. */
+  rememberSpec(spec: VersionSpec): void {
+    this.specs.set(spec.version, spec);
+    this.supervisor.remember(spec);
+    this.specMissing.delete(spec.version);
+    this.persist();
   }
 
   /** Resolves once the router serves the new weights. */
@@ -280,6 +291,7 @@ export class Agent {
         version,
         instances: this.supervisor.instances(version),
         warmUntil: this.warmUntil.has(version) ? new Date(this.warmUntil.get(version)!).toISOString() : null,
+        specMissing: this.specMissing.has(version),
       })),
       rollout: this.rollout,
       router: await this.dataPlane.report(),

@@ -90,6 +90,8 @@ export const VersionSpecBody = z.strictObject({
   stopTimeoutMs: ms(1),
 });
 
+/** `POST /v1/versions/spec`: how to run a version, re-sent after an agent crash so the live version stays restartable. */
+export const SpecBody = z.strictObject({ spec: VersionSpecBody });
 export const EnsureBody = z.strictObject({ spec: VersionSpecBody, count: count(0, MAX_INSTANCES) });
 
 const Percent = count(0, 100);
@@ -115,11 +117,8 @@ export const VersionBody = z.strictObject({ version: VersionName });
 /** `untilMs` is checked against the agent's clock too (keepWarmUntil in routes.ts). */
 export const KeepWarmBody = z.strictObject({ version: VersionName, untilMs: count(0, Number.MAX_SAFE_INTEGER) });
 
-export const RolloutBeginBody = z
-  .strictObject({ id: RolloutId, stable: VersionName.nullable(), candidate: VersionName, deadmanMs: ms(MIN_DEADMAN_MS) })
-  .superRefine((r, ctx) => {
-    if (r.stable === r.candidate) ctx.addIssue({ code: 'custom', path: ['candidate'], message: 'expected a version other than stable', input: r.candidate });
-  });
+/** `stable` may equal `candidate`: a redeploy of the live version (a repair), whose dead-man revert leaves the traffic where it is. */
+export const RolloutBeginBody = z.strictObject({ id: RolloutId, stable: VersionName.nullable(), candidate: VersionName, deadmanMs: ms(MIN_DEADMAN_MS) });
 
 export const RolloutIdBody = z.strictObject({ id: RolloutId });
 /** `POST /v1/rollout/wait`: held until a signal for the rollout's driver arrives, or `timeoutMs`. */

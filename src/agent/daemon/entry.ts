@@ -4,6 +4,9 @@ import { readFileSync } from 'node:fs';
 import { controlSettingsFrom } from '../control-args.js';
 import { StartRefused } from './control-tcp.js';
 import { runAgent } from './main.js';
+import { installDaemonGuard } from '../process-log.js';
+
+installDaemonGuard('agent');
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);

@@ -12,6 +12,7 @@ import {
   RolloutBeginBody,
   RolloutIdBody,
   RolloutWaitBody,
+  SpecBody,
   StatsQuery,
   StopBody,
   VersionBody,
@@ -45,6 +46,7 @@ export function agentRoutes(agent: Agent, hooks: LifecycleHooks, clock: Clock = 
     'GET /v1/status': route({}, () => agent.status()),
     'POST /v1/configure': route({ body: ConfigureBody }, (b) => agent.configure(b)),
     'POST /v1/versions/ensure': route({ body: EnsureBody }, async ({ spec, count }) => ({ instances: await agent.ensureInstances(spec, count) })),
+    'POST /v1/versions/spec': route({ body: SpecBody }, ({ spec }) => agent.rememberSpec(spec)),
     'POST /v1/weights': route({ body: WeightsBody }, async ({ weights, reason }) => {
       checkKnown(agent, Object.keys(weights), (v) => `weights.${v}`);
       await agent.setWeights(weights, reason);

@@ -2,6 +2,9 @@
 /** The keeper: `node dist/agent/dataplane/keeper-entry.js --state-dir DIR --listen HOST:PORT --listener-fd N` (started by the agent with the bound socket). */
 import { argValue } from './argv.js';
 import { runKeeper } from './keeper.js';
+import { installDaemonGuard } from '../process-log.js';
+
+installDaemonGuard('keeper');
 
 const stateDir = argValue('--state-dir');
 const listen = argValue('--listen');

@@ -2,6 +2,9 @@
 /** The router process: `node dist/agent/dataplane/router-entry.js --state-dir DIR --listen HOST:PORT --listener-fd N [--restarts N] [--keeper-pid PID]` (started by the keeper). */
 import { argValue } from './argv.js';
 import { runRouterProcess } from './router-main.js';
+import { installDaemonGuard } from '../process-log.js';
+
+installDaemonGuard('router');
 
 const stateDir = argValue('--state-dir');
 const listen = argValue('--listen');

@@ -61,6 +61,8 @@ export interface Supervisor {
   stopVersion(version: string, beforeStop?: (id: string) => Promise<void>): Promise<void>;
   instances(version?: string): InstanceInfo[];
   spec(version: string): VersionSpec | undefined;
+  /** Keeps how to run `spec.version` (with its environment), so its instances can be restarted; starts nothing. */
+  remember(spec: VersionSpec): void;
   snapshot(): AdoptRecord[];
   adopt(records: AdoptRecord[], specs: VersionSpec[]): void;
   /** Stops watching (timers, children) WITHOUT stopping the instances: used when handing over to a new agent. */
@@ -187,6 +189,10 @@ class ProcessSupervisor implements Supervisor {
     return this.specs.get(version);
   }
 
+  remember(spec: VersionSpec): void {
+    this.specs.set(spec.version, spec);
+  }
+
   snapshot(): AdoptRecord[] {
     return [...this.table.values()].filter((m) => m.state !== 'stopped').map(toRecord);
   }
@@ -309,7 +315,13 @@ class ProcessSupervisor implements Supervisor {
         m.proc = null;
         // At once, before anything else is awaited: the router must not see a dead instance as ready.
         this.update(m, { state: m.state === 'crashloop' ? 'crashloop' : 'starting', readyAt: null, lastExit: lastExitOf(exit) });
-        if (!spec) return this.markGone(m, exit);
+        // Looked up again: a command may have sent the spec (with its environment) while the process ran.
+        if (!this.specs.has(m.version)) return this.markGone(m, exit);
+        if (!spec) {
+          // Adopted without a spec, which arrived since: restart it like any instance that exited.
+          this.afterExit(m, exit, exitReason(exit));
+          continue;
+        }
         // Being stopped (it was killed for not being ready): no restart, no report.
         if (m.ctl.signal.aborted) return;
         const tail = await tailSinceMarker(this.logPath(m), FAILURE_LOG_LINES);

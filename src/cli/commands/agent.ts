@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { agentStateDir, agentPaths } from '../../agent/paths.js';
+import { agentPaths, agentsDir } from '../../agent/paths.js';
 import { agentStatus, ensureAgent, restartAgent, restartRouter, stopAgent } from '../../agent/lifecycle.js';
+import { findLegacyAgent, refuseLegacyAgent } from '../../agent/legacy.js';
 import type { AgentStatus } from '../../agent/contract.js';
 import { UsageError } from '../../errors.js';
 import { describeWeights } from '../../agent/describe.js';
 import { agentAbsence, observeRouter } from '../../agent/observe.js';
 import { routerText } from '../render/router-line.js';
-import { lightConfig } from '../context.js';
+import { agentDirOf, lightConfig } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { table, type GlobalOptions, type Output } from '../output.js';
 
@@ -15,10 +16,13 @@ export interface AgentFlags extends GlobalOptions {
   keepInstances?: boolean;
   /** `agent restart --router`: also replace the router process. */
   router?: boolean;
+  /** `agent stop --legacy`: the one agent of the layout before per-environment agents. */
+  legacy?: boolean;
 }
 
+/** The environment's agent folder (`--env`, or the only environment). */
 async function stateDir(flags: GlobalOptions, out: Output): Promise<string> {
-  return agentStateDir((await lightConfig(flags, out)).root);
+  return (await agentDirOf(flags, out)).dir;
 }
 
 function version(): string {
@@ -27,7 +31,8 @@ function version(): string {
 
 /** `shipgate agent start [--foreground]`: detached by default; `--foreground` is for systemd. */
 export async function agentStartCommand(flags: AgentFlags, out: Output): Promise<number> {
-  const dir = await stateDir(flags, out);
+  const { root, dir } = await agentDirOf(flags, out);
+  await refuseLegacyAgent(root);
   if (flags.foreground) {
     const running = await agentStatus(agentPaths(dir));
     if (running) throw new UsageError(`an agent already runs for this project (pid ${running.pid}); stop it first`);
@@ -43,9 +48,20 @@ export async function agentStartCommand(flags: AgentFlags, out: Output): Promise
 
 /** `shipgate agent stop [--keep-instances]` */
 export async function agentStopCommand(flags: AgentFlags, out: Output): Promise<number> {
+  if (flags.legacy) return stopLegacyAgent(flags, out);
   const pid = await stopAgent(await stateDir(flags, out), flags.keepInstances === true);
   if (out.json) out.result({ stopped: pid !== null, pid });
   else out.line(pid === null ? 'no agent is running' : `agent (pid ${pid}) stopped${flags.keepInstances ? '; instances and router left running (the next agent adopts them)' : ' with its instances and the router'}`);
+  return EXIT.ok;
+}
+
+/** `shipgate agent stop --legacy`: retires the agent of the old layout (`.shipgate/agent/agent.sock`). */
+async function stopLegacyAgent(flags: AgentFlags, out: Output): Promise<number> {
+  const { root } = await lightConfig(flags, out);
+  const legacy = await findLegacyAgent(root);
+  const pid = legacy ? await stopAgent(agentsDir(root), flags.keepInstances === true) : null;
+  if (out.json) out.result({ stopped: pid !== null, pid, legacy: true });
+  else out.line(pid === null ? 'no agent of the old layout is running' : `old-layout agent (pid ${pid}) stopped${flags.keepInstances ? '; instances left running' : ' with its instances'}`);
   return EXIT.ok;
 }
 

@@ -1,10 +1,9 @@
 import { relative } from 'node:path';
-import { agentStateDir } from '../../agent/paths.js';
 import { listLogSources, LogFollower, logsDir, tailLog, type LogSource } from '../../agent/supervisor/logs.js';
 import { NotFound, UsageError } from '../../errors.js';
 import { checkVersionSafety } from '../../gates/version.js';
 import { systemClock } from '../../runtime/clock.js';
-import { lightConfig } from '../context.js';
+import { agentDirOf } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';
 
@@ -42,11 +41,11 @@ export async function logsCommand(flags: LogsFlags, out: Output): Promise<number
   if (flags.follow && out.json) throw new UsageError('--follow cannot be combined with --json');
   const unsafe = flags.version === undefined ? null : checkVersionSafety(flags.version);
   if (unsafe) throw new UsageError(`--version: ${unsafe}`);
-  const settings = await lightConfig(flags, out);
-  const dir = logsDir(agentStateDir(settings.root));
+  const agent = await agentDirOf(flags, out);
+  const dir = logsDir(agent.dir);
   const filter: Filter = { version: flags.version, instance: flags.instance };
   const sources = await listLogSources(dir, filter);
-  if (sources.length === 0 && !flags.follow) return nothingFound(filter, relative(settings.root, dir) || '.', out);
+  if (sources.length === 0 && !flags.follow) return nothingFound(filter, relative(agent.root, dir) || '.', out);
   const sizes = await printTails(sources, lines, out);
   if (flags.follow) await follow(dir, filter, sources.map((s, i) => new LogFollower(s, sizes[i]!)), out);
   return EXIT.ok;

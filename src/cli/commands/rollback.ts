@@ -36,19 +36,19 @@ export interface ResumeFlags extends GlobalOptions {
 export async function resumeCommand(flags: ResumeFlags, out: Output): Promise<number> {
   const lockWaitMs = durationFlag('lock-wait', flags.lockWait);
   const loaded = await fullConfig(flags, out);
-  if (await resumePausedRollout(loaded.root, flags, out)) return EXIT.ok;
+  if (await resumePausedRollout(loaded.root, loaded.environment, flags, out)) return EXIT.ok;
   return runPipeline(loaded, out, { lockWaitMs }, (p, control) => p.resume(resolveActor(flags.actor), control));
 }
 
 /** True when a paused rollout was resumed (only with the local agent). */
-async function resumePausedRollout(root: string, flags: GlobalOptions, out: Output): Promise<boolean> {
+async function resumePausedRollout(root: string, environment: string, flags: GlobalOptions, out: Output): Promise<boolean> {
   const { agentPaths, agentStateDir } = await import('../../agent/paths.js');
   const { agentStatus } = await import('../../agent/lifecycle.js');
-  const paths = agentPaths(agentStateDir(root));
+  const paths = agentPaths(agentStateDir(root, environment));
   if (!existsSync(paths.socket)) return false;
   const status = await agentStatus(paths);
   if (!status?.rollout || status.rollout.state !== 'active' || !status.rollout.paused) return false;
   const { rolloutCommand } = await import('./rollout-control.js');
-  await rolloutCommand('resume', flags, out);
+  await rolloutCommand('resume', { ...flags, env: environment }, out);
   return true;
 }

@@ -1,9 +1,9 @@
 import { AgentUnavailable } from '../../agent/client.js';
 import { clientFor } from '../../agent/lifecycle.js';
-import { agentPaths, agentStateDir } from '../../agent/paths.js';
+import { agentPaths } from '../../agent/paths.js';
 import type { RolloutCommand } from '../../rollout/contract.js';
 import { UsageError } from '../../errors.js';
-import { lightConfig } from '../context.js';
+import { agentDirOf } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';
 
@@ -17,7 +17,7 @@ const DONE: Record<RolloutCommand, string> = {
 
 /** `shipgate promote [--full] | abort | pause | resume`: steers the rollout in progress. */
 export async function rolloutCommand(command: RolloutCommand, flags: GlobalOptions, out: Output): Promise<number> {
-  const dir = agentStateDir((await lightConfig(flags, out)).root);
+  const { dir } = await agentDirOf(flags, out);
   try {
     const r = await clientFor(agentPaths(dir)).command(command);
     if (out.json) out.result({ rollout: r.id, candidate: r.candidate, command });

@@ -1,6 +1,7 @@
 import { parseDuration } from '../../config/duration.js';
 import { NotFound } from '../../errors.js';
 import { buildRecord, type DeploymentRecord } from '../../pipeline/record.js';
+import { ackCommand } from '../../pipeline/stop-sign.js';
 import { lightConfig } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';
@@ -59,6 +60,8 @@ function printRecord(r: DeploymentRecord, out: Output): void {
   if (r.forced) kv('forced', 'past the rollback window');
   kv('rollback', r.rollback_available ? `available until ${r.rollback_deadline}` : 'not available');
   if (r.error) kv('error', r.error);
+  if (r.status === 'rollback_failed') kv('acknowledged', r.acknowledged ? `by ${r.acknowledged.by} at ${r.acknowledged.at}: ${r.acknowledged.reason}` : `NOT YET: no deploy or rollback of ${r.environment} starts until ${ackCommand(r.deployment_id)}`);
+  for (const w of r.warnings ?? []) kv('warning', w);
   out.line('gates:');
   for (const g of r.gates) out.line(`  ${g.name.padEnd(9)} ${g.result.padEnd(10)} ${g.reason}`);
   out.line('stages:');

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { humanDuration } from '../../config/duration.js';
 import type { TargetStatus } from '../../providers/command/status.js';
 import type { VersionStats } from '../../rollout/contract.js';
@@ -12,6 +13,7 @@ import { lightConfig } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';
 import { openStore } from '../../store/index.js';
+import { printStopSigns, printWarnings, stopSignsJson, truthWarnings, type RoutedView } from './status-truth.js';
 
 /** `shipgate status`: live version, rollback target, running or interrupted deployments, the lock. */
 export async function statusCommand(flags: GlobalOptions, out: Output): Promise<number> {
@@ -21,15 +23,21 @@ export async function statusCommand(flags: GlobalOptions, out: Output): Promise<
     const envs = settings.environment ? [settings.environment] : settings.environments;
     const me = currentIdentity();
     const statuses: EnvironmentStatus[] = [];
+    const recordsDir = join(settings.root, '.shipgate', 'records');
     for (const environment of envs) {
-      statuses.push(await readEnvironmentStatus(store, { app: settings.app, environment, me, nowMs: Date.now(), rollbackWindow: settings.rollbackWindows[environment] ?? settings.rollbackWindow }));
+      statuses.push(await readEnvironmentStatus(store, { app: settings.app, environment, me, nowMs: Date.now(), rollbackWindow: settings.rollbackWindows[environment] ?? settings.rollbackWindow, recordsDir }));
     }
-    const traffic = await agentTraffic(settings.root);
+    const traffics = await Promise.all(statuses.map((s) => agentTraffic(settings.root, s.environment)));
     const targets = await Promise.all(statuses.map((s) => (settings.statusScripts.includes(s.environment) ? targetStatus(flags, s) : null)));
-    if (out.json) out.result(statuses.map((s, i) => ({ ...toJson(s), ...(targets[i] ? { target: targets[i] } : {}), ...(traffic ? { agent: traffic } : {}) })));
+    const warnings = await Promise.all(statuses.map((s, i) => truthWarnings(s, routedView(traffics[i] ?? null), targets[i] ?? null, store)));
+    const legacy = await legacyAgentWarning(settings.root);
+    if (out.json) out.result(statuses.map((s, i) => ({ ...toJson(s), stopped: stopSignsJson(s), warnings: warnings[i], ...(targets[i] ? { target: targets[i] } : {}), ...(traffics[i] ? { agent: traffics[i] } : {}) })));
     else {
-      statuses.forEach((s, i) => printStatus(s, targets[i] ?? null, out, i > 0));
-      if (traffic) printTraffic(traffic, out);
+      if (legacy) out.line(out.paint('yellow', `WARNING: ${legacy}\n`));
+      statuses.forEach((s, i) => {
+        printStatus(s, targets[i] ?? null, warnings[i] ?? [], out, i > 0);
+        if (traffics[i]) printTraffic(traffics[i], out);
+      });
     }
     return EXIT.ok;
   } finally {
@@ -69,9 +77,11 @@ async function targetStatus(flags: GlobalOptions, s: EnvironmentStatus): Promise
   return (await runStatusScript(loaded, s.live ? { version: s.live.version, id: s.live.id } : null, execaRunner)) ?? { ok: false, output: [], error: 'not run: no status script' };
 }
 
-function printStatus(s: EnvironmentStatus, target: TargetStatus | null, out: Output, gap: boolean): void {
+function printStatus(s: EnvironmentStatus, target: TargetStatus | null, warnings: string[], out: Output, gap: boolean): void {
   if (gap) out.line('');
   out.line(out.paint('bold', `${s.app}/${s.environment}`));
+  printStopSigns(s, out);
+  printWarnings(warnings, out);
   out.line(`  live:      ${s.live ? `${s.live.version} (${s.live.id}, ${ago(s.live.finishedAt)} by ${s.live.triggeredBy})` : 'nothing deployed yet'}`);
   if (s.rollbackTarget) {
     const when = s.rollbackOpen ? `available until ${s.rollbackDeadline}` : `window closed at ${s.rollbackDeadline} (--force to go past it)`;
@@ -98,6 +108,19 @@ function printStatus(s: EnvironmentStatus, target: TargetStatus | null, out: Out
   out.line(`  lock:      ${s.lock ? `${s.lock.stale ? 'stale, ' : ''}held by ${s.lock.deploymentId} (${s.lock.holder}, pid ${s.lock.pid} on ${s.lock.host}, since ${s.lock.acquiredAt})` : 'free'}`);
 }
 
+/** An agent of the layout before per-environment agents, when one still answers (loaded only when its socket exists). */
+async function legacyAgentWarning(root: string): Promise<string | null> {
+  const { legacyAgentPaths } = await import('../../agent/paths.js');
+  if (!existsSync(legacyAgentPaths(root).socket)) return null;
+  const { findLegacyAgent, legacyAgentMessage } = await import('../../agent/legacy.js');
+  const legacy = await findLegacyAgent(root);
+  return legacy ? legacyAgentMessage(legacy, root) : null;
+}
+
+function routedView(t: TrafficView | null): RoutedView | null {
+  return t ? { weights: t.weights, rolloutActive: t.rollout !== null && t.rollout.state === 'active' } : null;
+}
+
 /** Window of the per-version router figures shown by status. */
 export const STATUS_STATS_WINDOW_MS = 60_000;
 
@@ -115,10 +138,10 @@ interface TrafficView {
   versions: { version: string; weight: number; ready: number; instances: number; states: string[]; stats: VersionStats | null }[];
 }
 
-/** The agent's live view, when this project has one (provider type local); null otherwise. With the agent down, what the router says. */
-async function agentTraffic(root: string): Promise<TrafficView | null> {
+/** The live view of an environment's agent, when it has one (provider type local); null otherwise. With the agent down, what the router says. */
+async function agentTraffic(root: string, environment: string): Promise<TrafficView | null> {
   const { agentPaths, agentStateDir } = await import('../../agent/paths.js');
-  const paths = agentPaths(agentStateDir(root));
+  const paths = agentPaths(agentStateDir(root, environment));
   if (!existsSync(paths.dir)) return null;
   const { agentStatus, clientFor } = await import('../../agent/lifecycle.js');
   const s = await agentStatus(paths);

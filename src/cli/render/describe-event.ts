@@ -56,6 +56,12 @@ export function describeEvent(e: JournaledEvent, verbose: boolean): string | nul
       return `rollout: ${e.command} received in ${e.step}`;
     case 'deploy:finished':
       return `${e.deploymentId} ${e.status} in ${humanDuration(e.durationMs)}${e.error ? `: ${e.error}` : ''}`;
+    case 'stage:noted':
+      return verbose ? `  ${e.stage} noted ${JSON.stringify(e.output)}` : null;
+    case 'deploy:warning':
+      return `WARNING: ${e.message}`;
+    case 'deploy:acknowledged':
+      return `failed rollback acknowledged by ${e.by}: ${e.reason}`;
   }
 }
 

@@ -78,7 +78,7 @@ export const LocalProviderSchema = z.strictObject({
   type: z.literal('local').describe('`local`: the built-in agent runs the instances behind a weighted router.'),
   command: CommandSchema.describe('Starts one instance, in the release folder, with `PORT` and `SHIPGATE_VERSION` set.'),
   instances: z.number().int().min(1, { error: 'expected at least 1' }).max(64).default(DEFAULT_INSTANCES).describe('Instances per version.'),
-  listen: ListenSchema.default(DEFAULT_LISTEN).describe('Where the router listens.'),
+  listen: ListenSchema.default(DEFAULT_LISTEN).describe('Where the router listens. Each environment has a router of its own: no two may share an address (nor a `control.listen`).'),
   readiness: ReadinessSchema.default({ path: '/health', interval: '1s' as Duration, timeout: '2s' as Duration, grace: '30s' as Duration }).describe('When an instance is ready for traffic (probed before and during its life).'),
   stopTimeout: duration().default(DEFAULT_STOP_TIMEOUT).describe('SIGTERM, then SIGKILL after this long.'),
   env: EnvMapSchema.optional().describe('Extra environment for the instances.'),

@@ -1,6 +1,7 @@
 import { probeTarget } from '../../health/probe.js';
 import { StageFailed } from '../../errors.js';
 import type { Stage, StageContext, UndoOutcome } from '../stage.js';
+import { noteStartingPoint, undoTarget } from './starting-point.js';
 
 /** After a switch, the provider's health target must answer healthy. */
 export async function verifyHealth(ctx: StageContext, step: string): Promise<Record<string, unknown> | undefined> {
@@ -18,7 +19,7 @@ async function restore(ctx: StageContext, to: string | null, from: string): Prom
   return { done: true, detail: `restored ${to}` };
 }
 
-/** Switches the target to the new version through the provider. Undo returns to the previous version. */
+/** Switches the target to the new version through the provider. Undo returns to what the target ran before (or the store's previous version). */
 export function createDeployStage(): Stage {
   return {
     name: 'deploy',
@@ -29,10 +30,11 @@ export function createDeployStage(): Stage {
         : []),
     ],
     async run(ctx) {
-      const output = await ctx.provider.deploy(ctx);
-      return { version: ctx.facts.version, ...(output ?? {}) };
+      const start = await noteStartingPoint(ctx);
+      const output = await ctx.provider.deploy(ctx, start);
+      return { version: ctx.facts.version, ...(start ?? {}), ...(output ?? {}) };
     },
-    undo: (ctx) => restore(ctx, ctx.facts.previousVersion, ctx.facts.version),
+    undo: (ctx, output) => restore(ctx, undoTarget(ctx.facts.previousVersion, output), ctx.facts.version),
   };
 }
 
@@ -42,10 +44,11 @@ export function createRollbackStage(): Stage {
     name: 'rollback',
     plan: (ctx) => ctx.provider.planRollback(ctx, ctx.facts.version, ctx.facts.previousVersion).map((command) => ({ step: 'rollback', detail: `roll back to ${ctx.facts.version}`, command })),
     async run(ctx) {
-      await ctx.provider.rollback(ctx, ctx.facts.version, ctx.facts.previousVersion);
-      return { version: ctx.facts.version };
+      const start = await noteStartingPoint(ctx);
+      await ctx.provider.rollback(ctx, ctx.facts.version, start ? start.startedFrom : ctx.facts.previousVersion);
+      return { version: ctx.facts.version, ...(start ?? {}) };
     },
-    undo: (ctx) => restore(ctx, ctx.facts.previousVersion, ctx.facts.version),
+    undo: (ctx, output) => restore(ctx, undoTarget(ctx.facts.previousVersion, output), ctx.facts.version),
   };
 }
 

@@ -1,17 +1,19 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentRequestFailed, type AgentClient } from '../../agent/client.js';
-import type { VersionSpec } from '../../agent/contract.js';
+import type { AgentStatus, VersionSpec } from '../../agent/contract.js';
 import { controlStartOptions } from '../../agent/control-endpoint.js';
+import { refuseLegacyAgent } from '../../agent/legacy.js';
 import { clientFor, ensureAgent } from '../../agent/lifecycle.js';
 import { agentPaths, agentStateDir } from '../../agent/paths.js';
 import { humanDuration, toMs } from '../../config/duration.js';
 import { toArgv, type LocalProviderConfig, type RolloutConfig } from '../../config/schema/index.js';
 import { StageFailed } from '../../errors.js';
-import { describeProblems } from '../../pipeline/release-manifest.js';
+import { checkRelease, describeProblems } from '../../pipeline/release-manifest.js';
 import { checkReleaseRow } from '../../pipeline/releases.js';
 import type { PlannedCommand, StageContext } from '../../pipeline/stage.js';
 import { InstancesFailed } from '../../rollout/contract.js';
-import { planRollout, runRollout, type RolloutOutcome } from '../../rollout/index.js';
+import { planRollout, runRollout, stableOf, type RolloutOutcome } from '../../rollout/index.js';
 import type { Provider, ProviderPlanContext } from '../contract.js';
 import { agentTraffic } from './agent-traffic.js';
 import { DEFAULT_ROLLOUT } from './defaults.js';
@@ -32,12 +34,6 @@ export function versionSpec(cfg: LocalProviderConfig, releasesDir: string, versi
     },
     stopTimeoutMs: toMs(cfg.stopTimeout),
   };
-}
-
-/** The version holding most of the traffic now (what a rollout starts from). */
-export function stableOf(weights: Record<string, number>): string | null {
-  const best = Object.entries(weights).sort((a, b) => b[1] - a[1])[0];
-  return best && best[1] > 0 ? best[0] : null;
 }
 
 /** Summary of a rollout for the stage output (and so for the record). */
@@ -78,30 +74,42 @@ function releaseGuard(ctx: StageContext): (version: string) => Promise<void> {
     if (verified.has(version)) return;
     const dir = join(ctx.paths.releasesDir, version);
     const row = await ctx.store.getRelease(ctx.facts.app, version);
-    if (!row?.manifestSha256) throw new InstancesFailed(version, `no release of ${version} was built here, so there is nothing to start its instances from (deploy ${version} to build it)`);
-    const check = await checkReleaseRow({ ...row, dir });
+    // A store that lost its rows (deleted, replaced) leaves the folder: it is checked against its own manifest.
+    const check = row?.manifestSha256 ? await checkReleaseRow({ ...row, dir }) : await checkRelease(dir, null);
+    if (!row?.manifestSha256 && !check.ok && !existsSync(dir)) throw new InstancesFailed(version, `no release of ${version} was built here, so there is nothing to start its instances from (deploy ${version} to build it)`);
     if (!check.ok) throw new InstancesFailed(version, `${describeProblems(version, dir, check.problems)}; its instances were not started (deploy ${version} again to rebuild it)`);
     verified.add(version);
   };
 }
 
+/**
+ * After an agent crash, a new agent adopts the instances from its state file,
+ * which holds no environment values: it cannot restart them if they exit. Every
+ * command that talks to the agent with the whole config sends those specs again.
+ */
+async function resendSpecs(client: AgentClient, status: AgentStatus, specFor: (v: string) => VersionSpec): Promise<void> {
+  for (const v of status.versions) if (v.specMissing) await client.rememberSpec(specFor(v.version));
+}
+
 export function createLocalProvider(cfg: LocalProviderConfig, rolloutCfg: RolloutConfig | undefined): Provider {
   const rollout = rolloutCfg ?? DEFAULT_ROLLOUT;
   /**
-   * The agent, configured. An undo or rollback whose (changed) `listen` cannot be
-   * bound goes on through the router that still serves: moving the address is
-   * the deploy's business, putting traffic back is the undo's.
+   * The agent of this environment, configured. An undo or rollback whose (changed)
+   * `listen` cannot be bound goes on through the router that still serves: moving
+   * the address is the deploy's business, putting traffic back is the undo's.
    */
   const connect = async (ctx: StageContext, undo = false) => {
-    const dir = agentStateDir(ctx.paths.root);
-    await ensureAgent(dir, controlStartOptions(cfg.control, ctx.paths.root));
+    const dir = agentStateDir(ctx.paths.root, ctx.facts.environment);
+    const { status } = await ensureAgent(dir, controlStartOptions(cfg.control, ctx.paths.root));
     const client = clientFor(agentPaths(dir));
     await client.configure(ctx.facts.app, cfg.listen, cfg.router).catch(async (err: unknown) => {
       const bindFailed = err instanceof AgentRequestFailed && err.status === 409;
       if (undo && bindFailed && (await client.status()).router.state === 'serving') return;
       throw bindFailed ? new AgentRequestFailed(409, `provider.listen: ${(err as Error).message}`) : err;
     });
-    return { client, traffic: agentTraffic(client, (v) => versionSpec(cfg, ctx.paths.releasesDir, v), releaseGuard(ctx)) };
+    const specFor = (v: string): VersionSpec => versionSpec(cfg, ctx.paths.releasesDir, v);
+    await resendSpecs(client, status, specFor);
+    return { client, traffic: agentTraffic(client, specFor, releaseGuard(ctx)) };
   };
   const describe = (ctx: ProviderPlanContext, version: string): PlannedCommand => {
     const spec = versionSpec(cfg, ctx.paths.releasesDir, version);
@@ -114,10 +122,19 @@ export function createLocalProvider(cfg: LocalProviderConfig, rolloutCfg: Rollou
     planDeploy: (ctx) => [describe(ctx, ctx.facts.version)],
     planRollback: (ctx, to) => [describe(ctx, to)],
 
-    /** The rollout, step by step, under analysis; a failing verdict moves traffic back in the same tick. */
-    async deploy(ctx) {
+    /** An agent of the old layout would fight the new one for the router's address. */
+    preflight: ({ root }) => refuseLegacyAgent(root),
+
+    /** What the router sends most of the traffic to: the truth about what is live, whatever the store says. */
+    async currentVersion(ctx) {
       const { traffic } = await connect(ctx);
-      const stable = stableOf(await traffic.currentWeights());
+      return stableOf(await traffic.currentWeights());
+    },
+
+    /** The rollout, step by step, under analysis; a failing verdict moves traffic back in the same tick. */
+    async deploy(ctx, start) {
+      const { traffic } = await connect(ctx);
+      const stable = start ? start.startedFrom : stableOf(await traffic.currentWeights());
       const plan = planRollout(rollout, { stable, candidate: ctx.facts.version, instances: cfg.instances });
       const outcome = await runRollout(plan, {
         traffic,

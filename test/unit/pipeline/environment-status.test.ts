@@ -27,7 +27,7 @@ function describe_(input: { live?: DeploymentRow; unfinished?: DeploymentRow[]; 
 
 describe('describeEnvironment', () => {
   it('with nothing deployed: no live version, no rollback, no activity, no lock', () => {
-    expect(describe_({})).toEqual({ app: 'demo', environment: 'production', live: null, rollbackTarget: null, rolledBackFrom: null, rollbackDeadline: null, rollbackOpen: false, activity: [], lock: null });
+    expect(describe_({})).toEqual({ app: 'demo', environment: 'production', live: null, rollbackTarget: null, rolledBackFrom: null, rollbackDeadline: null, rollbackOpen: false, activity: [], lock: null, stopSigns: [], warnings: [] });
   });
 
   it('after a rollback there is no rollback target: the version rolled away from is named instead', () => {

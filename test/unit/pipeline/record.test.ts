@@ -75,6 +75,8 @@ describe('buildRecord', () => {
       emergency: { by: 'alice', reason: 'hotfix' },
       forced: false,
       error: null,
+      warnings: [],
+      acknowledged: null,
     });
   });
 
@@ -248,5 +250,17 @@ describe('buildRecord', () => {
     const events = [ev('deploy:started', null, { stages: ['deploy'] })];
     expect(buildRecord({ row: makeRow({ meta: {} }), events, rollbackWindowMs: HOUR, services: [] })).toMatchObject({ emergency: null, forced: false });
     expect(buildRecord({ row: makeRow({ meta: { forced: 'yes' } }), events, rollbackWindowMs: HOUR, services: [] }).forced).toBe(false);
+  });
+
+  it('keeps the warnings of the run and, for a failed rollback, who acknowledged it', () => {
+    const events = [
+      ev('deploy:started', null, { stages: ['deploy'] }, t(0)),
+      ev('deploy:warning', null, { message: 'the store looks lost or replaced' }, t(0.1)),
+      ev('deploy:finished', null, { status: 'rollback_failed' }, t(5)),
+      ev('deploy:acknowledged', null, { by: 'alice', reason: 'restored v1.0.0 by hand' }, t(600)),
+    ];
+    const record = buildRecord({ row: makeRow({ status: 'rollback_failed', finishedAt: t(5) }), events, rollbackWindowMs: HOUR, services: [] });
+    expect(record.warnings).toEqual(['the store looks lost or replaced']);
+    expect(record.acknowledged).toEqual({ by: 'alice', reason: 'restored v1.0.0 by hand', at: t(600) });
   });
 });

@@ -53,6 +53,19 @@ describe('deriveSagaState', () => {
     expect(state.stages.get('verify')).toMatchObject({ started: false, finished: false, failed: false });
   });
 
+  it('merges what a stage noted while it ran with what it returned (the returned keys win); a crash leaves the noted part', () => {
+    const state = deriveSagaState([
+      started(),
+      ev('stage:started', 'deploy', {}, at(0)),
+      ev('stage:noted', 'deploy', { output: { startedFrom: 'v1.0.0', step: 1 } }, at(1)),
+      ev('stage:failed', 'deploy', { durationMs: 2000, error: 'boom', output: { step: 2, rollout: { status: 'failed' } } }, at(2)),
+      ev('stage:started', 'verify', {}, at(3)),
+      ev('stage:noted', 'verify', { output: { startedFrom: null } }, at(4)),
+    ]);
+    expect(state.stages.get('deploy')!.output).toEqual({ startedFrom: 'v1.0.0', step: 2, rollout: { status: 'failed' } });
+    expect(state.stages.get('verify')).toMatchObject({ started: true, finished: false, output: { startedFrom: null } });
+  });
+
   it('tells an undo that changed something from one that had nothing to do, and records undo failures', () => {
     const state = deriveSagaState([
       started(['a', 'b', 'c']),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planRollout, FIRST_DEPLOYMENT_NOTE } from '../../../src/rollout/plan.js';
+import { planRollout, redeployNote, FIRST_DEPLOYMENT_NOTE } from '../../../src/rollout/plan.js';
 import { BOTH_ZERO_NOTE, SINGLE_INSTANCE_NOTE } from '../../../src/rollout/strategies/rolling.js';
 import { MIN, rolloutConfig, SEC } from './helpers.js';
 
@@ -297,5 +297,35 @@ describe('planRollout: revert', () => {
 
   it('rejects a count below 1', () => {
     expect(() => planRollout(rolloutConfig(), { ...ctx, instances: 0 })).toThrow('instances must be a whole number of at least 1 (got 0)');
+  });
+});
+
+describe('planRollout: the version that already has the traffic', () => {
+  const live = { stable: 'v1', candidate: 'v1', instances: 3 };
+
+  it('brings its instances back to full count and keeps the traffic on it, whatever the strategy: no split, nothing stopped', () => {
+    for (const strategy of ['immediate', 'rolling', 'canary', 'bluegreen'] as const) {
+      const plan = planRollout(rolloutConfig({ strategy }), live);
+      expect(plan.steps).toEqual([
+        {
+          name: 'full',
+          actions: [
+            { type: 'ensure', version: 'v1', count: 3 },
+            { type: 'weights', weights: { v1: 100 } },
+          ],
+          trafficPercentage: 100,
+          pauseMs: 0,
+          analyse: false,
+          viaHeader: false,
+        },
+      ]);
+      expect(plan.finish).toEqual([]);
+      expect(plan.notes).toEqual([redeployNote('v1')]);
+      // A revert must not stop the only version there is.
+      expect(plan.revert).toEqual([
+        { type: 'weights', weights: { v1: 100 } },
+        { type: 'ensure', version: 'v1', count: 3 },
+      ]);
+    }
   });
 });

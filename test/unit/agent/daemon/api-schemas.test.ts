@@ -88,11 +88,11 @@ describe('control API bodies', () => {
     expect(errorOf(() => parseInput(ConfigureBody, { app: 'demo', listen: ':1', router: { ...router, maxConnections: 0 } }, 'body'))).toBe('400 router.maxConnections: expected at least 1 (got 0)');
   });
 
-  it('rollout begin: a dead-man time a comparison and a person can use, a candidate that is not stable, a plain id', () => {
+  it('rollout begin: a dead-man time a comparison and a person can use, a plain id; stable may be the candidate (a repair)', () => {
     const ok = { id: 'dep_20261122T173000Z_0rk3f', stable: 'v1', candidate: 'v2', deadmanMs: 30_000 };
     expect(parseInput(RolloutBeginBody, ok, 'body')).toEqual(ok);
     expect(errorOf(() => parseInput(RolloutBeginBody, { ...ok, deadmanMs: 10 }, 'body'))).toBe(`400 deadmanMs: expected a whole number of milliseconds from 1000 to ${MAX_TIMER_MS} (got 10)`);
-    expect(errorOf(() => parseInput(RolloutBeginBody, { ...ok, candidate: 'v1' }, 'body'))).toBe('400 candidate: expected a version other than stable (got "v1")');
+    expect(parseInput(RolloutBeginBody, { ...ok, candidate: 'v1' }, 'body')).toEqual({ ...ok, candidate: 'v1' });
     expect(errorOf(() => parseInput(RolloutBeginBody, { ...ok, id: 'x'.repeat(81) }, 'body'))).toMatch(/^400 id: expected a rollout id/);
   });
 });

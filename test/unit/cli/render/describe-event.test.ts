@@ -63,6 +63,9 @@ const cases: { event: JournaledEvent; plain: string | null; verbose?: string | n
   { event: { type: 'rollout:resumed', at, deploymentId: id, stage: 'deploy', step: 'progressive' }, plain: 'rollout resumed in progressive' },
   { event: { type: 'rollout:command', at, deploymentId: id, stage: 'deploy', step: 'canary', command: 'promote' }, plain: 'rollout: promote received in canary' },
   { event: { type: 'deploy:finished', at, deploymentId: id, status: 'rolled_back', durationMs: 90_000, error: 'smoke failed', recordPath: '/x.json' }, plain: `${id} rolled_back in 1m30s: smoke failed` },
+  { event: { type: 'stage:noted', at, deploymentId: id, stage: 'deploy', output: { startedFrom: 'v1.1.0' } }, plain: null, verbose: '  deploy noted {"startedFrom":"v1.1.0"}' },
+  { event: { type: 'deploy:warning', at, deploymentId: id, message: 'the store looks lost' }, plain: 'WARNING: the store looks lost' },
+  { event: { type: 'deploy:acknowledged', at, deploymentId: id, by: 'alice', reason: 'restored v1 by hand' }, plain: 'failed rollback acknowledged by alice: restored v1 by hand' },
 ];
 
 describe('describeEvent', () => {
@@ -101,6 +104,9 @@ describe('describeEvent', () => {
       'rollout:resumed': true,
       'rollout:command': true,
       'deploy:finished': true,
+      'stage:noted': true,
+      'deploy:warning': true,
+      'deploy:acknowledged': true,
     };
     expect([...new Set(cases.map((c) => c.event.type))].sort()).toEqual(Object.keys(all).sort());
   });
