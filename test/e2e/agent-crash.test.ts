@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { isAlive } from '../support/agent-process.js';
 import { json } from '../support/project.js';
 import { eventually, makeLocalProject, type AgentView, type LocalProject } from '../support/local-project.js';
 
@@ -7,15 +8,6 @@ import { eventually, makeLocalProject, type AgentView, type LocalProject } from 
  * file, which keeps no environment values. The live version must stay
  * restartable, and redeploying it must work. Real agents and instances.
  */
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function readyOf(a: AgentView, version: string): AgentView['versions'][number]['instances'] {
   return a.versions.find((v) => v.version === version)?.instances.filter((i) => i.state === 'ready') ?? [];

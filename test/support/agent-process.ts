@@ -40,7 +40,8 @@ export interface AgentProcess {
   dispose(): Promise<void>;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether `pid` exists (a signal 0 reaches it). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
