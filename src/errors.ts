@@ -116,6 +116,9 @@ export class RunInterrupted extends ShipgateError {
   }
 }
 
+/** The state store did not answer within its retry budget (store.retry); see store/resilient.ts. */
+export class StoreUnavailable extends ShipgateError {}
+
 /** The thing asked for does not exist (deployment id, release version...). */
 export class NotFound extends ShipgateError {}
 

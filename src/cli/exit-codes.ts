@@ -1,5 +1,4 @@
-import { BlockedByFailedRollback, Cancelled, ConfigError, GateBlocked, LockHeld, NotFound, RollbackFailed, RunInterrupted, UsageError } from '../errors.js';
-import { StoreUnavailable } from '../store/resilient.js';
+import { BlockedByFailedRollback, Cancelled, ConfigError, GateBlocked, LockHeld, NotFound, RollbackFailed, RunInterrupted, StoreUnavailable, UsageError } from '../errors.js';
 import type { DeploymentStatus } from '../store/contract.js';
 
 /** Exit codes: documented in the README and pinned by tests. */

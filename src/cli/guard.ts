@@ -6,7 +6,7 @@
  */
 import { errorMessage, RunInterrupted } from '../errors.js';
 import { errorJson } from './error-json.js';
-import { runningGroups } from '../runtime/process.js';
+import { runningGroups } from '../runtime/running-groups.js';
 import { EXIT } from './exit-codes.js';
 import type { Output } from './output.js';
 

@@ -3,6 +3,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { LineSplitter } from './line-splitter.js';
 import { setLongTimeout } from './long-timer.js';
 import { startToken } from './process-identity.js';
+import { trackGroup } from './running-groups.js';
 
 /**
  * The process effect: every external command is an argv array. Output arrives
@@ -53,9 +54,8 @@ export const DEFAULT_KILL_GRACE_MS = 5000;
  */
 const HOLD_SCRIPT = 'IFS= read -r go; [ "$go" = run ] || exit 125; exec "$@"';
 
-const running = new Set<number>();
 /** Process groups of the commands running now (an interrupted run ends them on its way out). */
-export const runningGroups: ReadonlySet<number> = running;
+export { runningGroups } from './running-groups.js';
 
 /** Why `file` cannot be executed (as `spawn FILE ENOENT`), or null. Checked up front for held commands, whose exec happens in sh. */
 export function cannotExecute(file: string, cwd: string | undefined, pathVar: string | undefined): string | null {
@@ -115,7 +115,7 @@ export const execaRunner: Runner = async (req) => {
     for await (const chunk of stream) lines.push(String(chunk));
     lines.end();
   };
-  if (child.pid !== undefined) running.add(child.pid);
+  const untrack = child.pid === undefined ? () => false : trackGroup(child.pid);
   try {
     const outcome = Promise.all([child, pump(child.stdout, 'stdout'), pump(child.stderr, 'stderr')]);
     if (held) await release(child, req.onSpawn!, stop);
@@ -133,7 +133,7 @@ export const execaRunner: Runner = async (req) => {
     timer?.clear();
     req.signal?.removeEventListener('abort', onAbort);
     stop.done();
-    if (child.pid !== undefined) running.delete(child.pid);
+    untrack();
   }
 };
 

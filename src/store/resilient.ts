@@ -2,10 +2,13 @@
  * A store that rides out a blink: a PostgreSQL restart, a connection reset, a
  * busy or briefly full SQLite file. Every call is retried with bounded backoff
  * while its error looks transient; once the budget is spent the store is
- * `tripped`: the run stops as interrupted (see RunInterrupted), and every later
- * call gets one attempt only, so a process on its way out does not wait again.
+ * `tripped`: the run stops as interrupted (see RunInterrupted), and later calls
+ * get one attempt each (a process on its way out does not wait again) until one
+ * succeeds. A write whose commit happened but whose answer was lost is retried
+ * too: an insert that then meets its own row counts as done; an appended event
+ * may then be journaled twice (readers of the journal tolerate a repeat).
  */
-import { ShipgateError, errorMessage } from '../errors.js';
+import { StoreUnavailable, errorMessage } from '../errors.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Store } from './contract.js';
 
@@ -14,13 +17,16 @@ export const DEFAULT_STORE_RETRY_MS = 30_000;
 const FIRST_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 2000;
 
-/** The store did not answer within the retry budget. */
-export class StoreUnavailable extends ShipgateError {}
+export { StoreUnavailable };
 
 const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTCONN', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
 /** PostgreSQL SQLSTATEs worth another try: connection exceptions, shutdown, starting up, too many connections. */
 const PG_STATES = /^(08...|57P0[123]|53300)$/;
 const SQLITE_CODES = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|PROTOCOL)/;
+/** A unique key's conflict: after a retry, the first try had committed before its answer was lost. */
+const CONFLICT_CODES = /^(23505|SQLITE_CONSTRAINT_(PRIMARYKEY|UNIQUE))$/;
+/** Inserts whose conflict on a retry means "already done": the row is the one the first try wrote. */
+const INSERTS_DONE_ON_CONFLICT: ReadonlySet<string> = new Set(['createDeployment', 'addApproval']);
 const PG_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|the database system is (starting up|shutting down|in recovery)/i;
 
 /** Pure: does this error say "try again later" rather than "this will never work"? */
@@ -68,9 +74,12 @@ async function withRetry<T>(call: () => Promise<T>, method: string, state: Outag
   for (let attempt = 1; ; attempt++) {
     try {
       const result = await call();
+      // The store answers again: a later outage gets its whole budget.
       state.since = null;
+      state.tripped = false;
       return result;
     } catch (err) {
+      if (attempt > 1 && INSERTS_DONE_ON_CONFLICT.has(method) && CONFLICT_CODES.test(String((err as { code?: unknown }).code ?? ''))) return undefined as T;
       if (!isTransientStoreError(err)) throw err;
       state.since ??= started;
       const spent = opts.clock.now() - started;

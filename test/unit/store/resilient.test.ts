@@ -83,6 +83,37 @@ describe('resilientStore', () => {
     expect(calls()).toBe(before + 1);
   });
 
+  it('once the store answers again, a later outage gets the whole budget again', async () => {
+    const clock = new FakeClock(0);
+    const failures = Array.from({ length: 1000 }, () => err('ECONNREFUSED'));
+    const { store } = flaky(failures);
+    const s = resilientStore(store, { clock, retryMs: 1000 });
+    await drive(clock, s.getLock('a', 'b')).catch(() => undefined);
+    expect(s.tripped).toBe(true);
+    failures.length = 0;
+    await s.getLock('a', 'b');
+    expect(s.tripped).toBe(false);
+  });
+
+  it('an insert retried after its first try committed (the answer was lost) meets its own row: done, not an error', async () => {
+    const clock = new FakeClock(0);
+    let inserted = 0;
+    const store = {
+      dialect: 'postgres',
+      async createDeployment() {
+        inserted++;
+        if (inserted === 1) throw err('ECONNRESET');
+        throw err('23505', 'duplicate key value violates unique constraint "deployments_pkey"');
+      },
+      async close() {},
+    } as unknown as Store;
+    await expect(drive(clock, resilientStore(store, { clock }).createDeployment({} as never))).resolves.toBeUndefined();
+    expect(inserted).toBe(2);
+    // A first try that conflicts is a real conflict.
+    inserted = 1;
+    await expect(resilientStore(store, { clock }).createDeployment({} as never)).rejects.toThrow('duplicate key');
+  });
+
   it('passes other errors through at once', async () => {
     const clock = new FakeClock(0);
     const { store, calls } = flaky([err('23505', 'duplicate key')]);
