@@ -48,6 +48,17 @@ export const DEFAULT_EJECT_AFTER = 5;
  */
 export const DEFAULT_MAX_CONNECTIONS = 4096;
 
+/**
+ * Times the agent takes, in ms: the control API refuses anything else, and the
+ * config refuses it first (config/schema/local.ts), before gates and build run.
+ */
+/** The longest timer the agent sets (2^31 - 1 ms, about 24.8 days; longer ones fire at once in Node). */
+export const MAX_AGENT_TIMER_MS = 2_147_483_647;
+/** The shortest readiness probe interval: shorter would only load the instance. */
+export const MIN_PROBE_INTERVAL_MS = 10;
+/** The shortest dead-man time: below a second a busy CI runner trips it. */
+export const MIN_DEADMAN_MS = 1000;
+
 export interface RouterOptions {
   /** Cookie that pins a client to a version; false to disable. */
   stickyCookie: string | false;

@@ -2,7 +2,7 @@ import { isAbsolute, normalize } from 'node:path';
 import { z } from 'zod';
 import { NAME_RE } from '../../config/constants.js';
 import { ListenSchema, RouterSchema } from '../../config/schema/local.js';
-import { MAX_SIGNAL_WAIT_MS } from '../contract.js';
+import { MAX_AGENT_TIMER_MS, MAX_SIGNAL_WAIT_MS, MIN_DEADMAN_MS, MIN_PROBE_INTERVAL_MS } from '../contract.js';
 
 /**
  * Bodies and query parameters of the control API, with the bounds that keep
@@ -12,13 +12,11 @@ import { MAX_SIGNAL_WAIT_MS } from '../contract.js';
  */
 
 /** The longest timer Node holds (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
-export const MAX_TIMER_MS = 2_147_483_647;
+export const MAX_TIMER_MS = MAX_AGENT_TIMER_MS;
 /** How far from the agent's clock a keep-warm deadline may lie. */
 export const MAX_KEEP_WARM_MS = 366 * 24 * 60 * 60_000;
-/** The shortest readiness probe interval: shorter would only load the instance. */
-export const MIN_PROBE_INTERVAL_MS = 10;
-/** The shortest dead-man time: below a second a busy CI runner trips it. */
-export const MIN_DEADMAN_MS = 1000;
+export { MIN_PROBE_INTERVAL_MS } from '../contract.js';
+export { MIN_DEADMAN_MS } from '../contract.js';
 export const MAX_INSTANCES = 64;
 export const MAX_PATH_LENGTH = 4096;
 export const MAX_ARGS = 1024;

@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { type Duration } from '../duration.js';
-import { duration } from './duration.js';
+import { duration, durationWithin } from './duration.js';
 import { CommandSchema, EnvMapSchema, StatusListSchema } from './primitives.js';
 import { HealthTargetSchema } from './health.js';
-import { DEFAULT_EJECT_AFTER, DEFAULT_MAX_CONNECTIONS } from '../../agent/contract.js';
+import { DEFAULT_EJECT_AFTER, DEFAULT_MAX_CONNECTIONS, MAX_AGENT_TIMER_MS, MIN_DEADMAN_MS, MIN_PROBE_INTERVAL_MS } from '../../agent/contract.js';
+
+/** A time the agent sets a timer for: at least 1 ms, at most what a Node timer holds. */
+const agentTime = (): ReturnType<typeof duration> => durationWithin(1, MAX_AGENT_TIMER_MS);
 
 export const DEFAULT_LISTEN = '127.0.0.1:3000';
 export const DEFAULT_INSTANCES = 2;
@@ -30,10 +33,14 @@ export function parseListen(value: string): { host: string; port: number } {
 }
 
 export const ReadinessSchema = z.strictObject({
-  path: z.string().regex(/^\//, { error: 'expected a path starting with "/"' }).default('/health').describe('Probed on each instance directly.'),
-  interval: duration().default('1s' as Duration).describe('Pause between probes.'),
-  timeout: duration().default('2s' as Duration).describe('Timeout of one probe.'),
-  grace: duration().default('30s' as Duration).describe('How long a new instance may take to become ready before it counts as failed.'),
+  path: z
+    .string()
+    .max(2048, { error: 'expected a path of at most 2048 characters' })
+    .regex(/^\/[!-~]*$/, { error: 'expected a path starting with "/", of visible ASCII characters' })
+    .default('/health').describe('Probed on each instance directly.'),
+  interval: durationWithin(MIN_PROBE_INTERVAL_MS, MAX_AGENT_TIMER_MS).default('1s' as Duration).describe('Pause between probes.'),
+  timeout: agentTime().default('2s' as Duration).describe('Timeout of one probe.'),
+  grace: agentTime().default('30s' as Duration).describe('How long a new instance may take to become ready before it counts as failed.'),
   expect: StatusListSchema.optional().describe('Ready statuses. Default: any 2xx or 3xx.'),
 });
 export type Readiness = z.infer<typeof ReadinessSchema>;
@@ -80,9 +87,9 @@ export const LocalProviderSchema = z.strictObject({
   instances: z.number().int().min(1, { error: 'expected at least 1' }).max(64).default(DEFAULT_INSTANCES).describe('Instances per version.'),
   listen: ListenSchema.default(DEFAULT_LISTEN).describe('Where the router listens. Each environment has a router of its own: no two may share an address (nor a `control.listen`).'),
   readiness: ReadinessSchema.default({ path: '/health', interval: '1s' as Duration, timeout: '2s' as Duration, grace: '30s' as Duration }).describe('When an instance is ready for traffic (probed before and during its life).'),
-  stopTimeout: duration().default(DEFAULT_STOP_TIMEOUT).describe('SIGTERM, then SIGKILL after this long.'),
+  stopTimeout: agentTime().default(DEFAULT_STOP_TIMEOUT).describe('SIGTERM, then SIGKILL after this long.'),
   env: EnvMapSchema.optional().describe('Extra environment for the instances.'),
-  deadman: duration().default(DEFAULT_DEADMAN).describe('If the process driving a rollout stops sending heartbeats this long, the agent returns all traffic to the stable version.'),
+  deadman: durationWithin(MIN_DEADMAN_MS, MAX_AGENT_TIMER_MS).default(DEFAULT_DEADMAN).describe('If the process driving a rollout stops sending heartbeats this long, the agent returns all traffic to the stable version.'),
   router: RouterSchema.default({ stickyCookie: false, versionHeader: true, bodyLimit: DEFAULT_BODY_LIMIT, retry: true, ejectAfter: DEFAULT_EJECT_AFTER, maxConnections: DEFAULT_MAX_CONNECTIONS }).describe('The reverse proxy on `listen`.'),
   control: ControlSchema.optional().describe('Optional TCP control API (token required); the default is a unix socket with mode 0600.'),
   health: HealthTargetSchema.optional().describe('Checked through the router after the rollout.'),

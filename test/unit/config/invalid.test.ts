@@ -107,6 +107,17 @@ const cases: Case[] = [
     message: [HEAD, '  provider.zzz: unknown key (expected one of type, command, instances, listen, readiness, stopTimeout, env, deadman, router, control, health)'],
   },
   {
+    name: 'local provider times the agent cannot hold are refused before anything runs (not by the agent after the build)',
+    yaml: 'app: demo\nprovider: { type: local, command: ["node", "s.js"], deadman: 500ms, stopTimeout: 30d, readiness: { interval: 5ms, path: "/he alth" } }\nbuild: { command: ["make"], artifacts: [app] }\n',
+    message: [
+      HEAD,
+      '  provider.deadman: expected a duration from 1s to 24d20h31m23s (got "500ms")',
+      '  provider.stopTimeout: expected a duration from 1ms to 24d20h31m23s (got "30d")',
+      '  provider.readiness.interval: expected a duration from 10ms to 24d20h31m23s (got "5ms")',
+      '  provider.readiness.path: expected a path starting with "/", of visible ASCII characters (got "/he alth")',
+    ],
+  },
+  {
     name: 'unknown key in a list item',
     yaml: `${M}smoke: [{ name: api, url: "http://127.0.0.1/", expcet: [200] }]\n`,
     message: [HEAD, '  smoke[0].expcet: unknown key (expected one of name, method, url, expect, json, contains, headers, body, timeout, retries)'],
