@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { toMs } from '../config/duration.js';
 import { ensurePrivateDir, writePrivateFile } from '../runtime/private-files.js';
+import { errorMessage } from '../errors.js';
 import type { DeploymentRow } from '../store/contract.js';
 import type { BaseContext } from './context.js';
 import { buildRecord, type DeploymentRecord } from './record.js';
@@ -57,6 +58,9 @@ async function keepReleases(base: BaseContext, nowIso: string): Promise<PruneRes
     for (const v of [live?.version, live?.previousVersion]) if (v) protect.add(v);
   }
   const result = await pruneReleases(store, facts.app, config.build?.keep ?? Number.POSITIVE_INFINITY, protect, base.paths.releasesDir);
-  await pruneInstanceLogs(base.paths.root, result.pruned);
+  // Housekeeping after a deploy that succeeded: a folder that cannot be removed is reported, never a failure.
+  await pruneInstanceLogs(base.paths.root, result.pruned).catch((err: unknown) =>
+    base.journal.append('deploy:warning', { deploymentId: facts.id, message: `instance logs of pruned releases not removed: ${errorMessage(err)}` }),
+  );
   return result;
 }

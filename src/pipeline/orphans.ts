@@ -24,8 +24,15 @@ export function startedGroups(events: readonly { type: string; stage: string | n
  * runs that ran on this host can be reached.
  */
 export async function endOrphanedCommands(base: BaseContext, row: DeploymentRow, host: string): Promise<void> {
-  if (row.meta.host !== undefined && row.meta.host !== host) return;
-  for (const g of startedGroups(await base.store.listEvents(base.facts.id))) {
+  const groups = startedGroups(await base.store.listEvents(base.facts.id));
+  if (row.meta.host !== undefined && row.meta.host !== host) {
+    if (groups.length > 0) {
+      const message = `the dead run ran on ${String(row.meta.host)}, not here (${host}): commands it started there (${groups.map((g) => `${g.command}, process group ${g.pgid}`).join('; ')}) cannot be ended from here; if one is still running on that host, it may change the target after this recovery`;
+      await base.journal.append('deploy:warning', { deploymentId: base.facts.id, message });
+    }
+    return;
+  }
+  for (const g of groups) {
     const ending = await endGroup(g.pgid, g.start, { clock: base.clock });
     if (ending === 'SIGTERM' || ending === 'SIGKILL') {
       await base.journal.append('process:ended', { deploymentId: base.facts.id, stage: g.stage, pgid: g.pgid, command: g.command, signal: ending });

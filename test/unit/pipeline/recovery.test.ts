@@ -67,6 +67,19 @@ describe('factsFromRow', () => {
 });
 
 describe('recoverDeployment', () => {
+  it('a dead run on another host: its commands cannot be ended from here, and the journal says so before the undo', async () => {
+    const base = await interrupted('rollback', async (b) => {
+      await stage(b, 'stage:started', 'deploy');
+      await b.journal.append('process:started', { deploymentId: facts.id, stage: 'deploy', pgid: 999_999, start: null, command: './deploy.sh' });
+    });
+    await recoverDeployment((await store.getDeployment(facts.id))!, base, 'its process is gone', 'test-host');
+    const events = await store.listEvents(facts.id);
+    const warning = events.find((e) => e.type === 'deploy:warning');
+    expect(warning?.data.message).toBe('the dead run ran on ci-1, not here (test-host): commands it started there (./deploy.sh, process group 999999) cannot be ended from here; if one is still running on that host, it may change the target after this recovery');
+    expect(events.findIndex((e) => e.type === 'deploy:warning')).toBeLessThan(events.findIndex((e) => e.type === 'undo:started'));
+    expect(events.some((e) => e.type === 'process:ended')).toBe(false);
+  });
+
   it('policy rollback: undoes the interrupted deploy stage and ends rolled_back', async () => {
     const base = await interrupted('rollback', async (b) => {
       await stage(b, 'stage:started', 'gates');
