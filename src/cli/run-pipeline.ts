@@ -43,6 +43,8 @@ export async function runPipeline(loaded: LoadedConfig, out: Output, opts: Pipel
     await view.live?.done();
     return report(outcome, out);
   } finally {
+    // Also when the run threw (interrupted by a store outage): the live view lets go of the terminal and prints what it held.
+    await view.live?.done();
     setActiveRun(null);
     interrupts.dispose();
     await w.close();

@@ -127,7 +127,8 @@ export function createLocalProvider(cfg: LocalProviderConfig, rolloutCfg: Rollou
 
     /** What the router sends most of the traffic to: the truth about what is live, whatever the store says. */
     async currentVersion(ctx) {
-      const { traffic } = await connect(ctx);
+      // Only reads: a (changed) listen that cannot be bound is the deploy's business, not this question's.
+      const { traffic } = await connect(ctx, true);
       return stableOf(await traffic.currentWeights());
     },
 
