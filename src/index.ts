@@ -10,6 +10,8 @@ export type { GateResult } from './gates/contract.js';
 export type { ConfigInput, Config } from './config/schema/index.js';
 export { ShipgateError, ConfigError, UsageError, GateBlocked, StageFailed, LockHeld, RollbackFailed, BlockedByFailedRollback, Cancelled, NotFound, DeadlineExceeded, RunInterrupted } from './errors.js';
 export { StoreUnavailable } from './store/resilient.js';
+export { AgentClient, AgentUnavailable, AgentRequestFailed, type AgentEndpoint } from './agent/client.js';
+export { controlEndpoint } from './agent/control-endpoint.js';
 
 import type { ConfigInput } from './config/schema/index.js';
 

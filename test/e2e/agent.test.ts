@@ -120,6 +120,13 @@ describe('the TCP control API', () => {
   });
   afterAll(async () => q?.dispose());
 
+  it('an agent started by `agent start` (as systemd does) serves it too', async () => {
+    const r = await q.run(['agent', 'start'], { env: { AGENT_TOKEN: 'a-long-enough-secret-token' } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect((await httpGet(control, '/v1/status', { authorization: 'Bearer a-long-enough-secret-token' })).status).toBe(200);
+    expect((await q.run(['agent', 'stop'])).code).toBe(0);
+  });
+
   it('is only there when configured, and requires the token', async () => {
     const r = await q.run(['deploy', 'v1.0.0'], { env: { AGENT_TOKEN: 'a-long-enough-secret-token' } });
     expect(r.code, r.stdout + r.stderr).toBe(0);

@@ -3,7 +3,9 @@ import { agentPaths, agentsDir } from '../../agent/paths.js';
 import { agentStatus, ensureAgent, restartAgent, restartRouter, stopAgent } from '../../agent/lifecycle.js';
 import { findLegacyAgent, refuseLegacyAgent } from '../../agent/legacy.js';
 import type { AgentStatus } from '../../agent/contract.js';
-import { UsageError } from '../../errors.js';
+import { UsageError, errorMessage } from '../../errors.js';
+import { controlStartOptions } from '../../agent/control-endpoint.js';
+import type { StartOptions } from '../../agent/lifecycle.js';
 import { describeWeights } from '../../agent/describe.js';
 import { agentAbsence, observeRouter } from '../../agent/observe.js';
 import { routerText } from '../render/router-line.js';
@@ -36,14 +38,34 @@ export async function agentStartCommand(flags: AgentFlags, out: Output): Promise
   if (flags.foreground) {
     const running = await agentStatus(agentPaths(dir));
     if (running) throw new UsageError(`an agent already runs for this project (pid ${running.pid}); stop it first`);
+    const control = await controlOptions(flags, out);
     const { runAgent } = await import('../../agent/daemon/main.js');
-    await runAgent({ stateDir: dir, agentVersion: version() });
+    await runAgent({ stateDir: dir, agentVersion: version(), controlListen: control.controlListen, controlToken: control.controlToken, controlTls: control.controlTls });
     await new Promise<never>(() => undefined);
   }
-  const { status, started } = await ensureAgent(dir);
+  const { status, started } = await ensureAgent(dir, await controlOptions(flags, out));
   if (out.json) out.result({ started, pid: status.pid, socket: agentPaths(dir).socket });
   else out.line(started ? `agent started (pid ${status.pid}); log: ${agentPaths(dir).logFile}` : `agent already running (pid ${status.pid})`);
   return EXIT.ok;
+}
+
+/**
+ * The TCP control port (`provider.control`), as a deploy would open it: the agent
+ * started here (systemd's `agent start --foreground`, say) serves it too. It needs
+ * the environment's whole config (its token is a secret); when that does not load
+ * here, the agent starts with its unix socket only, and says so.
+ */
+async function controlOptions(flags: GlobalOptions, out: Output): Promise<StartOptions> {
+  const { loadConfig } = await import('../../config/load.js');
+  let loaded;
+  try {
+    loaded = loadConfig({ configPath: flags.config, environment: flags.env });
+  } catch (err) {
+    out.err(`note: the agent starts without a TCP control port: the config did not load (${errorMessage(err).split('\n')[0]})`);
+    return {};
+  }
+  const provider = loaded.config.provider;
+  return provider.type === 'local' ? controlStartOptions(provider.control, loaded.root) : {};
 }
 
 /** `shipgate agent stop [--keep-instances]` */
