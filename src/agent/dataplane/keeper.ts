@@ -79,6 +79,11 @@ class Keeper {
   stop(sig: string): void {
     if (this.stopping) return;
     this.stopping = true;
+    if (this.next !== null) {
+      // Stopped in the middle of a replacement: the old router is still serving; it stops too.
+      this.retiring.add(this.next.old);
+      this.next = null;
+    }
     const running = [...(this.current ? [this.current] : []), ...this.retiring];
     if (running.length === 0) return this.leave();
     this.log(`${sig}: stopping the router (pid ${running.map((c) => c.pid ?? '-').join(', ')})`);

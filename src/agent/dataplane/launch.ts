@@ -11,7 +11,7 @@ import { instanceBaseEnv } from '../daemon/instance-env.js';
 import { KEEPER_ENTRY, type AgentPaths } from '../paths.js';
 import { runningKeeper } from './keeper-file.js';
 import { RouterLink } from './router-link.js';
-import { writeTableFile } from './table-file.js';
+import { prepareTableFile, type PreparedTable } from './table-file.js';
 
 /**
  * Starting and stopping the data plane from the agent. The agent binds the
@@ -43,8 +43,8 @@ export function bindFailure(listen: string, err: NodeJS.ErrnoException): string 
   return `cannot listen on ${listen}: ${why[err.code ?? ''] ?? err.message}`;
 }
 
-/** Binds `listen` and starts a keeper with the socket; rejects with BindFailed. */
-function bindAndSpawnKeeper(paths: AgentPaths, listen: string): Promise<ChildProcess> {
+/** Binds `listen`, puts the table in place and starts a keeper with the socket; rejects with BindFailed. */
+function bindAndSpawnKeeper(paths: AgentPaths, listen: string, table: PreparedTable): Promise<ChildProcess> {
   const { host, port } = parseListen(listen);
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -52,6 +52,7 @@ function bindAndSpawnKeeper(paths: AgentPaths, listen: string): Promise<ChildPro
     server.listen({ host, port }, () => {
       // Synchronously, before this event loop polls the socket: this process never accepts on it.
       try {
+        table.commit();
         resolve(spawnKeeper(paths, listen, fdOf(server)!));
       } catch (err) {
         reject(err as Error);
@@ -81,8 +82,13 @@ function spawnKeeper(paths: AgentPaths, listen: string, fd: number): ChildProces
  * (nothing was started) or with why the router did not come up.
  */
 export async function launchRouter(paths: AgentPaths, state: RouterTableState, clock: Clock = systemClock): Promise<RouterProcessStatus> {
-  await writeTableFile(paths.routerTableFile, state);
-  const keeper = await bindAndSpawnKeeper(paths, state.listen);
+  const table = await prepareTableFile(paths.routerTableFile, state);
+  let keeper: ChildProcess;
+  try {
+    keeper = await bindAndSpawnKeeper(paths, state.listen, table);
+  } finally {
+    table.discard();
+  }
   let exited: string | null = null;
   keeper.once('exit', (code, signal) => (exited = signal ?? `code ${code}`));
   const link = new RouterLink(paths.routerSocket);
@@ -91,7 +97,11 @@ export async function launchRouter(paths: AgentPaths, state: RouterTableState, c
     const status = await link.status(1000).catch(() => null);
     if (status !== null && status.keeperPid === keeper.pid) return status;
     if (exited !== null) throw new Error(`the router's keeper exited at start (${exited}); last lines of ${paths.routerLogFile}:\n${logTail(paths.routerLogFile)}`);
-    if (clock.now() > until) throw new Error(`the router on ${state.listen} did not answer within ${ROUTER_START_TIMEOUT_MS / 1000}s; last lines of ${paths.routerLogFile}:\n${logTail(paths.routerLogFile)}`);
+    if (clock.now() > until) {
+      // Nothing may keep the address while the caller is told the start failed: the keeper and its router go (one process group).
+      if (keeper.pid !== undefined) signal(-keeper.pid, 'SIGKILL');
+      throw new Error(`the router on ${state.listen} did not answer within ${ROUTER_START_TIMEOUT_MS / 1000}s, so it was stopped; last lines of ${paths.routerLogFile}:\n${logTail(paths.routerLogFile)}`);
+    }
     await clock.sleep(POLL_MS);
   }
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { writePrivateFile } from '../../runtime/private-files.js';
 import type { RouterTableState } from '../contract.js';
@@ -15,6 +15,19 @@ export async function writeTableFile(path: string, state: RouterTableState): Pro
   const tmp = `${path}.${process.pid}.tmp`;
   await writePrivateFile(tmp, `${JSON.stringify(state)}\n`);
   await rename(tmp, path);
+}
+
+/** A table written aside: `commit` puts it in place (synchronously), `discard` removes it. */
+export interface PreparedTable {
+  commit(): void;
+  discard(): void;
+}
+
+/** Writes `state` next to `path` without replacing the table there (a launch that fails to bind leaves the served table alone). */
+export async function prepareTableFile(path: string, state: RouterTableState): Promise<PreparedTable> {
+  const tmp = `${path}.${process.pid}.launch.tmp`;
+  await writePrivateFile(tmp, `${JSON.stringify(state)}\n`);
+  return { commit: () => renameSync(tmp, path), discard: () => rmSync(tmp, { force: true }) };
 }
 
 /** The last table written, or null when there is none (or it cannot be read: the router then starts empty and says so). */
