@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { json } from '../support/project.js';
+import { json, REPO_ROOT } from '../support/project.js';
 import { eventually, httpGet, makeLocalProject, type AgentView, type LocalProject } from '../support/local-project.js';
 
 /**
@@ -171,6 +172,37 @@ describe('a killed router', () => {
     expect(after.router.state).toBe('serving');
     expect(after.router.process!.keeperPid).not.toBe(keeperPid);
     expect((await p.get('/')).version).toBe('v1.1.0');
+  });
+});
+
+describe('weights the router did not take', () => {
+  it('are not the agent\'s either: with the router gone, a weight change fails and the agent still says what was served; the lost router is logged once', async () => {
+    p = await deployed('rollout: { strategy: bluegreen, pause: 1s, analysis: { interval: 500ms, minRequests: 0 } }\n');
+    const d = await p.run(['deploy', 'v1.1.0']);
+    expect(d.code, d.stdout + d.stderr).toBe(0);
+    const before = await p.agent();
+    // Blue-green keeps the previous version warm: a weight change to it would be valid.
+    expect(before.versions.find((v) => v.version === 'v1.0.0')?.instances.some((i) => i.state === 'ready')).toBe(true);
+    const { pid, keeperPid } = before.router.process!;
+    await killed(keeperPid!);
+    await killed(pid);
+    const { agentPaths, agentStateDir } = (await import(pathToFileURL(join(REPO_ROOT, 'dist/agent/paths.js')).href)) as typeof import('../../src/agent/paths.js');
+    const { clientFor } = (await import(pathToFileURL(join(REPO_ROOT, 'dist/agent/lifecycle.js')).href)) as typeof import('../../src/agent/lifecycle.js');
+    const paths = agentPaths(agentStateDir(p.dir, 'production'));
+    const err = await clientFor(paths).setWeights({ 'v1.0.0': 100 }).catch((e: Error) => e);
+    expect(String(err)).toMatch(/the router process does not answer/);
+    const after = await p.agent();
+    expect(after.weights).toEqual({ 'v1.1.0': 100 });
+    expect((await p.run(['agent', 'status'])).stdout).toMatch(/^weights: v1\.1\.0=100% \(the agent's; no router serves them now\)$/m);
+    await new Promise((r) => setTimeout(r, 1000));
+    const lost = readFileSync(paths.logFile, 'utf8').split('\n').filter((l) => l.includes("the router's events:"));
+    // Retried every 100 ms: said once per reason (the reset of the kill, then the refusals), not ten times a second.
+    expect(lost.length, lost.join('\n')).toBeGreaterThanOrEqual(1);
+    expect(lost.length, lost.join('\n')).toBeLessThanOrEqual(2);
+    // The next deploy starts a router and sets the weights it serves.
+    const r = await p.run(['deploy', 'v1.2.0']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect((await p.get('/')).version).toBe('v1.2.0');
   });
 });
 

@@ -54,6 +54,8 @@ export class Agent {
   private readonly clock: Clock;
   private readonly http: HttpClient;
   private persisting: Promise<void> = Promise.resolve();
+  /** The last table push (pushes go one at a time, in order). */
+  private pushing: Promise<void> = Promise.resolve();
   /** Set while retiring: the router keeps the table it has until the successor takes over. */
   private frozen = false;
   /** Drivers long-polling for a rollout signal. */
@@ -82,11 +84,6 @@ export class Agent {
     for (const v of incomplete) this.opts.log(`${v}: its environment was not kept on disk; its instances keep running, and are restarted if they exit only once a command sends the spec again (the next deploy, rollback or resume does)`);
     this.supervisor.adopt(state.instances, known);
     for (const i of state.instances) if (!known.some((s) => s.version === i.version)) this.specMissing.add(i.version);
-  }
-
-  /** The router settings as configured (null until the first deploy configures them). */
-  settings(): { app: string | null; listen: string | null; router: RouterOptions | null } {
-    return { app: this.app, listen: this.listen, router: this.routerOptions };
   }
 
   handoverState(): HandoverState {
@@ -158,10 +155,10 @@ export class Agent {
   /** Resolves once the router serves the new weights. */
   async setWeights(weights: Record<string, number>, reason = 'requested'): Promise<void> {
     validateWeights(weights, (v) => this.live(v).filter((i) => i.state === 'ready').length);
-    this.weights = { ...weights };
+    // Kept only once the router serves them: a router that refused or did not answer still serves the old ones, and so does the agent's word.
+    await this.refresh({ ...weights });
     this.persist();
     this.opts.log(`weights ${JSON.stringify(weights)} (${reason})`);
-    await this.refresh();
   }
 
   currentWeights(): Record<string, number> {
@@ -334,7 +331,7 @@ export class Agent {
   }
 
   /** Weights and backends as the router should see them now. */
-  private table(): RoutingTable {
+  private table(weights: Record<string, number> = this.weights): RoutingTable {
     const backends: Backend[] = this.supervisor.instances().filter((i) => i.state !== 'stopped').map((i) => ({
       id: i.id,
       version: i.version,
@@ -343,17 +340,28 @@ export class Agent {
       ready: i.state === 'ready',
       draining: i.state === 'draining',
     }));
-    return { weights: { ...this.weights }, backends };
+    return { weights: { ...weights }, backends };
   }
 
   private tableState(listen: string, options: RouterOptions): RouterTableState {
     return { format: 1, listen, options, table: this.table() };
   }
 
-  /** Sends weights and backends to the router; resolves when it serves them. */
-  private refresh(): Promise<void> {
-    if (this.frozen || this.routerOptions === null) return Promise.resolve();
-    return this.dataPlane.push(this.table(), this.routerOptions);
+  /**
+   * Sends weights and backends to the router; resolves when it serves them.
+   * One push at a time, each built when its turn comes, so the router never
+   * gets an older table after a newer one. With `weights`, those are sent and
+   * become the agent's weights only once the router took them.
+   */
+  private refresh(weights?: Record<string, number>): Promise<void> {
+    const push = async (): Promise<void> => {
+      const options = this.routerOptions;
+      if (!this.frozen && options !== null) await this.dataPlane.push(this.table(weights), options);
+      if (weights) this.weights = weights;
+    };
+    const done = this.pushing.then(push);
+    this.pushing = done.catch(() => undefined);
+    return done;
   }
 
   /** An instance changed (supervisor): the router hears of it without the caller waiting. */

@@ -157,6 +157,7 @@ export class DataPlane {
   }
 
   private async watchLoop(signal: AbortSignal): Promise<void> {
+    let failure: string | null = null;
     while (!signal.aborted) {
       try {
         // The first call answers at once: the agent learns which router process it talks to.
@@ -168,8 +169,14 @@ export class DataPlane {
         }
         this.after = batch.next;
         for (const e of batch.events) this.hooks.onEjection(e);
-      } catch {
-        if (!signal.aborted) await this.clock.sleep(WATCH_RETRY_MS).catch(() => undefined);
+        failure = null;
+      } catch (err) {
+        if (signal.aborted) break;
+        // A router restarting fails many polls the same way: said once, and again when the reason changes.
+        const message = (err as Error).message;
+        if (message !== failure) this.hooks.log(`the router's events: ${message}; asking again`);
+        failure = message;
+        await this.clock.sleep(WATCH_RETRY_MS).catch(() => undefined);
       }
     }
   }
