@@ -2,6 +2,7 @@ import { ackCommand, describeFailure } from '../../pipeline/stop-sign.js';
 import { agentDisagreement, statusScriptDisagreement } from '../../pipeline/target-truth.js';
 import type { EnvironmentStatus } from '../../pipeline/environment-status.js';
 import type { TargetStatus } from '../../providers/command/status.js';
+import { describeWeights, sameWeights } from '../../agent/describe.js';
 import { stableOf } from '../../rollout/weights.js';
 import type { Store } from '../../store/contract.js';
 import type { Output } from '../output.js';
@@ -13,7 +14,10 @@ export const KNOWN_VERSIONS_LIMIT = 50;
 
 /** What the environment's agent says, as far as the truth about what is live goes. */
 export interface RoutedView {
+  /** What the router process serves (the agent's weights when no router answers). */
   weights: Record<string, number>;
+  /** The agent's own weights, when it runs and its router answers: they should be the same. */
+  agentWeights: Record<string, number> | null;
   /** A rollout in progress splits traffic on purpose: no comparison then. */
   rolloutActive: boolean;
 }
@@ -28,6 +32,9 @@ export async function truthWarnings(s: EnvironmentStatus, agent: RoutedView | nu
     const routed = agentDisagreement(live, stableOf(agent.weights), where);
     // A store already in doubt (records) says the same thing better.
     if (routed && !(live === null && warnings.length > 0)) warnings.push(routed);
+    if (agent.agentWeights && !sameWeights(agent.agentWeights, agent.weights)) {
+      warnings.push(`the agent of ${where} holds ${describeWeights(agent.agentWeights)}, but its router serves ${describeWeights(agent.weights)}; the router's is what is live (shipgate agent status --env ${s.environment}; the next deploy or rollback sets the weights again)`);
+    }
   }
   if (target?.ok && settled) {
     const known = [...new Set((await store.listDeployments({ app: s.app, environment: s.environment, limit: KNOWN_VERSIONS_LIMIT })).map((d) => d.version))];

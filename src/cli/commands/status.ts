@@ -118,7 +118,10 @@ async function legacyAgentWarning(root: string): Promise<string | null> {
 }
 
 function routedView(t: TrafficView | null): RoutedView | null {
-  return t ? { weights: t.weights, rolloutActive: t.rollout !== null && t.rollout.state === 'active' } : null;
+  if (!t) return null;
+  // What the router process serves is what is live; the agent's word is compared with it.
+  const served = t.router.process?.weights ?? null;
+  return { weights: served ?? t.weights, agentWeights: t.state === 'running' && served !== null ? t.weights : null, rolloutActive: t.rollout !== null && t.rollout.state === 'active' };
 }
 
 /** Window of the per-version router figures shown by status. */
