@@ -2,14 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { ensurePrivateDir } from '../../runtime/private-files.js';
 import { DEFAULT_EJECT_AFTER, DEFAULT_MAX_CONNECTIONS, DEFAULT_ROUTER_SHUTDOWN_MS, type RouterOptions, type RouterProcessStatus, type RouterTableState, type RoutingTable } from '../contract.js';
-import { createControlServer, listenOnSocket } from '../daemon/control-server.js';
 import { describeWeights } from '../describe.js';
 import { agentPaths } from '../paths.js';
 import { processLogger } from '../process-log.js';
 import { createRouter, type Router } from '../router/index.js';
 import { EventLog } from './events.js';
 import type { RouterMessage } from './keeper.js';
-import { routerRoutes } from './router-api.js';
 import { readTableFile, writeTableFile } from './table-file.js';
 
 /**
@@ -65,6 +63,8 @@ export async function runRouterProcess(opts: RouterProcessOptions): Promise<void
     writing = writing.catch(() => undefined).then(() => writeTableFile(paths.routerTableFile, state));
     await writing;
   };
+  // Loaded only now: the control API's schemas (zod) take longer to load than the router itself, and a restarted router serves first.
+  const [{ createControlServer, listenOnSocket }, { routerRoutes }] = await Promise.all([import('../daemon/control-server.js'), import('./router-api.js')]);
   const control = createControlServer(routerRoutes({ router, events, status, apply }), { log });
   await listenOnSocket(control, paths.routerSocket, { replace: true });
   log(`serving ${opts.listen} (${saved ? `the last table: ${describeWeights(state.table.weights)}` : 'no table on disk yet: 503 until the agent sends one'}); control ${paths.routerSocket}${opts.restarts > 0 ? `; restart ${opts.restarts} by the keeper` : ''}`);
