@@ -51,10 +51,19 @@ export async function runRouterProcess(opts: RouterProcessOptions): Promise<void
   router.setTable(state.table);
   const counters = countConnections(router);
   await listenOnFd(router, opts.listenerFd);
+  // From the first accepted connection on, a SIGTERM lets requests in flight finish.
+  let control: Server | null = null;
+  let writing: Promise<void> = Promise.resolve();
+  let stopping = false;
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(sig, () => {
+      stopping = true;
+      void stop(router, () => control, () => writing, log);
+    });
+  }
   const startedAt = new Date().toISOString();
   let keeperPid = watchKeeper(opts.keeperPid, log, (pid) => (keeperPid = pid));
   const status = (): RouterProcessStatus => processStatus(router, state, { pid: process.pid, keeperPid, boot: events.boot, startedAt, listen: opts.listen, restarts: opts.restarts }, counters);
-  let writing: Promise<void> = Promise.resolve();
   const apply = async (table: RoutingTable, options: RouterOptions): Promise<void> => {
     router.setTable(table);
     router.setOptions(options);
@@ -65,11 +74,12 @@ export async function runRouterProcess(opts: RouterProcessOptions): Promise<void
   };
   // Loaded only now: the control API's schemas (zod) take longer to load than the router itself, and a restarted router serves first.
   const [{ createControlServer, listenOnSocket }, { routerRoutes }] = await Promise.all([import('../daemon/control-server.js'), import('./router-api.js')]);
-  const control = createControlServer(routerRoutes({ router, events, status, apply }), { log });
+  // Told to stop meanwhile: the control socket stays with whichever router serves it.
+  if (stopping) return;
+  control = createControlServer(routerRoutes({ router, events, status, apply }), { log });
   await listenOnSocket(control, paths.routerSocket, { replace: true });
   log(`serving ${opts.listen} (${saved ? `the last table: ${describeWeights(state.table.weights)}` : 'no table on disk yet: 503 until the agent sends one'}); control ${paths.routerSocket}${opts.restarts > 0 ? `; restart ${opts.restarts} by the keeper` : ''}`);
   process.send?.({ type: 'serving', pid: process.pid } satisfies RouterMessage);
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => void stop(router, control, () => writing, log));
 }
 
 function listenOnFd(router: Router, fd: number): Promise<void> {
@@ -120,10 +130,10 @@ function processStatus(router: Router, state: RouterTableState, who: Omit<Router
  * the table), stop accepting, let in-flight requests finish, finish writing the
  * table, exit.
  */
-async function stop(router: Router, control: Server, writing: () => Promise<void>, log: (l: string) => void): Promise<void> {
+async function stop(router: Router, control: () => Server | null, writing: () => Promise<void>, log: (l: string) => void): Promise<void> {
   log('stopping: finishing the requests in flight');
-  control.close();
-  control.closeAllConnections();
+  control()?.close();
+  control()?.closeAllConnections();
   await router.shutdown({ timeoutMs: DEFAULT_ROUTER_SHUTDOWN_MS });
   await writing().catch(() => undefined);
   log('stopped');
