@@ -65,7 +65,7 @@ describe('a real agent under a connection flood, with an open-file limit of 400'
   it('lowers the router cap to fit the limit', () => {
     const cap = Math.floor((FD_LIMIT - FD_RESERVE - MAX_REFUSING) / 2);
     // The router runs in a process of its own (same open-file limit, inherited); it logs to router.log.
-    expect(readFileSync(agentPaths(agent.stateDir).routerLogFile, 'utf8')).toContain(`router: maxConnections 4096 lowered to ${cap}: the agent may open ${FD_LIMIT} files, and keeps some for itself`);
+    expect(readFileSync(agentPaths(agent.stateDir).routerLogFile, 'utf8')).toContain(`router: maxConnections 4096 lowered to ${cap}: this process may open ${FD_LIMIT} files, and keeps some for its control socket`);
   });
 
   it('holds at most its cap, refuses the rest with 503, and keeps its probes, instances and control API working', async () => {

@@ -128,7 +128,7 @@ describe('router: the connection cap', () => {
     expect(connectionBudget(4096, 10)).toBe(1);
     const lines: string[] = [];
     const { port, up } = await setup({ maxConnections: 100, fdLimit: FD_RESERVE + MAX_REFUSING + 2, log: (l) => lines.push(l) });
-    expect(lines).toEqual([`router: maxConnections 100 lowered to 1: the agent may open ${FD_RESERVE + MAX_REFUSING + 2} files, and keeps some for itself`]);
+    expect(lines).toEqual([`router: maxConnections 100 lowered to 1: this process may open ${FD_RESERVE + MAX_REFUSING + 2} files, and keeps some for its control socket`]);
     const busy = await dial(port);
     busy.write('GET /hold HTTP/1.1\r\nHost: app.test\r\n\r\n');
     await up.arrival('/hold');

@@ -1,8 +1,9 @@
 /**
  * The cap on client connections. Each one holds a file descriptor (two while
- * it talks to an instance), and when the agent runs out of them its own
- * readiness probes, instance restarts and control API fail with the site: so
- * the router holds at most `max` client connections, well inside the limit.
+ * it talks to an instance), and when the router process runs out of them its
+ * control socket (through which the agent moves traffic) and its table writes
+ * fail with the site: so the router holds at most `max` client connections,
+ * well inside its own open-file limit.
  *
  * At the cap a new connection first closes the one that has been idle longest
  * (a keep-alive connection between requests, or one that never sent any; as
@@ -18,7 +19,7 @@ import { CLOSE_LINES } from './client.js';
 import type { ClientSet } from './context.js';
 import { errorResponse, tooManyConnections } from './errors.js';
 
-/** Descriptors the agent keeps beyond the router's connections: control sockets, probes, logs, instance start-up. */
+/** Descriptors the router process keeps beyond its connections: its control socket and the agent's calls on it, the table file, logs. */
 export const FD_RESERVE = 256;
 /** Refused connections lingering at once (each holds a descriptor until it closes). */
 export const MAX_REFUSING = 64;

@@ -71,7 +71,7 @@ function ejectAfterOf(opts: RouterOptions): number {
 function capOf(opts: RouterOptions, fdLimit: number | null, log?: (line: string) => void): number {
   const configured = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const max = connectionBudget(configured, fdLimit);
-  if (max < configured) log?.(`router: maxConnections ${configured} lowered to ${max}: the agent may open ${fdLimit} files, and keeps some for itself`);
+  if (max < configured) log?.(`router: maxConnections ${configured} lowered to ${max}: this process may open ${fdLimit} files, and keeps some for its control socket`);
   return max;
 }
 

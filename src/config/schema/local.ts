@@ -63,7 +63,7 @@ export const RouterSchema = z.strictObject({
     .min(1)
     .max(1_000_000)
     .default(DEFAULT_MAX_CONNECTIONS)
-    .describe('Client connections the router holds open at most. At the cap, a new connection first closes the longest idle keep-alive one; when none is idle it gets a 503 (`X-Shipgate-Error: connection-limit`). Lowered to half of what the agent\'s open-file limit leaves, so the agent keeps descriptors for its probes and instances.'),
+    .describe('Client connections the router holds open at most. At the cap, a new connection first closes the longest idle keep-alive one; when none is idle it gets a 503 (`X-Shipgate-Error: connection-limit`). Lowered to half of what the router process\'s open-file limit leaves (router.log says so), so the router keeps descriptors for its control socket.'),
 });
 export type RouterConfig = z.infer<typeof RouterSchema>;
 
