@@ -104,7 +104,7 @@ const NASTY: [string, Req, number, string][] = [
   ['a chunked body over 1 MiB', ['POST', '/v1/weights', `{"reason":"${'x'.repeat(1024 * 1024 + 10)}"}`, { ...JSON_TYPE, 'transfer-encoding': 'chunked' }], 413, 'body'],
   ['a body on a GET', ['GET', '/v1/status', '{}', JSON_TYPE], 400, 'body'],
   ['an unknown endpoint', ['GET', '/v1/secrets', undefined], 404, 'GET /v1/secrets'],
-  ['a path with ..', ['GET', '/v1/../v1/status/..', undefined], 404, 'GET /'],
+  ['a path with ..', ['GET', '/v1/../v1/status/..', undefined], 404, 'GET /v1/'],
   ['DELETE', ['DELETE', '/v1/weights', undefined], 405, 'DELETE /v1/weights'],
   ['PUT on status', ['PUT', '/v1/status', '{}', JSON_TYPE], 405, 'PUT /v1/status'],
   ['GET on a POST endpoint', ['GET', '/v1/versions/ensure', undefined], 405, 'GET /v1/versions/ensure'],
@@ -204,7 +204,8 @@ describe('the control API of a real agent process', () => {
   it.each(NASTY)('refuses %s', async (_name, req, status, field) => {
     const r = await send(req);
     expect(r.status, r.body).toBe(status);
-    expect(errorOf(r).startsWith(`${field}: `) || errorOf(r).startsWith(`${field}`), errorOf(r)).toBe(true);
+    // The field itself, or a part of it (`weights.v1`, `spec.args[0]`), not a longer name that starts the same.
+    expect(errorOf(r)).toMatch(new RegExp(`^${field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(: |[.[])`));
     expect(errorOf(r)).not.toContain('se\0cret');
     expect(errorOf(r)).not.toMatch(/\n\s+at /); // no stack
   });
