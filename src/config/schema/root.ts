@@ -8,12 +8,14 @@ import { BuildSchema } from './build.js';
 import { RolloutSchema } from './rollout.js';
 import { GatesSchema } from './gates.js';
 import { SmokeTestSchema } from './smoke.js';
+import { DatabasesSchema } from './databases.js';
 
 export { DEFAULT_STORE_URL } from '../constants.js';
 /** Mirrors DEFAULT_STORE_RETRY_MS of the store (the schema does not load store code). */
 export const DEFAULT_STORE_RETRY = '30s';
 export const DEFAULT_ROLLBACK_WINDOW = CONSTANT_WINDOW as Duration;
 export const RESUME_POLICIES = ['rollback', 'resume'] as const;
+export const DATABASE_ROLLBACK_MODES = ['down', 'restore'] as const;
 
 export const StoreSchema = z.strictObject({
   url: z
@@ -29,6 +31,10 @@ export const StoreSchema = z.strictObject({
 export const RollbackSchema = z.strictObject({
   auto: z.boolean().default(true).describe('Undo completed stages when a stage fails.'),
   window: duration().default(DEFAULT_ROLLBACK_WINDOW).describe('`shipgate rollback` is allowed this long after a deploy (`--force` goes past it).'),
+  database: z
+    .enum(DATABASE_ROLLBACK_MODES)
+    .default('down')
+    .describe('Undo of migrations once the new version has served traffic: `down` runs down migrations (and fails loudly where one is missing); `restore` may restore the pre-migration backup where a down is missing, losing the writes made since.'),
 });
 
 export const ResumeSchema = z.strictObject({
@@ -42,8 +48,9 @@ export const settingsShape = {
   build: BuildSchema.optional().describe('How a version is built into a release.'),
   rollout: RolloutSchema.optional().describe('How traffic moves to the new version (providers that split traffic: local).'),
   gates: GatesSchema.describe('Checks that must pass before anything changes.'),
+  databases: DatabasesSchema.optional(),
   smoke: z.array(SmokeTestSchema).default([]).describe('HTTP checks after rollout; a failure undoes the deploy.'),
-  rollback: RollbackSchema.default({ auto: true, window: DEFAULT_ROLLBACK_WINDOW }).describe('Automatic and manual rollback.'),
+  rollback: RollbackSchema.default({ auto: true, window: DEFAULT_ROLLBACK_WINDOW, database: 'down' }).describe('Automatic and manual rollback.'),
   resume: ResumeSchema.default({ policy: 'rollback' }).describe('Recovery of a deployment interrupted by a crash.'),
   services: z.array(NameSchema).optional().describe('Names listed as `services_deployed` in the record. Default: [app].'),
   secrets: z

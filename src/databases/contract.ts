@@ -1,0 +1,60 @@
+/**
+ * Shared types of the database family: engines (backup, proof, restore) and
+ * migrations. This module imports nothing, so contracts, stages and the CLI can
+ * share it without pulling in drivers.
+ */
+
+export const DATABASE_TYPES = ['postgres', 'mysql', 'sqlite', 'mongodb'] as const;
+export type DatabaseType = (typeof DATABASE_TYPES)[number];
+
+/** One table (or collection) as a fingerprint: compared between a source snapshot and a restored copy. */
+export interface TableFingerprint {
+  table: string;
+  rows: number;
+  /** sha256 over the rows in primary-key (or full-row) order, hex. */
+  checksum: string;
+}
+
+/** A minimal SQL connection, the same for PostgreSQL, MySQL/MariaDB and SQLite. */
+export interface SqlClient {
+  readonly type: Exclude<DatabaseType, 'mongodb'>;
+  /** Rows of a query; `params` are bound, never spliced (`$1` on PostgreSQL, `?` elsewhere). */
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs one or more statements with no result. */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A migration file pair of the builtin tool. */
+export interface MigrationFile {
+  /** `0001_add_users` (the file name without `.up.sql`). */
+  name: string;
+  up: string;
+  /** Null when there is no `.down.sql`. */
+  down: string | null;
+  /** sha256 of the up file, hex: drift detection. */
+  sha256: string;
+}
+
+/** A row of the history table. */
+export interface AppliedMigration {
+  name: string;
+  sha256: string;
+  appliedAt: string;
+  durationMs: number;
+  deploymentId: string | null;
+}
+
+/** What the backup stage produced: read by the migrate stage's undo after a crash, and put in the record. */
+export interface BackupOutput {
+  database: string;
+  id: string;
+  key: string;
+  location: string;
+  timestamp: string;
+  size: number;
+  sha256: string;
+  compression: 'gzip' | 'none';
+  encrypted: boolean;
+  verify: { method: 'restore' | 'list' | 'none'; ok: boolean; tables: number; rows: number; ms: number };
+}
