@@ -12,12 +12,12 @@ export const DEFAULT_MIGRATIONS_DIR = 'migrations';
 export const VERIFY_METHODS = ['restore', 'list', 'none'] as const;
 
 const LocalStorageSchema = z.strictObject({
-  type: z.literal('local'),
+  type: z.literal('local').describe('A folder on this host.'),
   path: z.string().min(1).default(DEFAULT_BACKUP_PATH).describe('Folder for backup archives, relative to the config file.'),
 });
 
 const S3StorageSchema = z.strictObject({
-  type: z.literal('s3'),
+  type: z.literal('s3').describe('An S3 or S3-compatible bucket.'),
   bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'expected an S3 bucket name (3-63 lowercase letters, digits, "." or "-")' }).describe('Bucket name.'),
   prefix: z.string().max(512).default('').describe('Key prefix, e.g. `prod/`.'),
   region: z.string().min(1).default('us-east-1').describe('Region of the bucket.'),
@@ -51,13 +51,13 @@ export const BackupSchema = z.strictObject({
 });
 
 const BuiltinMigrationsSchema = z.strictObject({
-  tool: z.literal('builtin'),
+  tool: z.literal('builtin').describe('shipgate runs the SQL files itself, with a history table and a lock.'),
   dir: z.string().min(1).default(DEFAULT_MIGRATIONS_DIR).describe('Folder of `0001_name.up.sql` and `0001_name.down.sql`, relative to the config file.'),
   table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, { error: 'expected a table name of letters, digits and "_"' }).default('shipgate_migrations').describe('History table.'),
 });
 
 const CommandMigrationsSchema = z.strictObject({
-  tool: z.literal('command'),
+  tool: z.literal('command').describe('The team\'s own tool (Prisma, Knex, Rails...) runs as a step.'),
   command: CommandSchema.describe('Applies pending migrations (e.g. `["npx", "prisma", "migrate", "deploy"]`).'),
   status: CommandSchema.optional().describe('Prints the migration status (shown by `shipgate migrate status`).'),
   down: CommandSchema.optional().describe('Reverts the last migration; without it, undo restores the backup.'),

@@ -89,7 +89,7 @@ const cases: Case[] = [
   {
     name: 'unknown top-level key, listing the known ones',
     yaml: `${M}colour: blue\n`,
-    message: [HEAD, '  colour: unknown key (expected one of app, store, provider, build, rollout, gates, smoke, rollback, resume, services, secrets, timeout, environments)'],
+    message: [HEAD, '  colour: unknown key (expected one of app, store, provider, build, rollout, gates, databases, smoke, rollback, resume, services, secrets, timeout, environments)'],
   },
   {
     name: 'unknown nested key',
@@ -392,7 +392,7 @@ const cases: Case[] = [
     yaml: 'provider: { type: command, deploy: ["./deploy.sh"] }\n__proto__: { app: demo }\n',
     message: [
       HEAD,
-      '  __proto__: unknown key (expected one of app, store, provider, build, rollout, gates, smoke, rollback, resume, services, secrets, timeout, environments)',
+      '  __proto__: unknown key (expected one of app, store, provider, build, rollout, gates, databases, smoke, rollback, resume, services, secrets, timeout, environments)',
       '  app: is required (expected a name)',
     ],
   },

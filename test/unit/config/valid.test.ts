@@ -54,7 +54,7 @@ describe('the canonical example', () => {
     const { config } = production;
     expect(config.store.url).toBe(DEFAULT_STORE_URL);
     expect(config.store.url).toBe('sqlite:.shipgate/state.db');
-    expect(config.rollback).toEqual({ auto: true, window: '60m' });
+    expect(config.rollback).toEqual({ auto: true, window: '60m', database: 'down' });
     expect(config.resume).toEqual({ policy: 'rollback' });
     expect(config.provider).toMatchObject({ type: 'command', timeout: '15m' });
     expect(config.build).toMatchObject({ artifacts: ['dist'], keep: 3, timeout: '30m' });
@@ -88,7 +88,7 @@ describe('defaults of a minimal config', () => {
 
   it('uses the default store, rollback and resume policy', () => {
     expect(config.store).toEqual({ url: 'sqlite:.shipgate/state.db', retry: '30s' });
-    expect(config.rollback).toEqual({ auto: true, window: '60m' });
+    expect(config.rollback).toEqual({ auto: true, window: '60m', database: 'down' });
     expect(config.resume).toEqual({ policy: 'rollback' });
     expect(config.smoke).toEqual([]);
     expect(config.build).toBeUndefined();
@@ -171,10 +171,10 @@ environments:
   production:
 `;
     const staging = loadText(yaml, 'staging').config;
-    expect(staging.rollback).toEqual({ auto: true, window: '2h' });
+    expect(staging.rollback).toEqual({ auto: true, window: '2h', database: 'down' });
     expect(staging.smoke.map((s) => s.name)).toEqual(['c']);
     const production = loadText(yaml, 'production').config;
-    expect(production.rollback).toEqual({ auto: true, window: '30m' });
+    expect(production.rollback).toEqual({ auto: true, window: '30m', database: 'down' });
     expect(production.smoke.map((s) => s.name)).toEqual(['a', 'b']);
   });
 
