@@ -78,6 +78,8 @@ export function resolveDocument(doc: Record<string, unknown>, environment: strin
   }
   const masker = new Masker([...interpolated.secrets, ...secretsFromEnv(env), ...[...secretNames].map((n) => lookup(env, n) ?? '')]);
   for (const secret of storeUrlSecrets(parsed.data.store.url)) masker.add(secret);
+  // Database URLs carry passwords (and secret query parameters) the same way.
+  for (const db of Object.values(parsed.data.databases ?? {})) for (const secret of storeUrlSecrets(db.url)) masker.add(secret);
   const { environments: _e, ...config } = parsed.data;
   return { config, environment, environments: environmentNames(doc), path, root: dirname(path), masker };
 }

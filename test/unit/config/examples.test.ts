@@ -21,6 +21,20 @@ describe('examples', () => {
     expect(configs.map((c) => c.name)).toEqual(expect.arrayContaining(['hotdash', 'dnd-tracker', 'azora']));
   });
 
+  it('give each source system its database section: PostgreSQL with Prisma (HotDash, Azora), MongoDB (D&D Tracker)', () => {
+    const dbOf = (name: string) => {
+      const { path } = configs.find((c) => c.name === name)!;
+      const env = envFor(readFileSync(path, 'utf8'));
+      const environment = validateAllEnvironments({ configPath: path, env }).environments[0];
+      return loadConfig({ configPath: path, environment, env }).config.databases?.main;
+    };
+    for (const name of ['hotdash', 'azora']) {
+      expect(dbOf(name)).toMatchObject({ type: 'postgres', backup: { verify: 'restore' }, migrations: { tool: 'command', command: ['npx', 'prisma', 'migrate', 'deploy'] } });
+    }
+    expect(dbOf('azora')?.backup.storage).toEqual({ type: 's3', bucket: 'azora-backups', prefix: 'prod/', region: 'us-east-1' });
+    expect(dbOf('dnd-tracker')).toMatchObject({ type: 'mongodb', migrations: { tool: 'command', command: ['npm', 'run', 'migrate:up'], down: ['npm', 'run', 'migrate:down'] } });
+  });
+
   describe.each(configs)('$name', ({ path }) => {
     const text = readFileSync(path, 'utf8');
     const env = envFor(text);
@@ -46,6 +60,13 @@ describe('examples', () => {
       const secrets = Object.entries(env).filter(([n]) => /TOKEN|PASSWORD|KEY|SECRET/.test(n));
       const { masker } = loadConfig({ configPath: path, environment: validateAllEnvironments({ configPath: path, env }).environments[0], env });
       for (const [, value] of secrets) expect(masker.mask(value)).toBe('***');
+    });
+
+    it('masks the password of each database URL', () => {
+      const envWithPasswords = Object.fromEntries(Object.entries(env).map(([n, v]) => [n, /DATABASE_URL|MONGODB_URI/.test(n) ? 'postgres://app:pw-of-the-example-db@db.example.com/app' : v]));
+      const { masker, config } = loadConfig({ configPath: path, environment: validateAllEnvironments({ configPath: path, env: envWithPasswords }).environments[0], env: envWithPasswords });
+      if (!config.databases) return;
+      expect(masker.mask('postgres://app:pw-of-the-example-db@db.example.com/app')).not.toContain('pw-of-the-example-db');
     });
 
     it('uses only example hosts', () => {
