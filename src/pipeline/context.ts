@@ -2,6 +2,7 @@ import { Cancelled, DeadlineExceeded, StageFailed } from '../errors.js';
 import { abortReason as abortError } from '../runtime/clock.js';
 import { capLine } from '../runtime/line-splitter.js';
 import { describeRunFailure, type Runner } from '../runtime/process.js';
+import { deriveSagaState } from './saga-state.js';
 import type { ExecOptions, StageContext } from './stage.js';
 
 export const OUTPUT_FLUSH_LINES = 50;
@@ -12,7 +13,7 @@ export const MAX_JOURNALED_LINES = 2000;
 export const MAX_JOURNALED_LINE_CHARS = 16 * 1024;
 const TAIL_LINES = 5;
 
-export type BaseContext = Omit<StageContext, 'stage' | 'step' | 'exec'>;
+export type BaseContext = Omit<StageContext, 'stage' | 'step' | 'exec' | 'note' | 'outputOf'>;
 
 /**
  * Every command a stage runs journals its process group before it runs, so that
@@ -50,6 +51,8 @@ export function forStage(base: BaseContext, stage: string): StageContext {
       }
     },
     exec: (step, opts) => ctx.step(step, () => execCommand(ctx, step, opts), base.masker.mask(opts.argv.join(' '))),
+    note: (output) => base.journal.append('stage:noted', { deploymentId: base.facts.id, stage, output }),
+    outputOf: async (name) => deriveSagaState(await base.store.listEvents(base.facts.id)).stages.get(name)?.output ?? null,
   };
   return ctx;
 }

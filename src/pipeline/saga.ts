@@ -5,6 +5,7 @@ import { StoreUnavailable } from '../store/resilient.js';
 import { forStage, type BaseContext } from './context.js';
 import { deriveSagaState, stagesToUndo, type SagaState } from './saga-state.js';
 import type { Stage } from './stage.js';
+import { checkedOutput, journaledOutput } from './stage-output.js';
 
 export interface SagaOutcome {
   status: DeploymentStatus;
@@ -28,7 +29,7 @@ export async function runForward(stages: readonly Stage[], base: BaseContext, fr
     await base.journal.append('stage:started', { deploymentId: id, stage: stage.name });
     const started = base.clock.now();
     try {
-      const output = (await stage.run(forStage(base, stage.name))) ?? undefined;
+      const output = checkedOutput(stage, (await stage.run(forStage(base, stage.name))) ?? undefined);
       await base.journal.append('stage:finished', { deploymentId: id, stage: stage.name, durationMs: base.clock.now() - started, ...(output ? { output } : {}) });
     } catch (thrown) {
       // Without a store nothing can be journaled, so nothing more may be done: the run stops as interrupted.
@@ -61,7 +62,7 @@ export async function undoStages(names: readonly string[], stages: readonly Stag
     await base.journal.append('undo:started', { deploymentId: id, stage: name });
     const started = base.clock.now();
     try {
-      const outcome = await stage.undo(forStage(undoBase, name), state.stages.get(name)?.output ?? null);
+      const outcome = await stage.undo(forStage(undoBase, name), journaledOutput(stage, state.stages.get(name)?.output ?? null));
       await base.journal.append('undo:finished', { deploymentId: id, stage: name, durationMs: base.clock.now() - started, done: outcome.done, detail: outcome.detail });
       if (outcome.done) undone.push(name);
     } catch (err) {

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { LoadedConfig, ResolvedConfig } from '../config/load.js';
 import type { EmergencyOverride } from '../gates/contract.js';
 import type { Clock } from '../runtime/clock.js';
@@ -76,6 +77,10 @@ export interface StageContext {
   step<T>(name: string, fn: () => Promise<T>, detail?: string): Promise<T>;
   /** Runs a command as a step; output is masked and journaled; a failure throws StageFailed. */
   exec(step: string, opts: ExecOptions): Promise<void>;
+  /** Journals part of this stage's output now (`stage:noted`), so an undo after a crash knows what was done so far. */
+  note(output: Record<string, unknown>): Promise<void>;
+  /** What an earlier stage of this deployment journaled as its output (null when it has none), read from the store. */
+  outputOf(stage: string): Promise<Record<string, unknown> | null>;
 }
 
 export type PlanContext = Pick<StageContext, 'facts' | 'config' | 'loaded' | 'paths' | 'provider' | 'masker'>;
@@ -87,8 +92,17 @@ export interface UndoOutcome {
 }
 
 /** One stage of the saga: a `run` and, if it changes anything, an `undo` that is safe after a partial run. */
+/** The schema of a stage's output: what `run` returns (and notes) must match it, and so must what `undo` reads back. */
+export type StageOutputSchema = z.ZodType<Record<string, unknown>>;
+
 export interface Stage {
   readonly name: string;
+  /**
+   * The stage's output, typed: checked before it is journaled, and again when an
+   * undo (perhaps in another process, after a crash) reads it back. Without it the
+   * output is free-form.
+   */
+  readonly output?: StageOutputSchema;
   plan(ctx: PlanContext): PlannedStep[];
   run(ctx: StageContext): Promise<Record<string, unknown> | void>;
   undo?(ctx: StageContext, output: Record<string, unknown> | null): Promise<UndoOutcome>;

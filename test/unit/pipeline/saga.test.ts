@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { Cancelled, DeadlineExceeded, GateBlocked, StageFailed } from '../../../src/errors.js';
 import { EventBus, type AnyLifecycleEvent } from '../../../src/pipeline/events.js';
 import { executeSaga, runForward, undoAndConclude, type SagaOutcome } from '../../../src/pipeline/saga.js';
@@ -303,5 +304,38 @@ describe('undoAndConclude', () => {
     expect(await undoAndConclude(stages, base, { error: 'x', failedStage: null, cancelled: false })).toMatchObject({ status: 'failed', undone: [] });
     expect(await undoAndConclude(stages, base, { error: 'x', failedStage: null, cancelled: true })).toMatchObject({ status: 'cancelled', undone: [] });
     expect(undoCalls()).toEqual([]);
+  });
+});
+
+describe('typed stage outputs', () => {
+  const schema = z.strictObject({ applied: z.array(z.string()), backupId: z.string().optional() });
+
+  it('journals an output that matches the schema, and the undo reads it back typed, notes included', async () => {
+    const b = { ...fakeStage('b', log, { undo: 'done', output: { applied: ['0001_a'] }, onRun: (ctx) => ctx.note({ backupId: 'bk_1' }) }), output: schema };
+    const { outcome } = await saga([fakeStage('a', log), b, fakeStage('c', log, { fail: new Error('c broke') })]);
+    expect(outcome.status).toBe('rolled_back');
+    expect(log.find((c) => c.what === 'undo')?.output).toEqual({ applied: ['0001_a'], backupId: 'bk_1' });
+  });
+
+  it('a stage whose output does not match its schema fails there, naming the field, and is not journaled as finished', async () => {
+    const b = { ...fakeStage('b', log, { output: { applied: 'all' } }), output: schema };
+    const { outcome, types } = await saga([fakeStage('a', log), b]);
+    expect(outcome).toMatchObject({ status: 'failed', failedStage: 'b', error: 'stage "b" failed: its output does not match its schema (applied: Invalid input: expected array, received string)' });
+    expect(types).not.toContain('stage:finished b');
+  });
+
+  it('an undo whose journaled output is not what this version expects fails loudly (rollback_failed), not with a guess', async () => {
+    const b = { ...fakeStage('b', log, { undo: 'done', onRun: (ctx) => ctx.note({ applied: 7 }), fail: new Error('b broke') }), output: schema };
+    const { outcome } = await saga([fakeStage('a', log), b]);
+    expect(outcome.status).toBe('rollback_failed');
+    expect(outcome.undoFailures[0]!.error).toBe('the journaled output of stage "b" is not what this version of shipgate can undo from (applied: Invalid input: expected array, received number); undo it by hand');
+    expect(undoCalls()).toEqual([]);
+  });
+
+  it('a later stage reads an earlier stage\'s output (outputOf)', async () => {
+    let seen: unknown = 'unset';
+    const stages = [fakeStage('a', log, { output: { id: 'bk_9' } }), fakeStage('b', log, { onRun: async (ctx) => void (seen = await ctx.outputOf('a')) })];
+    await saga(stages);
+    expect(seen).toEqual({ id: 'bk_9' });
   });
 });
