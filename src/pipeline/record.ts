@@ -2,6 +2,7 @@ import type { GateResult } from '../gates/contract.js';
 import type { Evaluation } from '../rollout/contract.js';
 import type { DeploymentRow, DeploymentStatus, EventRow } from '../store/contract.js';
 import { deriveSagaState, type StageState } from './saga-state.js';
+import { STAGE_RECORD_FIELDS } from './stages/record-fields.js';
 
 export const RECORD_FORMAT = 1;
 
@@ -51,6 +52,10 @@ export interface DeploymentRecord {
   services_deployed: string[];
   database_backup: Record<string, unknown> | null;
   migrations_applied: number;
+  /** Names applied per database (builtin migrations), and destructive statements let through. */
+  migrations?: { database: string; tool: string; applied: string[]; allowed_destructive?: string[] }[];
+  /** Migrations were skipped (--skip-migrations). */
+  migrations_skipped?: boolean;
   rollout_stages: RolloutStageRecord[];
   health_checks: Record<string, string>;
   gates: { name: string; result: string; reason: string }[];
@@ -185,7 +190,13 @@ export function buildRecord(input: RecordInput): DeploymentRecord {
     error: row.error,
     warnings: events.filter((e) => e.type === 'deploy:warning').map((e) => String(e.data.message)),
     acknowledged: acknowledgement(events),
+    ...stageFields(state.plan, state.stages),
   };
+}
+
+/** What each stage that ran adds to the record (stages/record-fields.ts). */
+function stageFields(plan: readonly string[], stages: Map<string, StageState>): Partial<DeploymentRecord> {
+  return Object.assign({}, ...plan.map((name) => STAGE_RECORD_FIELDS[name]?.(stages.get(name)?.output ?? null) ?? {})) as Partial<DeploymentRecord>;
 }
 
 function acknowledgement(events: readonly EventRow[]): DeploymentRecord['acknowledged'] {

@@ -264,3 +264,38 @@ describe('buildRecord', () => {
     expect(record.acknowledged).toEqual({ by: 'alice', reason: 'restored v1.0.0 by hand', at: t(600) });
   });
 });
+
+describe('buildRecord: fields the backup and migrate stages contribute', () => {
+  const backup = {
+    database: 'main', id: 'bk_1', key: 'k', location: '.shipgate/backups/k', timestamp: t(2), size: 2048, sha256: 'b'.repeat(64),
+    compression: 'gzip', encrypted: true, verify: { method: 'restore', ok: true, tables: 4, rows: 1000, ms: 1500 },
+  };
+  const events: EventRow[] = [
+    ev('deploy:started', null, { stages: ['gates', 'build', 'backup', 'migrate', 'deploy'] }, t(0)),
+    ...stageRun('gates', 0, 1),
+    ...stageRun('build', 1, 2),
+    ...stageRun('backup', 2, 4, { backups: [backup], skipped: [] }),
+    ev('stage:started', 'migrate', {}, t(4)),
+    ev('stage:noted', 'migrate', { output: { databases: { main: { tool: 'builtin', applied: ['0001_users'] } } } }, t(5)),
+    ev('stage:finished', 'migrate', { durationMs: 2000, output: { databases: { main: { tool: 'builtin', applied: ['0001_users', '0002_orders'] } } } }, t(6)),
+    ...stageRun('deploy', 6, 8),
+    ev('deploy:finished', null, { status: 'succeeded' }, t(9)),
+  ];
+
+  it('database_backup in the seed\'s shape with the proof and its figures; migrations_applied counts, migrations names', () => {
+    const record = buildRecord({ row: makeRow({ status: 'succeeded', finishedAt: t(9) }), events, rollbackWindowMs: HOUR, services: ['web'] });
+    expect(record.database_backup).toEqual({
+      backup_id: 'bk_1', database: 'main', location: '.shipgate/backups/k', timestamp: t(2), size_bytes: 2048, sha256: 'b'.repeat(64), compression: 'gzip', encrypted: true,
+      verification: { method: 'restore', ok: true, tables: 4, rows: 1000, seconds: 1.5 },
+    });
+    expect(record.migrations_applied).toBe(2);
+    expect(record.migrations).toEqual([{ database: 'main', tool: 'builtin', applied: ['0001_users', '0002_orders'] }]);
+  });
+
+  it('without those stages: null and 0, as before', () => {
+    const record = buildRecord({ row: makeRow({ status: 'succeeded', finishedAt: t(120) }), events: succeededEvents, rollbackWindowMs: HOUR, services: ['web'] });
+    expect(record.database_backup).toBeNull();
+    expect(record.migrations_applied).toBe(0);
+    expect(record.migrations).toBeUndefined();
+  });
+});
