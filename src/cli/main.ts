@@ -53,7 +53,10 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
       .option('--actor <name>', 'who is deploying (default: $SHIPGATE_ACTOR, $GITHUB_ACTOR, $USER)')
       .option('--lock-wait <duration>', `wait this long for a running deployment to finish ${DURATION_HINT}`)
       .option('--timeout <duration>', `deadline of the whole deployment ${DURATION_HINT}`)
-      .option('--no-rollback', 'do not undo on failure (overrides rollback.auto)'),
+      .option('--no-rollback', 'do not undo on failure (overrides rollback.auto)')
+      .option('--no-backup', 'skip the databases\' backups (recorded; undo of migrations then has only downs)')
+      .option('--skip-migrations', 'do not run the databases\' migrations (recorded)')
+      .option('--allow-destructive', 'let destructive migration statements through while two versions are live (recorded)'),
     async () => (await import('./commands/deploy.js')).deployCommand,
   );
   wire<[]>(

@@ -20,7 +20,7 @@ import { plainRollbackTarget } from './rollback-target.js';
 import { newestRecordedLive } from './records-evidence.js';
 import { ackCommand, stopSignMessage } from './stop-sign.js';
 import { judgeStore, type StoreDoubt } from './target-truth.js';
-import type { DeploymentFacts } from './stage.js';
+import { DEFAULT_DATA_OPTIONS, type DataOptions, type DeploymentFacts } from './stage.js';
 
 export interface DeployRequest {
   version: string;
@@ -32,6 +32,8 @@ export interface DeployRequest {
   emergency?: EmergencyOverride | null;
   /** Overrides `rollback.auto`. */
   autoRollback?: boolean;
+  /** Backups, --skip-migrations, --allow-destructive. */
+  data?: Partial<DataOptions>;
 }
 
 export interface RollbackRequest {
@@ -84,8 +86,9 @@ export class Pipeline {
     if (unsafe) throw new UsageError(unsafe);
     return this.locked(req.actor, control, async (id, recovered) => {
       const { previousVersion, warning } = await this.previousVersion();
-      const facts = this.facts(id, 'deploy', req.version, previousVersion, req.actor, req.reason ?? null, { gitSha: req.gitSha ?? null, gitRef: req.gitRef ?? null, emergency: req.emergency ?? null, rollbackOf: null });
-      const meta = { emergency: req.emergency ?? null, autoRollback: req.autoRollback ?? this.loaded.config.rollback.auto, approval: this.approvalRule('deploy') };
+      const data = { ...DEFAULT_DATA_OPTIONS, ...req.data };
+      const facts = this.facts(id, 'deploy', req.version, previousVersion, req.actor, req.reason ?? null, { gitSha: req.gitSha ?? null, gitRef: req.gitRef ?? null, emergency: req.emergency ?? null, rollbackOf: null, data });
+      const meta = { emergency: req.emergency ?? null, autoRollback: req.autoRollback ?? this.loaded.config.rollback.auto, approval: this.approvalRule('deploy'), data };
       return { recovered, result: await this.start(facts, meta, control, warning ? [warning] : []) };
     });
   }
@@ -97,7 +100,7 @@ export class Pipeline {
     }
     return this.locked(req.actor, control, async (id, recovered) => {
       const { live, target } = await this.rollbackTarget(req);
-      const facts = this.facts(id, 'rollback', target, live.version, req.actor, req.reason ?? null, { gitSha: null, gitRef: null, emergency: null, rollbackOf: live.id });
+      const facts = this.facts(id, 'rollback', target, live.version, req.actor, req.reason ?? null, { gitSha: null, gitRef: null, emergency: null, rollbackOf: live.id, data: DEFAULT_DATA_OPTIONS });
       const meta = { forced: req.force === true, autoRollback: req.autoRollback ?? this.loaded.config.rollback.auto, approval: this.approvalRule('rollback') };
       return { recovered, result: await this.start(facts, meta, control) };
     });
@@ -143,7 +146,7 @@ export class Pipeline {
     return rule && (kind === 'deploy' || rule.applyToRollback) ? { ...rule } : null;
   }
 
-  private facts(id: string, kind: DeploymentKind, version: string, previousVersion: string | null, actor: string, reason: string | null, rest: Pick<DeploymentFacts, 'gitSha' | 'gitRef' | 'emergency' | 'rollbackOf'>): DeploymentFacts {
+  private facts(id: string, kind: DeploymentKind, version: string, previousVersion: string | null, actor: string, reason: string | null, rest: Pick<DeploymentFacts, 'gitSha' | 'gitRef' | 'emergency' | 'rollbackOf' | 'data'>): DeploymentFacts {
     return { id, app: this.app, environment: this.environment, kind, version, previousVersion, actor, reason, ...rest };
   }
 

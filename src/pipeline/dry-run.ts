@@ -6,7 +6,7 @@ import type { DeployRequest } from './deployment.js';
 import { statePaths } from './deps.js';
 import { checkGates, type GateCheckDeps } from './gate-check.js';
 import { describePlan, stagesFor, type PlannedStage } from './plan.js';
-import type { DeploymentFacts } from './stage.js';
+import { DEFAULT_DATA_OPTIONS, type DeploymentFacts } from './stage.js';
 
 export interface DryRunPlan {
   facts: DeploymentFacts;
@@ -44,6 +44,7 @@ export async function dryRun(loaded: LoadedConfig, store: Store | null, req: Dep
     gitRef: 'gitRef' in req ? (req.gitRef ?? null) : null,
     emergency: 'emergency' in req ? (req.emergency ?? null) : null,
     rollbackOf: 'rollbackOf' in req ? req.rollbackOf : null,
+    data: { ...DEFAULT_DATA_OPTIONS, ...('data' in req ? req.data : {}) },
   };
   const ctx = { facts, config: loaded.config, loaded, paths: statePaths(loaded), provider: createProvider(loaded.config.provider, loaded.config.rollout), masker: loaded.masker };
   return { facts, gates, stages: describePlan(stagesFor(kind, loaded.config), ctx) };

@@ -29,11 +29,11 @@ export interface DeploymentManagerOptions {
   environment?: string;
   /** Evaluate the gates and describe the plan; change nothing. @default false */
   dryRun?: boolean;
-  /** Accepted for compatibility; takes effect when database migrations arrive. @default false */
+  /** Deploy without running the databases' migrations (recorded). @default false */
   skipMigrations?: boolean;
   /** Deadline of a deployment in milliseconds. @default the config's `timeout` */
   timeout?: number;
-  /** Accepted for compatibility; takes effect when database backups arrive. @default true */
+  /** Take the databases' backups before migrating; false skips them (recorded). @default true */
   backupEnabled?: boolean;
   /** Ask `confirm(plan)` before changing anything. @default false */
   requireConfirmation?: boolean;
@@ -64,6 +64,8 @@ export interface DeployOptions {
   ref?: string;
   lockWaitMs?: number;
   signal?: AbortSignal;
+  /** Let destructive migration statements through while two versions are live (recorded). @default false */
+  allowDestructive?: boolean;
 }
 
 export interface RollbackOptions {
@@ -162,6 +164,7 @@ export class DeploymentManager {
       gitRef: opts.ref ?? env.GITHUB_REF ?? null,
       emergency: opts.emergency ? { by: this.actor, reason: opts.emergency.reason } : null,
       autoRollback: this.options.autoRollback,
+      data: { backup: this.options.backupEnabled !== false, skipMigrations: this.options.skipMigrations === true, allowDestructive: opts.allowDestructive === true },
     };
     if (this.options.dryRun || this.options.requireConfirmation) {
       const answer = await this.planFirst(await dryRun(this.loaded, await this.existingStore(), request, this.effects()));

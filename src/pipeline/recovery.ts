@@ -4,7 +4,7 @@ import { finalize, type DeployResult } from './finalize.js';
 import { stagesFor, stagesInPlan } from './plan.js';
 import { executeSaga, undoAndConclude, type SagaOutcome } from './saga.js';
 import { deriveSagaState, firstUnfinished, isUndoUnderway } from './saga-state.js';
-import type { DeploymentFacts } from './stage.js';
+import { DEFAULT_DATA_OPTIONS, type DataOptions, type DeploymentFacts } from './stage.js';
 import { endOrphanedCommands } from './orphans.js';
 
 /** Facts of a stored deployment, so a later process can finish it. */
@@ -22,6 +22,7 @@ export function factsFromRow(row: DeploymentRow): DeploymentFacts {
     gitRef: row.gitRef,
     emergency: (row.meta.emergency as DeploymentFacts['emergency']) ?? null,
     rollbackOf: row.rollbackOf,
+    data: { ...DEFAULT_DATA_OPTIONS, ...((row.meta.data as Partial<DataOptions> | undefined) ?? {}) },
   };
 }
 

@@ -24,7 +24,20 @@ export interface DeploymentFacts {
   gitRef: string | null;
   emergency: EmergencyOverride | null;
   rollbackOf: string | null;
+  /** How this deployment treats its databases (flags of the run; kept with it so a recovery does the same). */
+  data: DataOptions;
 }
+
+export interface DataOptions {
+  /** Take the backups before migrating. @default true */
+  backup: boolean;
+  /** Skip migrations (--skip-migrations; recorded). @default false */
+  skipMigrations: boolean;
+  /** Let destructive statements through during a rollout with two versions live (--allow-destructive; recorded). @default false */
+  allowDestructive: boolean;
+}
+
+export const DEFAULT_DATA_OPTIONS: DataOptions = { backup: true, skipMigrations: false, allowDestructive: false };
 
 export interface StatePaths {
   /** Directory of the config file. */

@@ -1,3 +1,4 @@
+import type { DeployRequest } from '../../pipeline/deployment.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { MAX_DURATION, MAX_DURATION_MS, parseDuration } from '../../config/duration.js';
 import { UsageError } from '../../errors.js';
@@ -20,6 +21,10 @@ export interface DeployFlags extends GlobalOptions {
   lockWait?: string;
   timeout?: string;
   rollback?: boolean;
+  /** --no-backup */
+  backup?: boolean;
+  skipMigrations?: boolean;
+  allowDestructive?: boolean;
 }
 
 export function durationFlag(name: string, value: string | undefined): number | undefined {
@@ -41,9 +46,14 @@ export async function deployCommand(versionArg: string | undefined, flags: Deplo
   const actor = resolveActor(flags.actor);
   const git = await gitFacts(loaded.root, flags, process.env, undefined, inferred);
   const emergency = flags.emergency ? { by: actor, reason: flags.reason!.trim() } : null;
-  const request = { version, actor, reason: flags.reason ?? null, ...git, emergency, autoRollback: flags.rollback === false ? false : undefined };
+  const request = { version, actor, reason: flags.reason ?? null, ...git, emergency, autoRollback: flags.rollback === false ? false : undefined, data: dataFlags(flags) };
   if (flags.dryRun) return dryRunCommand(loaded, request, out);
   return runPipeline(loaded, out, { lockWaitMs, timeoutMs }, (p, control) => p.deploy(request, control));
+}
+
+/** --no-backup, --skip-migrations, --allow-destructive: kept with the deployment and recorded. */
+function dataFlags(flags: DeployFlags): DeployRequest['data'] {
+  return { backup: flags.backup !== false, skipMigrations: flags.skipMigrations === true, allowDestructive: flags.allowDestructive === true };
 }
 
 async function dryRunCommand(loaded: LoadedConfig, request: Parameters<typeof dryRun>[2], out: Output): Promise<number> {

@@ -36,6 +36,7 @@ export function makeFacts(overrides: Partial<DeploymentFacts> = {}): DeploymentF
     gitRef: null,
     emergency: null,
     rollbackOf: null,
+    data: { backup: true, skipMigrations: false, allowDestructive: false },
     ...overrides,
   };
 }
