@@ -73,15 +73,30 @@ export function resolveDocument(doc: Record<string, unknown>, environment: strin
     : formatIssues(parsed.error.issues, ConfigSchema, { rename, input });
   // A missing variable left "" behind; the schema's complaint about that "" adds nothing.
   const errors = [...new Set([...overlayErrors, ...envLines, ...issueLines.filter((l) => !envPaths.some((p) => l.startsWith(p)))])];
-  if (errors.length > 0 || !parsed.success) {
-    throw new ConfigError(`invalid config ${path} (environment "${environment}"):`, errors);
-  }
   const masker = new Masker([...interpolated.secrets, ...secretsFromEnv(env), ...[...secretNames].map((n) => lookup(env, n) ?? '')]);
-  for (const secret of storeUrlSecrets(parsed.data.store.url)) masker.add(secret);
-  // Database URLs carry passwords (and secret query parameters) the same way.
-  for (const db of Object.values(parsed.data.databases ?? {})) for (const secret of storeUrlSecrets(db.url)) masker.add(secret);
+  // Store and database URLs carry passwords (and secret query parameters): masked too, also in the errors below.
+  for (const url of connectionUrls(interpolated.value)) for (const secret of storeUrlSecrets(url)) masker.add(secret);
+  for (const key of encryptionKeys(interpolated.value)) masker.add(key);
+  if (errors.length > 0 || !parsed.success) {
+    // An error quotes what it got: never a secret's value (a too-short encryption key, a URL with its password).
+    throw new ConfigError(`invalid config ${path} (environment "${environment}"):`, errors.map((line) => masker.mask(line)));
+  }
   const { environments: _e, ...config } = parsed.data;
   return { config, environment, environments: environmentNames(doc), path, root: dirname(path), masker };
+}
+
+/** `store.url` and every `databases.<name>.url`, as written after interpolation (before validation). */
+function connectionUrls(value: unknown): string[] {
+  if (!isPlainObject(value)) return [];
+  const store = isPlainObject(value.store) ? value.store.url : undefined;
+  const dbs = isPlainObject(value.databases) ? Object.values(value.databases).map((d) => (isPlainObject(d) ? d.url : undefined)) : [];
+  return [store, ...dbs].filter((u): u is string => typeof u === 'string');
+}
+
+/** Every `databases.<name>.backup.encryption.key`: a secret even when written into the file. */
+function encryptionKeys(value: unknown): string[] {
+  if (!isPlainObject(value) || !isPlainObject(value.databases)) return [];
+  return Object.values(value.databases).map((d) => (isPlainObject(d) && isPlainObject(d.backup) && isPlainObject(d.backup.encryption) ? d.backup.encryption.key : undefined)).filter((k): k is string => typeof k === 'string' && k.length > 0);
 }
 
 function secretNamesOf(merged: unknown): string[] {

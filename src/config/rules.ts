@@ -87,6 +87,14 @@ const ensureRolloutProvider: Rule = (c) =>
     ? [{ path: ['rollout', 'strategy'], message: `expected "immediate" with provider type command, which cannot split traffic (got "${c.rollout.strategy}"; use provider type local)` }]
     : [];
 
+/** Builtin migrations are SQL files: a MongoDB database runs its own tool. */
+const ensureSqlMigrations: Rule = (c) =>
+  Object.entries(c.databases ?? {}).flatMap(([name, db]) =>
+    db.type === 'mongodb' && db.migrations?.tool === 'builtin'
+      ? [{ path: ['databases', name, 'migrations', 'tool'], message: 'expected "command" for a mongodb database (builtin migrations are SQL files; run migrate-mongo or the like as tool: command)' }]
+      : [],
+  );
+
 /** Canary weights only go up. */
 const ensureRisingSteps: Rule = (c) =>
   (c.rollout?.steps ?? []).flatMap((step, i, all) =>
@@ -100,7 +108,7 @@ const ensureControlTls: Rule = (c) => {
   return refusal === null ? [] : [{ path: ['provider', 'control', 'listen'], message: refusal }];
 };
 
-const RULES: Rule[] = [ensureControlTls, ensureArtifactNames, ensureLocalHasBuild, ensureRolloutProvider, ensureRisingSteps, ensureTimeZone, ensureHoursOrder, ensureFreezeOrder, ensureApprovalCount, ensureHolidayRegion, ensureUniqueNames];
+const RULES: Rule[] = [ensureControlTls, ensureArtifactNames, ensureLocalHasBuild, ensureRolloutProvider, ensureRisingSteps, ensureTimeZone, ensureHoursOrder, ensureFreezeOrder, ensureApprovalCount, ensureHolidayRegion, ensureUniqueNames, ensureSqlMigrations];
 
 interface HolidayData {
   getCountries(): Record<string, string>;

@@ -19,6 +19,8 @@ export const MigrateStageOutputSchema = z.strictObject({
   databases: z.record(z.string(), MigratedDatabaseSchema).default({}),
   /** --skip-migrations (recorded). */
   skipped: z.boolean().default(false),
+  /** Undo by restore: where the backup of the state before the restore went, per database (so the restore can be undone too). */
+  safetyBackups: z.record(z.string(), z.string()).optional(),
 });
 export type MigrateStageOutput = z.infer<typeof MigrateStageOutputSchema>;
 

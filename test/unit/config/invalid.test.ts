@@ -92,6 +92,41 @@ const cases: Case[] = [
     message: [HEAD, '  colour: unknown key (expected one of app, store, provider, build, rollout, gates, databases, smoke, rollback, resume, services, secrets, timeout, environments)'],
   },
   {
+    name: 'a database of an unknown type',
+    yaml: `${M}databases: { main: { type: oracle, url: "x" } }\n`,
+    message: [HEAD, '  databases.main.type: expected one of "postgres", "mysql", "sqlite", "mongodb" (got "oracle")'],
+  },
+  {
+    name: 'a database without a url',
+    yaml: `${M}databases: { main: { type: postgres } }\n`,
+    message: [HEAD, '  databases.main.url: is required (expected a connection URL (use ${DATABASE_URL}))'],
+  },
+  {
+    name: 'builtin migrations on mongodb',
+    yaml: `${M}databases: { main: { type: mongodb, url: "mongodb://h/db", migrations: { tool: builtin } } }\n`,
+    message: [HEAD, '  databases.main.migrations.tool: expected "command" for a mongodb database (builtin migrations are SQL files; run migrate-mongo or the like as tool: command)'],
+  },
+  {
+    name: 'an S3 bucket name that S3 refuses',
+    yaml: `${M}databases: { main: { type: postgres, url: "postgres://h/db", backup: { storage: { type: s3, bucket: My_Bucket } } } }\n`,
+    message: [HEAD, '  databases.main.backup.storage.bucket: expected an S3 bucket name (3-63 lowercase letters, digits, "." or "-") (got "My_Bucket")'],
+  },
+  {
+    name: 'an unknown key under backup',
+    yaml: `${M}databases: { main: { type: postgres, url: "postgres://h/db", backup: { verfy: list } } }\n`,
+    message: [HEAD, '  databases.main.backup.verfy: unknown key (did you mean "verify"?)'],
+  },
+  {
+    name: 'a short encryption key',
+    yaml: `${M}databases: { main: { type: postgres, url: "postgres://h/db", backup: { encryption: { key: short } } } }\n`,
+    message: [HEAD, '  databases.main.backup.encryption.key: expected at least 32 characters (use ${BACKUP_KEY} from the environment) (got "***")'],
+  },
+  {
+    name: 'an unknown rollback.database mode',
+    yaml: `${M}rollback: { database: drop }\n`,
+    message: [HEAD, '  rollback.database: expected one of "down", "restore" (got "drop")'],
+  },
+  {
     name: 'unknown nested key',
     yaml: `${M}rollback: { auto: true, windw: 5m }\n`,
     message: [HEAD, '  rollback.windw: unknown key (did you mean "window"?)'],
