@@ -21,10 +21,11 @@ export function s3ClientConfig(settings: S3ClientSettings): S3ClientConfig {
     endpoint: settings.endpoint,
     // Third-party servers rarely answer bucket-named hostnames (bucket.host:port).
     forcePathStyle: true,
-    // Since early 2025 the SDK adds CRC32 checksums to every upload (streamed bodies
-    // then go out as aws-chunked with a trailing checksum) and checks them on
-    // downloads. Many S3-compatible servers reject or mis-store those requests; with
-    // WHEN_REQUIRED the SDK sends checksums only where the S3 API demands them.
+    // Since v3.729.0 (January 2025) the SDK adds a CRC32 checksum header to every
+    // upload (and asks for CRC32 on multipart uploads) and validates checksums of
+    // downloads. Servers that do not know these headers fail every upload (Cloudflare
+    // R2 answered 501 NotImplemented for x-amz-checksum-crc32); WHEN_REQUIRED sends
+    // checksums only where the S3 API demands them. AWS itself keeps the defaults.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   };
