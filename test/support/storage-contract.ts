@@ -86,6 +86,21 @@ function roundTrips(s: () => BackupStorage): void {
     expect(await s().list('k/')).toMatchObject([{ key: 'k/one', size: 14 }]);
   });
 
+  it('get: aborting the signal mid-read ends the stream with an error', async () => {
+    await s().put('app/big.dump', chunked(randomBytes(4 * 1024 * 1024)));
+    const ac = new AbortController();
+    const stream = await s().get('app/big.dump', ac.signal);
+    let read = 0;
+    const err = await (async () => {
+      for await (const chunk of stream) {
+        read += (chunk as Buffer).length;
+        ac.abort();
+      }
+    })().catch((e: unknown) => e);
+    expect((err as Error).name).toBe('AbortError');
+    expect(read).toBeLessThan(4 * 1024 * 1024);
+  });
+
   it('get and stat of a missing key: NotFound naming the location, and null', async () => {
     const err = await s().get('app/prod/db/missing.dump').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotFound);
