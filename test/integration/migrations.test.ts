@@ -155,6 +155,15 @@ describe.each(ENGINES)('builtin migrations on $type', ({ type, create }) => {
     const r = await runner(BASE, { lockTimeoutMs: 300 });
     await expect(r.up()).rejects.toThrow(/^another migration run held the lock of shipgate_migrations for more than 300ms/);
     expect(await tableExists('users')).toBe(false);
+    // status and validate only read: they answer while the lock is held.
+    expect((await r.status()).pending).toHaveLength(3);
+    expect(await r.validate()).toEqual([]);
+  });
+
+  it('status on a fresh database creates nothing', async () => {
+    const r = await runner(BASE);
+    expect(await r.status()).toEqual({ applied: [], pending: parseMigrationFiles('m', sources(BASE)), drift: [] });
+    expect(await tableExists(TABLE)).toBe(false);
   });
 
   describe('10 runners started together', () => {

@@ -11,6 +11,8 @@ export const TABLE_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 export interface HistoryTable {
   ensure(): Promise<void>;
   read(): Promise<AppliedMigration[]>;
+  /** The rows, or null when the table does not exist yet (nothing applied); creates nothing. */
+  readIfExists(): Promise<AppliedMigration[] | null>;
   record(row: AppliedMigration): Promise<void>;
   remove(name: string): Promise<void>;
 }
@@ -31,13 +33,21 @@ export function historyDdl(type: SqlClient['type'], table: string): string {
 export function createHistoryTable(client: SqlClient, table: string): HistoryTable {
   const t = quoteIdent(client.type, table);
   const p = placeholders(client.type, 5);
+  const read = async (): Promise<AppliedMigration[]> => (await client.query(`SELECT name, sha256, applied_at, duration_ms, deployment_id FROM ${t}`)).map(toApplied);
   return {
     ensure: () => client.exec(historyDdl(client.type, table)),
-    read: async () => (await client.query(`SELECT name, sha256, applied_at, duration_ms, deployment_id FROM ${t}`)).map(toApplied),
+    read,
+    readIfExists: () => read().catch((err: unknown) => (isMissingTable(err) ? null : Promise.reject(err))),
     record: async (row) =>
       void (await client.query(`INSERT INTO ${t} (name, sha256, applied_at, duration_ms, deployment_id) VALUES (${p.join(', ')})`, [row.name, row.sha256, row.appliedAt, row.durationMs, row.deploymentId])),
     remove: async (name) => void (await client.query(`DELETE FROM ${t} WHERE name = ${p[0]}`, [name])),
   };
+}
+
+/** PostgreSQL 42P01, MySQL/MariaDB ER_NO_SUCH_TABLE (1146), SQLite "no such table". */
+function isMissingTable(err: unknown): boolean {
+  const e = err as { code?: unknown; errno?: unknown; message?: unknown };
+  return e.code === '42P01' || e.errno === 1146 || (typeof e.message === 'string' && e.message.startsWith('no such table'));
 }
 
 function toApplied(row: Record<string, unknown>): AppliedMigration {

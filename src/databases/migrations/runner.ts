@@ -6,9 +6,11 @@ import { createHistoryTable, TABLE_NAME_RE, type HistoryTable } from './history.
 import { downTargets, driftOf, pendingOf, sortHistory, type DownRequest, type MigrationProblem } from './plan.js';
 
 /**
- * The builtin migration runner over one SqlClient. Every operation holds the
- * engine's lock (see dialect.ts) and reads the history under it, so runners
- * started together apply each migration once.
+ * The builtin migration runner over one SqlClient. `up` and `down` hold the
+ * engine's lock (see dialect.ts) and read the history under it, so runners
+ * started together apply each migration once. `status` and `validate` only
+ * read, without the lock and without creating the table, so they answer while a
+ * long migration runs (showing it pending until it commits).
  */
 
 export interface MigrationRunnerOptions {
@@ -50,7 +52,7 @@ export interface MigrationRunner {
 export function createMigrationRunner(opts: MigrationRunnerOptions): MigrationRunner {
   if (!TABLE_NAME_RE.test(opts.table)) throw new MigrationError(`history table "${opts.table}": expected a table name of letters, digits and "_"`);
   const ctx: RunnerContext = { ...opts, clock: opts.clock ?? systemClock, history: createHistoryTable(opts.client, opts.table), dialect: dialectFor(opts.client, opts.table, opts.lockTimeoutMs) };
-  const status = (): Promise<MigrationStatus> => locked(ctx, async () => statusOf(ctx.files, await ctx.history.read()));
+  const status = async (): Promise<MigrationStatus> => statusOf(ctx.files, (await ctx.history.readIfExists()) ?? []);
   return {
     status,
     validate: async () => (await status()).drift,
