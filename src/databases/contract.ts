@@ -34,6 +34,11 @@ export interface MigrationFile {
   down: string | null;
   /** sha256 of the up file, hex: drift detection. */
   sha256: string;
+  /**
+   * The up file has a `-- shipgate:contract` line: the contract phase of an
+   * expand/contract change, whose destructive statements the guard lets through.
+   */
+  contract: boolean;
 }
 
 /** A row of the history table. */
