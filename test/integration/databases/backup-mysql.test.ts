@@ -11,7 +11,8 @@ import { mysqlFingerprints } from '../../../src/databases/mysql/fingerprints.js'
 import { FakeClock } from '../../../src/runtime/clock.js';
 import { execaRunner, type Runner } from '../../../src/runtime/process.js';
 import { folderStorage } from '../../support/folder-storage.js';
-import { createMysqlTestDatabase, MYSQL_ADMIN_URL, type TestDatabase } from '../../support/mysql.js';
+import { createMysqlTestDatabase, MYSQL_ADMIN_URL } from '../../support/mysql.js';
+import type { TestDatabase } from '../../support/pg.js';
 import { makeTempDir, type TempDir } from '../../support/tmp.js';
 
 const KEY = 'a backup passphrase of at least thirty-two characters';
