@@ -18,6 +18,8 @@ export interface RunRequest {
   timeoutMs?: number;
   signal?: AbortSignal;
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** A file the command reads as its stdin (a dump fed to a database client). Not with `onSpawn`, whose hold uses stdin. */
+  stdinFile?: string;
   /**
    * Called once the command's process group exists and before the command runs
    * (a dead run's successor must be able to find and end the group). The command
@@ -85,6 +87,7 @@ export const execaRunner: Runner = async (req) => {
   if (!file) throw new TypeError('empty argv');
   const started = performance.now();
   const held = req.onSpawn !== undefined;
+  if (held && req.stdinFile !== undefined) throw new TypeError('stdinFile cannot be combined with onSpawn');
   if (held) {
     const refused = cannotExecute(file, req.cwd, req.env?.PATH ?? process.env.PATH);
     if (refused) return { exitCode: null, signal: null, timedOut: false, cancelled: false, spawnError: refused, durationMs: performance.now() - started };
@@ -96,7 +99,7 @@ export const execaRunner: Runner = async (req) => {
     extendEnv: true,
     detached: process.platform !== 'win32',
     reject: false,
-    stdin: held ? 'pipe' : 'ignore',
+    stdin: held ? 'pipe' : req.stdinFile !== undefined ? { file: req.stdinFile } : 'ignore',
     stripFinalNewline: false,
     buffer: false,
     stdout: ['pipe'],

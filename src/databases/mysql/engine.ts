@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { openSql } from '../connection.js';
+import type { SqlClient, TableFingerprint } from '../contract.js';
+import type { BackupEngine, EngineOptions } from '../engine.js';
+import { BackupError } from '../errors.js';
+import { runTool } from '../tool-run.js';
+import { copyWithoutDefiners } from './definers.js';
+import { firstExecutable, mysqlClientArgv, mysqlDumpArgv, parseMysqlUrl, tablesOfDump } from './argv.js';
+import { mysqlFingerprints, quoteMysqlIdent } from './fingerprints.js';
+
+/**
+ * MySQL/MariaDB. mariadb-dump takes its own snapshot (--single-transaction), and
+ * cannot be handed one, so the fingerprints come from a
+ * `START TRANSACTION WITH CONSISTENT SNAPSHOT` taken right before the dump starts.
+ * A write that lands between the two snapshots makes them differ: the proof then
+ * fails and the backup is refused (the safe side); run it again, or take it while
+ * writes are paused.
+ */
+
+export const SCRATCH_PREFIX = 'shipgate_verify_';
+
+async function connect(url: string, what: string): Promise<SqlClient> {
+  try {
+    return await openSql('mysql', url);
+  } catch (err) {
+    const { conn } = parseMysqlUrl(url);
+    throw new BackupError(`could not connect to MySQL database ${conn.database} at ${conn.host}:${conn.port} for ${what}: ${(err as Error).message}`);
+  }
+}
+
+function secretsOf(url: string): string[] {
+  const p = parseMysqlUrl(url).password;
+  return p === null ? [url] : [url, p];
+}
+
+async function dumpSnapshot(opts: EngineOptions, file: string): Promise<TableFingerprint[]> {
+  const { conn, env } = parseMysqlUrl(opts.url);
+  const sql = await connect(opts.url, 'the backup');
+  try {
+    await sql.exec('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    const bin = firstExecutable(['mariadb-dump', 'mysqldump']);
+    const dumping = runTool({ run: opts.run, argv: mysqlDumpArgv(bin, conn, file), env, signal: opts.signal, secrets: secretsOf(opts.url), what: `${bin} of database ${conn.database}` });
+    const [fingerprints] = await Promise.all([mysqlFingerprints(sql), dumping]);
+    await sql.exec('COMMIT');
+    return fingerprints;
+  } finally {
+    await sql.close();
+  }
+}
+
+async function withScratch<T>(opts: EngineOptions, fn: (url: string) => Promise<T>): Promise<T> {
+  const adminUrl = opts.verifyUrl ?? opts.url;
+  const name = `${SCRATCH_PREFIX}${randomBytes(6).toString('hex')}`;
+  const admin = await connect(adminUrl, 'the scratch database of the proof');
+  try {
+    await admin.exec(`CREATE DATABASE ${quoteMysqlIdent(name)} CHARACTER SET utf8mb4`);
+    try {
+      const u = new URL(adminUrl);
+      u.pathname = `/${name}`;
+      return await fn(u.toString());
+    } finally {
+      await admin.exec(`DROP DATABASE IF EXISTS ${quoteMysqlIdent(name)}`);
+    }
+  } finally {
+    await admin.close();
+  }
+}
+
+async function restoreInto(opts: EngineOptions, file: string, url: string): Promise<void> {
+  const { conn, env } = parseMysqlUrl(url);
+  const bin = firstExecutable(['mariadb', 'mysql']);
+  const owned = `${file}.owned`;
+  await copyWithoutDefiners(file, owned);
+  await runTool({ run: opts.run, argv: mysqlClientArgv(bin, conn), env, stdinFile: owned, signal: opts.signal, secrets: secretsOf(url), what: `${bin} restore into database ${conn.database}` });
+}
+
+async function fingerprintsAt(url: string): Promise<TableFingerprint[]> {
+  const sql = await connect(url, 'the proof');
+  try {
+    return await mysqlFingerprints(sql);
+  } finally {
+    await sql.close();
+  }
+}
+
+/** The dump's `CREATE TABLE` lines, read as a stream (a dump can be larger than memory). */
+async function createTableLines(file: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
+    if (line.startsWith('CREATE TABLE')) out.push(line);
+  }
+  return out;
+}
+
+export function createMysqlEngine(opts: EngineOptions): BackupEngine {
+  parseMysqlUrl(opts.url);
+  return {
+    extension: 'sql',
+    dump: (file) => dumpSnapshot(opts, file),
+    prove: (file) =>
+      withScratch(opts, async (url) => {
+        await restoreInto(opts, file, url);
+        return fingerprintsAt(url);
+      }),
+    restore: (file, targetUrl) => restoreInto(opts, file, targetUrl),
+    list: async (file) => tablesOfDump(await createTableLines(file)),
+  };
+}
