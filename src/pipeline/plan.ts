@@ -1,7 +1,9 @@
 import type { ResolvedConfig } from '../config/load.js';
 import type { DeploymentKind } from '../store/contract.js';
 import type { PlanContext, PlannedStep, Stage } from './stage.js';
+import { createBackupStage } from './stages/backup.js';
 import { createBuildStage } from './stages/build.js';
+import { createMigrateStage } from './stages/migrate.js';
 import { createDeployStage, createRollbackStage, createVerifyStage } from './stages/deploy.js';
 import { createGatesStage } from './stages/gates.js';
 import { createSmokeStage } from './stages/smoke.js';
@@ -10,6 +12,10 @@ import { createSmokeStage } from './stages/smoke.js';
 export function stagesFor(kind: DeploymentKind, config: ResolvedConfig): Stage[] {
   const stages: Stage[] = [createGatesStage()];
   if (kind === 'deploy' && config.build) stages.push(createBuildStage(config.build));
+  // Build first, so a broken build never touches a database.
+  const databases = config.databases ?? {};
+  if (kind === 'deploy' && Object.keys(databases).length > 0) stages.push(createBackupStage(databases));
+  if (kind === 'deploy' && Object.values(databases).some((db) => db.migrations !== undefined)) stages.push(createMigrateStage(databases));
   stages.push(kind === 'deploy' ? createDeployStage() : createRollbackStage());
   if (config.provider.health) stages.push(createVerifyStage());
   if (config.smoke.length > 0) stages.push(createSmokeStage(config.smoke));

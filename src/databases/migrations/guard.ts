@@ -13,8 +13,8 @@ const CONTRACT_HINT = 'in a later deploy marked -- shipgate:contract';
 
 /**
  * Each rule's pinned advice. `lossy` rules destroy data a code rollback cannot
- * bring back, so they block even when only one version runs at a time; the
- * others only break the version still running next to the new one.
+ * bring back (only the backup can); the others only break the version still
+ * running next to the new one.
  */
 export const GUARD_RULES = {
   'drop-table': { lossy: true, message: `DROP TABLE breaks the version still running during a canary (it reads the table) and deletes its rows; split it into expand/contract: stop using the table, deploy, then drop it ${CONTRACT_HINT}` },
@@ -137,14 +137,15 @@ export interface GuardOptions {
 /**
  * The findings that block the pending files. Contract-marked files pass, and so
  * does everything when destructive changes are allowed. With one version at a
- * time only the lossy rules block (nothing else runs that the change could break).
+ * time (an immediate deploy) nothing blocks: no older version runs next to the
+ * new schema, and the data is in the proven backup taken just before.
+ * (`lossy` marks the rules whose loss only that backup can repair.)
  */
 export function guardMigrations(files: readonly MigrationFile[], opts: GuardOptions): { blocked: Finding[] } {
-  if (opts.allowDestructive) return { blocked: [] };
+  if (opts.allowDestructive || !opts.strategyRunsTwoVersions) return { blocked: [] };
   const applied = new Set(opts.applied ?? []);
   const blocked = files
     .filter((f) => !f.contract && !applied.has(f.name))
-    .flatMap((f) => destructiveStatements(f.up, `${f.name}.up.sql`))
-    .filter((finding) => opts.strategyRunsTwoVersions || GUARD_RULES[finding.rule].lossy);
+    .flatMap((f) => destructiveStatements(f.up, `${f.name}.up.sql`));
   return { blocked };
 }

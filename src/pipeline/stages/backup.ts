@@ -1,0 +1,46 @@
+import type { DatabaseConfig } from '../../config/schema/databases.js';
+import { createBackup } from '../../databases/backup.js';
+import { createStorage } from '../../storage/index.js';
+import type { Stage, StageContext } from '../stage.js';
+import { BackupStageOutputSchema, type BackupStageOutput } from './backup-output.js';
+
+/** Storage key folder of a database's archives. */
+export function backupKeyOf(ctx: Pick<StageContext, 'facts'>, database: string, kind: 'deploy' | 'safety' | 'manual' = 'deploy'): string {
+  const base = `${ctx.facts.app}/${ctx.facts.environment}/${database}`;
+  return kind === 'deploy' ? base : `${base}/${kind}`;
+}
+
+/**
+ * Backs up every database before any migration runs, and proves each backup
+ * (`backup.verify`). A backup that fails its proof fails the stage, so the
+ * deploy stops before the schema changes. Nothing to undo: a backup changes no
+ * database. Each finished backup is noted at once, so the migrate stage's undo
+ * finds it even after a crash.
+ */
+export function createBackupStage(databases: Record<string, DatabaseConfig>): Stage {
+  const entries = Object.entries(databases);
+  return {
+    name: 'backup',
+    output: BackupStageOutputSchema,
+    plan: (ctx) =>
+      entries.map(([name, db]) => ({
+        step: `backup:${name}`,
+        detail: db.backup.enabled && ctx.facts.data.backup ? `${db.type} dump, ${db.backup.compression}${db.backup.encryption ? ', encrypted' : ''}, proven by ${db.backup.verify}, to ${db.backup.storage.type}` : 'skipped (backup off)',
+      })),
+    async run(ctx) {
+      const out: BackupStageOutput = { backups: [], skipped: [] };
+      for (const [name, db] of entries) {
+        if (!db.backup.enabled || !ctx.facts.data.backup) {
+          out.skipped.push(name);
+          continue;
+        }
+        const storage = createStorage(db.backup.storage, ctx.paths.root);
+        const created = await ctx.step(`backup:${name}`, () => createBackup({ db, name, storage, key: backupKeyOf(ctx, name), root: ctx.paths.root, run: ctx.run, clock: ctx.clock, signal: ctx.signal }), `${db.type} to ${db.backup.storage.type}, proven by ${db.backup.verify}`);
+        const { fingerprints: _fingerprints, ...backup } = created;
+        out.backups.push(backup);
+        await ctx.note({ ...out });
+      }
+      return out;
+    },
+  };
+}
