@@ -105,6 +105,30 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
   );
   wire<[]>(common(program.command('releases').description('kept releases and where they are live')), async () => (await import('./commands/releases.js')).releasesCommand);
 
+  const backup = program.command('backup').description('database backups: create, list, verify, restore (databases.<name>.backup)');
+  const dbOption = ['--db <name>', 'one database of the config (default: every one)'] as const;
+  wire<[]>(common(backup.command('create').description('take a backup of each database and prove it (backup.verify)')).option(...dbOption), async () => (await import('./commands/backup.js')).backupCreateCommand);
+  wire<[]>(common(backup.command('list').description('backups in storage, newest first, with how each was proven')).option(...dbOption), async () => (await import('./commands/backup.js')).backupListCommand);
+  wire<[string]>(
+    common(backup.command('verify').argument('<id>', 'backup id (shipgate backup list)').description('prove a stored backup again: restore into a scratch database and compare, or list'))
+      .option(...dbOption)
+      .option('--method <method>', 'restore or list (default: backup.verify)'),
+    async () => (await import('./commands/backup.js')).backupVerifyCommand,
+  );
+  wire<[string]>(
+    common(backup.command('restore').argument('<id>', 'backup id (shipgate backup list)').description('restore a backup (a safety backup of the current state is taken first)'))
+      .option(...dbOption)
+      .option('--target-url <url>', 'restore into another database instead (env:NAME reads the URL from the environment, out of the process list)')
+      .option('--dry-run', 'say what would happen; change nothing'),
+    async () => (await import('./commands/backup.js')).backupRestoreCommand,
+  );
+  const migrate = program.command('migrate').description('database migrations: status, up, down, validate (databases.<name>.migrations)');
+  for (const action of ['status', 'up', 'down', 'validate'] as const) {
+    const about = { status: 'applied and pending migrations', up: 'apply pending migrations', down: 'revert the last migration (--steps N)', validate: 'check applied migrations against their files (drift)' }[action];
+    const cmd = common(migrate.command(action).description(about)).option(...dbOption);
+    if (action === 'down') cmd.option('--steps <n>', 'how many to revert (default 1)');
+    wire<[]>(cmd, async () => (await import('./commands/migrate.js')).migrateCommand(action));
+  }
   const agent = program.command('agent').description('the local agent: supervisor, router and control socket (provider type local)');
   wire<[]>(common(agent.command('start').description('start the agent (detached; --foreground for systemd)')).option('--foreground', 'run in this process'), async () => (await import('./commands/agent.js')).agentStartCommand);
   wire<[]>(

@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
 import type { DatabaseConfig } from '../../config/schema/databases.js';
+import { sqlitePath } from '../../databases/connection.js';
 import { createBackup } from '../../databases/backup.js';
+import { saveManifest } from '../../databases/catalog.js';
 import { createStorage } from '../../storage/index.js';
 import type { Stage, StageContext } from '../stage.js';
 import { BackupStageOutputSchema, type BackupStageOutput } from './backup-output.js';
@@ -34,8 +37,16 @@ export function createBackupStage(databases: Record<string, DatabaseConfig>): St
           out.skipped.push(name);
           continue;
         }
+        // A SQLite database the first migration will create: there is nothing to back up yet.
+        if (db.type === 'sqlite' && !existsSync(sqlitePath(db.url, ctx.paths.root))) {
+          await ctx.step(`backup:${name}`, async () => undefined, `no database file at ${sqlitePath(db.url, ctx.paths.root)} yet: nothing to back up`);
+          out.skipped.push(name);
+          continue;
+        }
         const storage = createStorage(db.backup.storage, ctx.paths.root);
         const created = await ctx.step(`backup:${name}`, () => createBackup({ db, name, storage, key: backupKeyOf(ctx, name), root: ctx.paths.root, run: ctx.run, clock: ctx.clock, signal: ctx.signal }), `${db.type} to ${db.backup.storage.type}, proven by ${db.backup.verify}`);
+        // Next to the archive: what a later proof or restore needs, readable from the storage alone.
+        await saveManifest(storage, created, { kind: 'deploy', deploymentId: ctx.facts.id, type: db.type });
         const { fingerprints: _fingerprints, ...backup } = created;
         out.backups.push(backup);
         await ctx.note({ ...out });

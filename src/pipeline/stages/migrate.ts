@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { DatabaseConfig } from '../../config/schema/databases.js';
 import type { RolloutConfig } from '../../config/schema/rollout.js';
 import { createBackup, restoreBackup } from '../../databases/backup.js';
+import { saveManifest } from '../../databases/catalog.js';
 import { readMigrationFiles } from '../../databases/migrations/files.js';
 import { guardMigrations, openMigrations, type Finding, type Migrations } from '../../databases/migrations/index.js';
 import { GateBlocked, StageFailed } from '../../errors.js';
@@ -155,7 +156,8 @@ async function carryOut(ctx: StageContext, name: string, db: DatabaseConfig, d: 
   const storage = createStorage(db.backup.storage, ctx.paths.root);
   // A restore can itself be undone: first a backup of what is there now.
   const safety = await createBackup({ db, name, storage, key: backupKeyOf(ctx, name, 'safety'), root: ctx.paths.root, run: ctx.run, clock: ctx.clock });
-  await ctx.note({ safetyBackups: { [name]: safety.location } });
+  await saveManifest(storage, safety, { kind: 'safety', deploymentId: ctx.facts.id, type: db.type });
+  await ctx.note({ safetyBackups: { [name]: safety.id } });
   await restoreBackup({ db, storage, root: ctx.paths.root, run: ctx.run, clock: ctx.clock, backup: d.backup });
 }
 

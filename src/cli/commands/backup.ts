@@ -1,0 +1,117 @@
+import type { LoadedConfig } from '../../config/load.js';
+import type { DatabaseConfig } from '../../config/schema/databases.js';
+import { createBackup, restoreBackup, verifyBackup } from '../../databases/backup.js';
+import { findBackup, listBackups, saveManifest, type BackupManifest } from '../../databases/catalog.js';
+import { UsageError } from '../../errors.js';
+import { systemClock } from '../../runtime/clock.js';
+import { maskStoreUrl, storeUrlSecrets } from '../../store/url.js';
+import { createStorage } from '../../storage/index.js';
+import type { Output } from '../output.js';
+import { EXIT, loadForDatabases, printRows, selectDatabases, type DatabaseFlags } from './databases.js';
+
+/* `shipgate backup create|list|verify|restore [--db NAME]`. */
+
+/** The storage folder of a database's backups (deploy backups there, `manual/` and `safety/` under it). */
+function prefixOf(loaded: LoadedConfig, name: string): string {
+  return `${loaded.config.app}/${loaded.environment}/${name}`;
+}
+
+function sizeText(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : bytes < 1024 ** 2 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+}
+
+function proofText(m: Pick<BackupManifest, 'verify'>): string {
+  const v = m.verify;
+  if (v.method === 'none') return 'not proven (verify: none)';
+  return v.method === 'restore' ? `proven by restore: ${v.tables} tables, ${v.rows} rows equal (${(v.ms / 1000).toFixed(1)}s)` : `checked by list: ${v.tables} tables in the archive, sha256 ok`;
+}
+
+async function takeBackup(loaded: LoadedConfig, name: string, db: DatabaseConfig, kind: 'manual' | 'safety'): Promise<BackupManifest> {
+  const storage = createStorage(db.backup.storage, loaded.root);
+  const created = await createBackup({ db, name, storage, key: `${prefixOf(loaded, name)}/${kind}`, root: loaded.root, clock: systemClock });
+  return saveManifest(storage, created, { kind, deploymentId: null, type: db.type });
+}
+
+export async function backupCreateCommand(flags: DatabaseFlags, out: Output): Promise<number> {
+  const loaded = loadForDatabases(flags, out);
+  const made: BackupManifest[] = [];
+  for (const [name, db] of selectDatabases(loaded, flags.db)) {
+    const m = await takeBackup(loaded, name, db, 'manual');
+    made.push(m);
+    if (!out.json) out.line(`${name}: backup ${m.id} at ${m.location} (${sizeText(m.size)}, sha256 ${m.sha256.slice(0, 12)}…); ${proofText(m)}`);
+  }
+  if (out.json) out.result(made.map(({ fingerprints: _f, ...m }) => m));
+  return EXIT.ok;
+}
+
+export async function backupListCommand(flags: DatabaseFlags, out: Output): Promise<number> {
+  const loaded = loadForDatabases(flags, out);
+  const rows: Record<string, unknown>[] = [];
+  for (const [name, db] of selectDatabases(loaded, flags.db)) {
+    const storage = createStorage(db.backup.storage, loaded.root);
+    const { backups, unreadable } = await listBackups(storage, prefixOf(loaded, name));
+    for (const b of [...backups].reverse()) rows.push({ database: name, id: b.id, kind: b.kind, timestamp: b.timestamp, size: b.size, location: b.location, deployment_id: b.deploymentId, proof: b.verify });
+    if (!out.json) {
+      out.line(`${name} (${db.type}, ${storage.location(prefixOf(loaded, name))}):`);
+      printRows(out, ['ID', 'KIND', 'TAKEN', 'SIZE', 'PROOF', 'DEPLOYMENT'], [...backups].reverse().map((b) => [b.id, b.kind, b.timestamp.replace('T', ' ').slice(0, 19), sizeText(b.size), b.verify.ok ? b.verify.method : 'FAILED', b.deploymentId ?? '-']), '  no backups');
+      for (const u of unreadable) out.line(`  unreadable manifest: ${u}`);
+    }
+  }
+  if (out.json) out.result(rows);
+  return EXIT.ok;
+}
+
+/** The database a backup id belongs to: --db, or the only database. */
+function oneDatabase(loaded: LoadedConfig, flags: DatabaseFlags): [string, DatabaseConfig] {
+  const dbs = selectDatabases(loaded, flags.db);
+  if (dbs.length > 1) throw new UsageError(`--db: which database? (configured: ${dbs.map(([n]) => n).join(', ')})`);
+  return dbs[0]!;
+}
+
+export async function backupVerifyCommand(id: string, flags: DatabaseFlags, out: Output): Promise<number> {
+  const loaded = loadForDatabases(flags, out);
+  const [name, db] = oneDatabase(loaded, flags);
+  const method = flags.method ?? db.backup.verify;
+  if (method !== 'restore' && method !== 'list') throw new UsageError(`--method: expected restore or list (got ${JSON.stringify(method)})`);
+  const storage = createStorage(db.backup.storage, loaded.root);
+  const m = await findBackup(storage, prefixOf(loaded, name), id);
+  const verify = await verifyBackup({ db, storage, root: loaded.root, clock: systemClock, backup: m, fingerprints: m.fingerprints, method });
+  if (out.json) out.result({ database: name, id, verify });
+  else out.line(`${name}: backup ${id} ${proofText({ verify })}`);
+  return EXIT.ok;
+}
+
+/**
+ * `--target-url URL`, or `--target-url env:NAME` to read it from the environment: a password in
+ * the flag itself is visible to everyone on the host in the process list.
+ */
+function targetUrlOf(flag: string | undefined, out: Output): string | undefined {
+  if (flag === undefined) return undefined;
+  const url = flag.startsWith('env:') ? process.env[flag.slice(4)] : flag;
+  if (!url) throw new UsageError(`--target-url ${flag}: environment variable ${flag.slice(4)} is not set`);
+  for (const secret of storeUrlSecrets(url)) out.masker.add(secret);
+  return url;
+}
+
+export async function backupRestoreCommand(id: string, flags: DatabaseFlags, out: Output): Promise<number> {
+  const loaded = loadForDatabases(flags, out);
+  const [name, db] = oneDatabase(loaded, flags);
+  const storage = createStorage(db.backup.storage, loaded.root);
+  const m = await findBackup(storage, prefixOf(loaded, name), id);
+  const targetUrl = targetUrlOf(flags.targetUrl, out);
+  const target = targetUrl ?? db.url;
+  const where = targetUrl ? `into ${maskStoreUrl(targetUrl)}` : `over ${name} itself`;
+  if (flags.dryRun) {
+    const steps = [`check backup ${id} (${m.location}, sha256 ${m.sha256.slice(0, 12)}…)`, ...(targetUrl ? [] : [`take a safety backup of ${name} as it is now`]), `restore it ${where}`];
+    if (out.json) out.result({ database: name, id, dry_run: true, steps });
+    else for (const s of steps) out.line(`would ${s}`);
+    return EXIT.ok;
+  }
+  // A restore over the database can itself be undone: first a backup of what is there now.
+  const safety = targetUrl ? null : await takeBackup(loaded, name, db, 'safety');
+  if (safety && !out.json) out.line(`${name}: safety backup ${safety.id} at ${safety.location}`);
+  await restoreBackup({ db, storage, root: loaded.root, clock: systemClock, backup: m, targetUrl: target });
+  if (out.json) out.result({ database: name, id, restored: true, target: targetUrl ? maskStoreUrl(targetUrl) : name, safety_backup: safety?.id ?? null });
+  else out.line(`${name}: restored backup ${id} ${where}${safety ? ` (undo with: shipgate backup restore ${safety.id} --db ${name})` : ''}`);
+  return EXIT.ok;
+}
