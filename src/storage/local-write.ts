@@ -26,6 +26,8 @@ export async function writeFileAtomically(path: string, body: Readable, signal?:
   try {
     ensurePrivateDir(dirname(path));
     const size = await writeTemp(temp, body, signal);
+    // An abort that came after the last byte still cancels, as it does for S3.
+    signal?.throwIfAborted();
     await rename(temp, path);
     renamed = true;
     await syncDir(dirname(path));

@@ -4,6 +4,7 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3';
 export const DEFAULT_S3_REGION = 'us-east-1';
 
 export interface S3ClientSettings {
+  /** Region of the bucket. @default 'us-east-1' */
   region?: string;
   /** An S3-compatible endpoint (MinIO, R2, Ceph...); unset means AWS itself. */
   endpoint?: string;

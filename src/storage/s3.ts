@@ -13,6 +13,7 @@ import { uploadObject } from './s3-put.js';
 import { DEFAULT_LIST_PAGE_SIZE, downloadObject, headObject, listObjects, type S3Object } from './s3-read.js';
 
 export interface S3StorageOptions extends S3ClientSettings {
+  /** The bucket; it must exist (shipgate never creates one). */
   bucket: string;
   /** Put before every key, e.g. `prod/`. @default '' */
   prefix?: string;

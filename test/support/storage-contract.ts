@@ -161,6 +161,17 @@ function failedPuts(s: () => BackupStorage): void {
     });
   }
 
+  it('an abort that comes as the source ends still cancels the put and leaves nothing', async () => {
+    for (const size of [1000, LARGE_SIZE]) {
+      const ac = new AbortController();
+      const source = chunked(randomBytes(size));
+      // 'end' fires once the put has read the last byte.
+      source.once('end', () => ac.abort());
+      await expect(s().put(`app/late-${size}.dump`, source, ac.signal)).rejects.toBeInstanceOf(Cancelled);
+    }
+    expect(await s().list()).toEqual([]);
+  });
+
   it('a put whose signal is already aborted stores nothing', async () => {
     await expect(s().put('app/x.dump', chunked(randomBytes(1000)), AbortSignal.abort())).rejects.toBeInstanceOf(Cancelled);
     expect(await s().list()).toEqual([]);
