@@ -84,6 +84,16 @@ describe('destructiveStatements', () => {
     expect(rulesOf('ALTER TABLE t DROP COLUMN a, DROP COLUMN b, RENAME COLUMN c TO d')).toEqual(['drop-column', 'rename']);
   });
 
+  it('DROP INDEX, with or without CONCURRENTLY, is not destructive (the old version only gets slower)', () => {
+    expect(destructiveStatements('DROP INDEX users_email; DROP INDEX CONCURRENTLY IF EXISTS users_name; ALTER TABLE users DROP INDEX idx')).toEqual([]);
+  });
+
+  it('never throws on SQL-like token soup', () => {
+    const tokens = ['ALTER', 'TABLE', 'DROP', 'COLUMN', 'ADD', 'RENAME', 'TO', 'NOT', 'NULL', 'DEFAULT', 'UNIQUE', 'PRIMARY', 'KEY', 'CREATE', 'INDEX', 'ON', 'TRUNCATE', 'SCHEMA', 'TYPE', 'SET', 'MODIFY', 'CHANGE', 'IF', 'EXISTS', 'ONLY', 't', '"q"', '`b`', 'x.y', ';', ',', '(', ')', "'", '"', '`', '--', '\n', '/*', '*/', '$$', '$a$', '#', '\\'];
+    const soup = fc.array(fc.constantFrom(...tokens), { maxLength: 40 }).map((parts) => parts.join(' '));
+    fc.assert(fc.property(soup, (s) => destructiveStatements(s).every((f) => f.statement >= 1 && f.message.length > 0)), { numRuns: 3000 });
+  });
+
   it('never throws on arbitrary text', () => {
     const sqlish = fc.stringMatching(/^[A-Za-z ;'"`$()\-/*#,.\n\\]{0,120}$/);
     fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 300 }), sqlish), (s) => Array.isArray(destructiveStatements(s))), { numRuns: 2000 });
