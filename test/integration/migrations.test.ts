@@ -198,7 +198,8 @@ describe.each(ENGINES)('builtin migrations on $type', ({ type, create }) => {
       expect(await count("SELECT COUNT(*) FROM counter WHERE note = '0002'")).toBe(1);
       expect(await count("SELECT COUNT(*) FROM counter WHERE note = '0003'")).toBe(1);
       expect(await count('SELECT COUNT(*) FROM counter')).toBe(3);
-    });
+      // Ten tsx processes (SQLite) start slowly on a busy 2-core machine: a bound, not a wait.
+    }, 120_000);
 
     /** Ten connections open first, then every `up` starts in the same tick. */
     async function inProcess(n: number): Promise<string[][]> {
