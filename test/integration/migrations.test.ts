@@ -139,6 +139,19 @@ describe.each(ENGINES)('builtin migrations on $type', ({ type, create }) => {
     expect((await r.status()).applied.map((a) => a.name)).toEqual(['0001_users', '0002_seed']);
   });
 
+  it('a failing down file: the error names it and the migration stays recorded as applied', async () => {
+    const r = await runner({ ...BASE, '0003_notes.down.sql': 'DROP TABLE notes;\nDROP TABLE nope;' });
+    await r.up();
+    const err = (await r.down().then(
+      () => new Error('expected down to fail'),
+      (e: unknown) => e,
+    )) as Error;
+    if (type === 'mysql') expect(err.message).toMatch(/^0003_notes\.down\.sql statement 2 failed \(DROP TABLE nope\): .*; statement 1 before it ran and stays applied \(MySQL\/MariaDB commits DDL at once\); the migration stays recorded as applied: /);
+    else expect(err.message).toMatch(/^0003_notes\.down\.sql failed: .*nope.*; nothing of it was applied \(rolled back\)$/);
+    expect(await tableExists('notes')).toBe(type !== 'mysql');
+    expect((await r.status()).applied.map((a) => a.name)).toEqual(['0001_users', '0002_seed', '0003_notes']);
+  });
+
   it('the lock is released after an error: another runner proceeds at once', async () => {
     const failing = await runner({ ...BASE, '0003_notes.up.sql': 'INSERT INTO nope VALUES (1);' });
     await expect(failing.up()).rejects.toThrow('0003_notes.up.sql');
@@ -185,7 +198,8 @@ describe.each(ENGINES)('builtin migrations on $type', ({ type, create }) => {
       expect(await count("SELECT COUNT(*) FROM counter WHERE note = '0002'")).toBe(1);
       expect(await count("SELECT COUNT(*) FROM counter WHERE note = '0003'")).toBe(1);
       expect(await count('SELECT COUNT(*) FROM counter')).toBe(3);
-    });
+      // Ten tsx processes (SQLite) start slowly on a busy 2-core machine: a bound, not a wait.
+    }, 120_000);
 
     /** Ten connections open first, then every `up` starts in the same tick. */
     async function inProcess(n: number): Promise<string[][]> {

@@ -142,6 +142,7 @@ function partialFailure(file: string, index: number, text: string, err: unknown)
   const firstLine = text.split('\n')[0]!.trim();
   const ran = index === 2 ? 'statement 1 before it ran and stays' : `statements 1-${index - 1} before it ran and stay`;
   const before = index === 1 ? 'no statement before it ran' : `${ran} applied (MySQL/MariaDB commits DDL at once)`;
-  const message = `${file} statement ${index} failed (${firstLine}): ${errorMessage(err)}; ${before}; the migration is not recorded as applied: repair the database by hand (or restore the backup) before running it again`;
+  const recorded = file.endsWith('.down.sql') ? 'the migration stays recorded as applied' : 'the migration is not recorded as applied';
+  const message = `${file} statement ${index} failed (${firstLine}): ${errorMessage(err)}; ${before}; ${recorded}: repair the database by hand (or restore the backup) before running it again`;
   return new PartialMigrationError(message, index - 1, { cause: err });
 }

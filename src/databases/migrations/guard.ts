@@ -40,6 +40,8 @@ export interface Finding {
 }
 
 const NAME = String.raw`(?:"[^"]*"|\x60[^\x60]*\x60|[\w$]+)(?:\.(?:"[^"]*"|\x60[^\x60]*\x60|[\w$]+))*`;
+/** A column name: quoted (may hold spaces) or a plain word. */
+const COLUMN = String.raw`(?:"[^"]*"|\x60[^\x60]*\x60|\S+)`;
 const CREATE_TABLE_RE = new RegExp(String.raw`^CREATE\s+(?:(?:GLOBAL\s+|LOCAL\s+)?(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(${NAME})`);
 const ALTER_TABLE_RE = new RegExp(String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(${NAME})\s*([\s\S]*)$`);
 const UNIQUE_INDEX_RE = new RegExp(String.raw`^CREATE\s+UNIQUE\s+INDEX\b[\s\S]*?\bON\s+(?:ONLY\s+)?(${NAME})`);
@@ -60,11 +62,11 @@ const ACTION_RULES: ReadonlyArray<[RegExp, GuardRule | null]> = [
   [/^RENAME\s+(?:CONSTRAINT|INDEX|KEY)\b/, null],
   [/^RENAME\b/, 'rename'],
   [/^(?:MODIFY|CHANGE)\b/, 'type-change'],
-  [/^ALTER\s+(?:COLUMN\s+)?\S+\s+(?:SET\s+DATA\s+)?TYPE\b/, 'type-change'],
-  [/^ALTER\s+(?:COLUMN\s+)?\S+\s+SET\s+NOT\s+NULL\b/, 'set-not-null'],
+  [new RegExp(String.raw`^ALTER\s+(?:COLUMN\s+)?${COLUMN}\s+(?:SET\s+DATA\s+)?TYPE\b`), 'type-change'],
+  [new RegExp(String.raw`^ALTER\s+(?:COLUMN\s+)?${COLUMN}\s+SET\s+NOT\s+NULL\b`), 'set-not-null'],
   [/^ADD\s+(?:CONSTRAINT\s+\S+\s+)?(?:UNIQUE|PRIMARY\s+KEY)\b/, 'add-unique'],
   [/^ADD\s+(?:CONSTRAINT|INDEX|KEY|FOREIGN|CHECK|FULLTEXT|SPATIAL|PARTITION|PERIOD|SYSTEM)\b/, null],
-  [/^ADD\s+(?=[\s\S]*\bNOT\s+NULL\b)(?![\s\S]*\b(?:DEFAULT|GENERATED|AUTO_INCREMENT)\b)/, 'add-not-null'],
+  [/^ADD\s+(?=[\s\S]*\bNOT\s+NULL\b)(?![\s\S]*\b(?:DEFAULT|GENERATED|AUTO_INCREMENT|(?:SMALL|BIG)?SERIAL)\b)/, 'add-not-null'],
 ];
 
 /** The destructive statements of one SQL text; `file` prefixes each message. Never throws. */

@@ -53,8 +53,13 @@ export async function openMigrations(db: DatabaseConfig, root: string, opts: Ope
   if (db.type === 'mongodb') throw new MigrationError(`databases.${name}.migrations: tool builtin runs SQL files and needs postgres, mysql or sqlite (got mongodb); use tool: command`);
   const files = await readMigrationFiles(resolve(root, config.dir));
   const client = await connect(db.type, db.url, root, name);
-  const runner = createMigrationRunner({ client, files, table: config.table, deploymentId: opts.deploymentId, clock: opts.clock, lockTimeoutMs: opts.lockTimeoutMs });
-  return { tool: 'builtin', ...runner, close: () => client.close() };
+  try {
+    const runner = createMigrationRunner({ client, files, table: config.table, deploymentId: opts.deploymentId, clock: opts.clock, lockTimeoutMs: opts.lockTimeoutMs });
+    return { tool: 'builtin', ...runner, close: () => client.close() };
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
 }
 
 /** A connection failure names the database; the driver's text is masked (it may echo the URL). */

@@ -4,7 +4,7 @@
  * not read comments or string literals as SQL).
  *
  * A scanner, not a parser. It knows `--` and `/* *\/` comments, '...' strings
- * with '' escapes, "..." and `...` identifiers, and PostgreSQL $tag$ bodies;
+ * with '' escapes, "..." and `...` identifiers, PostgreSQL E'...' strings and $tag$ bodies;
  * for MySQL also `#` comments and backslash escapes. Its limit: a statement
  * that contains a `;` outside those (a MySQL `DELIMITER` block, a trigger or
  * procedure body written without $$) is split at that `;`. Such migrations need
@@ -55,7 +55,7 @@ class Scanner {
     if ((c === '-' && next === '-') || (c === '#' && this.mysql)) return this.skipTo('\n', ' ');
     if (c === '/' && next === '*') return this.skipBlockComment();
     this.markToken(c);
-    if (c === "'") return this.skipQuoted("'", this.mysql, "''");
+    if (c === "'") return this.skipQuoted("'", this.mysql || this.isEscapeString(), "''");
     if (c === '"' || c === '`') return this.skipQuoted(c, false, null);
     if (c === '$' && !this.mysql && this.skipDollarBody()) return;
     this.code += c;
@@ -65,6 +65,12 @@ class Scanner {
   /** The first non-blank character outside a comment starts the statement's text. */
   private markToken(c: string): void {
     if (this.textStart < 0 && !/\s/.test(c)) this.textStart = this.i;
+  }
+
+  /** PostgreSQL's E'...' strings take backslash escapes (E'it\'s'). */
+  private isEscapeString(): boolean {
+    const prev = this.sql[this.i - 1];
+    return (prev === 'E' || prev === 'e') && !IDENT_CHAR_RE.test(this.sql[this.i - 2] ?? ' ');
   }
 
   private endStatement(): void {

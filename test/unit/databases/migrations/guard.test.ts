@@ -17,14 +17,14 @@ const CASES: Record<GuardRule, { positive: string[]; negative: string[] }> = {
     negative: ['ALTER TABLE users RENAME CONSTRAINT a TO b', 'ALTER TABLE users RENAME INDEX a TO b', 'UPDATE users SET name = \'RENAME TABLE x TO y\''],
   },
   'type-change': {
-    positive: ['ALTER TABLE users ALTER COLUMN age TYPE bigint', 'ALTER TABLE users ALTER age SET DATA TYPE text', 'ALTER TABLE users MODIFY COLUMN age BIGINT', 'ALTER TABLE users CHANGE COLUMN age years INT'],
+    positive: ['ALTER TABLE users ALTER COLUMN age TYPE bigint', 'ALTER TABLE users ALTER age SET DATA TYPE text', 'ALTER TABLE users MODIFY COLUMN age BIGINT', 'ALTER TABLE users CHANGE COLUMN age years INT', 'ALTER TABLE users ALTER COLUMN "first name" TYPE text USING "first name"::text'],
     negative: ['ALTER TABLE users ALTER COLUMN age SET DEFAULT 0', 'ALTER TABLE users ADD COLUMN type text'],
   },
   'add-not-null': {
     positive: ['ALTER TABLE users ADD COLUMN email text NOT NULL', 'ALTER TABLE users ADD email VARCHAR(255) NOT NULL'],
-    negative: ['ALTER TABLE users ADD COLUMN email text NOT NULL DEFAULT \'\'', 'ALTER TABLE users ADD COLUMN email text', 'ALTER TABLE users ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY NOT NULL', 'ALTER TABLE users ADD CONSTRAINT c CHECK (a IS NOT NULL)'],
+    negative: ['ALTER TABLE users ADD COLUMN email text NOT NULL DEFAULT \'\'', 'ALTER TABLE users ADD COLUMN email text', 'ALTER TABLE users ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY NOT NULL', 'ALTER TABLE users ADD COLUMN n BIGSERIAL NOT NULL', 'ALTER TABLE users ADD CONSTRAINT c CHECK (a IS NOT NULL)'],
   },
-  'set-not-null': { positive: ['ALTER TABLE users ALTER COLUMN email SET NOT NULL', 'ALTER TABLE users ALTER email SET NOT NULL'], negative: ['ALTER TABLE users ALTER COLUMN email DROP NOT NULL'] },
+  'set-not-null': { positive: ['ALTER TABLE users ALTER COLUMN email SET NOT NULL', 'ALTER TABLE users ALTER email SET NOT NULL', 'ALTER TABLE users ALTER COLUMN `e mail` SET NOT NULL'], negative: ['ALTER TABLE users ALTER COLUMN email DROP NOT NULL'] },
   'drop-schema': { positive: ['DROP SCHEMA billing CASCADE', 'DROP DATABASE app'], negative: ['CREATE SCHEMA billing'] },
   truncate: { positive: ['TRUNCATE users', 'truncate table users'], negative: ["INSERT INTO log VALUES ('TRUNCATE users')"] },
   'add-unique': {
@@ -82,6 +82,16 @@ describe('destructiveStatements', () => {
 
   it('one statement with several rules lists each once', () => {
     expect(rulesOf('ALTER TABLE t DROP COLUMN a, DROP COLUMN b, RENAME COLUMN c TO d')).toEqual(['drop-column', 'rename']);
+  });
+
+  it('DROP INDEX, with or without CONCURRENTLY, is not destructive (the old version only gets slower)', () => {
+    expect(destructiveStatements('DROP INDEX users_email; DROP INDEX CONCURRENTLY IF EXISTS users_name; ALTER TABLE users DROP INDEX idx')).toEqual([]);
+  });
+
+  it('never throws on SQL-like token soup', () => {
+    const tokens = ['ALTER', 'TABLE', 'DROP', 'COLUMN', 'ADD', 'RENAME', 'TO', 'NOT', 'NULL', 'DEFAULT', 'UNIQUE', 'PRIMARY', 'KEY', 'CREATE', 'INDEX', 'ON', 'TRUNCATE', 'SCHEMA', 'TYPE', 'SET', 'MODIFY', 'CHANGE', 'IF', 'EXISTS', 'ONLY', 't', '"q"', '`b`', 'x.y', ';', ',', '(', ')', "'", '"', '`', '--', '\n', '/*', '*/', '$$', '$a$', '#', '\\'];
+    const soup = fc.array(fc.constantFrom(...tokens), { maxLength: 40 }).map((parts) => parts.join(' '));
+    fc.assert(fc.property(soup, (s) => destructiveStatements(s).every((f) => f.statement >= 1 && f.message.length > 0)), { numRuns: 3000 });
   });
 
   it('never throws on arbitrary text', () => {

@@ -18,6 +18,11 @@ describe('splitStatements', () => {
     expect(splitStatements("SELECT 'a\\'; SELECT 2", 'postgres').map((s) => s.code)).toEqual(["SELECT ''", 'SELECT 2']);
   });
 
+  it("PostgreSQL E'...' strings take backslash escapes; a name ending in e before a string does not", () => {
+    expect(splitStatements("SELECT E'it\\'s; DROP TABLE x'; SELECT 2").map((s) => s.code)).toEqual(["SELECT E''", 'SELECT 2']);
+    expect(splitStatements("SELECT type'a\\'; SELECT 2").map((s) => s.code)).toEqual(["SELECT type''", 'SELECT 2']);
+  });
+
   it('PostgreSQL $$ and $tag$ bodies are one string; $1 parameters are not', () => {
     const sql = 'CREATE FUNCTION f() RETURNS void AS $fn$ BEGIN DROP TABLE x; END $fn$ LANGUAGE plpgsql; DO $$ BEGIN TRUNCATE y; END $$; SELECT a$b FROM t WHERE c = $1';
     expect(splitStatements(sql).map((s) => s.code)).toEqual(["CREATE FUNCTION f() RETURNS void AS '' LANGUAGE plpgsql", "DO ''", 'SELECT a$b FROM t WHERE c = $1']);
