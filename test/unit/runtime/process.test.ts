@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cutMarker, DEFAULT_MAX_LINE_CHARS } from '../../../src/runtime/line-splitter.js';
@@ -110,6 +110,18 @@ describe('execaRunner with onSpawn (a held command)', () => {
     expect(lines).toEqual([`pid ${group!.pgid} pgid ${group!.pgid}`]);
     expect(group!.start).toMatch(/.+:\d+$/);
     expect(runningGroups.has(group!.pgid)).toBe(false);
+  });
+
+  it('a held command can read a file as its stdin (a dump fed to a database client), even one whose name has spaces and quotes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shipgate-hold-'));
+    const file = join(dir, `dump "a" 'b' $x.sql`);
+    writeFileSync(file, 'line one\nline two\n');
+    const lines: string[] = [];
+    let held = false;
+    const r = await execaRunner({ argv: ['cat'], stdinFile: file, onLine: (l) => lines.push(l), onSpawn: async () => void (held = true) });
+    expect(r.exitCode).toBe(0);
+    expect(held).toBe(true);
+    expect(lines).toEqual(['line one', 'line two']);
   });
 
   it('when onSpawn fails, the command never runs and the run rejects with that error', async () => {
