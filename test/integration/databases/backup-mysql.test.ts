@@ -93,6 +93,17 @@ describe('MySQL/MariaDB backups', () => {
     expect(await scratchDatabases()).toEqual(before);
   });
 
+  it('a write between the fingerprint snapshot and the dump fails the proof (the safe side) and leaves no archive', async () => {
+    const writing: Runner = (req) =>
+      execaRunner({
+        ...req,
+        onSpawn: req.argv[0]?.endsWith('dump') ? async () => void (await admin((c) => c.query(`INSERT INTO \`${src.name}\`.events VALUES ('late', NULL)`))) : undefined,
+      });
+    await expect(backup(config(), writing)).rejects.toThrow(/^backup .* failed its proof \(restore\): table events has 5 rows in the restored copy and 4 in the source; the archive was deleted$/);
+    expect(await storage().list()).toEqual([]);
+    expect(await scratchDatabases()).toEqual([]);
+  });
+
   it('list proof finds every CREATE TABLE in the dump', async () => {
     const b = await backup(config(userUrl(), { verify: 'list' }));
     expect(b.verify).toMatchObject({ method: 'list', ok: true, tables: 3 });

@@ -94,6 +94,24 @@ describe('PostgreSQL backups', () => {
     expect(await scratchDatabases()).toEqual(before);
   });
 
+  it('dump and fingerprints share one snapshot: a write that lands while pg_dump starts is in neither, and the proof holds', async () => {
+    let wrote = false;
+    const writing: Runner = (req) =>
+      execaRunner({
+        ...req,
+        onSpawn: req.argv[0] === 'pg_dump' ? async () => {
+          await sql(src.url, "INSERT INTO users (name) VALUES ('written during the backup'); DELETE FROM events WHERE kind = 'b'");
+          wrote = true;
+        } : undefined,
+      });
+    const b = await backup(config(), writing);
+    expect(wrote).toBe(true);
+    expect(b.verify).toMatchObject({ ok: true, tables: 3, rows: 8 });
+    const now = await fingerprintsOf(src.url);
+    expect(now.find((t) => t.table === 'public.users')?.rows).toBe(4);
+    expect(b.fingerprints.find((t) => t.table === 'public.users')?.rows).toBe(3);
+  });
+
   it('list proof reads the table of contents with pg_restore --list', async () => {
     const b = await backup(config(src.url, { verify: 'list' }));
     expect(b.verify).toMatchObject({ method: 'list', ok: true, tables: 3 });
