@@ -40,6 +40,8 @@ async function dumpSnapshot(opts: EngineOptions, file: string): Promise<TableFin
     await sql.exec('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const [{ snapshot }] = (await sql.query<{ snapshot: string }>('SELECT pg_export_snapshot() AS snapshot')) as [{ snapshot: string }];
     const dumping = runTool({ run: opts.run, argv: pgDumpArgv(conn, snapshot, file), env, signal, secrets: secretsOf(opts.url), what: `pg_dump of database ${conn.database}` });
+    // Awaited below; until then a failure must not count as unhandled.
+    dumping.catch(() => undefined);
     const fingerprints = await postgresFingerprints(sql).catch(async (err: unknown) => {
       stop.abort();
       await dumping.catch(() => undefined);

@@ -112,6 +112,13 @@ describe('PostgreSQL backups', () => {
     expect(b.fingerprints.find((t) => t.table === 'public.users')?.rows).toBe(3);
   });
 
+  it('restores over the database itself after a migration changed it (the undo of a migration)', async () => {
+    const b = await backup();
+    await sql(src.url, "ALTER TABLE users ADD COLUMN email text; UPDATE users SET email = 'x'; DELETE FROM events; INSERT INTO billing.invoices VALUES (3, 1, 'new')");
+    await restoreBackup({ db: config(), storage: storage(), backup: b, root: dir.path, clock });
+    expect(await fingerprintsOf(src.url)).toEqual(b.fingerprints);
+  });
+
   it('list proof reads the table of contents with pg_restore --list', async () => {
     const b = await backup(config(src.url, { verify: 'list' }));
     expect(b.verify).toMatchObject({ method: 'list', ok: true, tables: 3 });
