@@ -5,7 +5,7 @@ import type { BackupEngine, EngineOptions } from '../engine.js';
 import { BackupError } from '../errors.js';
 import { runTool } from '../tool-run.js';
 import { parsePostgresUrl, pgDumpArgv, pgListArgv, pgRestoreArgv, tablesOfList, withDatabase } from './argv.js';
-import { postgresFingerprints, quoteIdent } from './fingerprints.js';
+import { fingerprintDatabase, postgresFingerprints, quoteIdent } from './fingerprints.js';
 
 /**
  * PostgreSQL: one REPEATABLE READ transaction exports its snapshot; pg_dump
@@ -86,7 +86,7 @@ export function createPostgresEngine(opts: EngineOptions): BackupEngine {
         await restoreInto(opts, file, url, false);
         const sql = await connect(url, 'the proof');
         try {
-          return await postgresFingerprints(sql);
+          return await fingerprintDatabase(sql);
         } finally {
           await sql.close();
         }

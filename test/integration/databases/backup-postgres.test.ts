@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatabaseSchema } from '../../../src/config/schema/databases.js';
 import { createBackup, restoreBackup, verifyBackup, type CreatedBackup } from '../../../src/databases/backup.js';
 import { openSql } from '../../../src/databases/connection.js';
-import { postgresFingerprints } from '../../../src/databases/postgres/fingerprints.js';
+import { fingerprintDatabase } from '../../../src/databases/postgres/fingerprints.js';
 import { FakeClock } from '../../../src/runtime/clock.js';
 import { execaRunner, type Runner } from '../../../src/runtime/process.js';
 import { folderStorage } from '../../support/folder-storage.js';
@@ -53,7 +53,7 @@ async function sql(url: string, text: string): Promise<void> {
 async function fingerprintsOf(url: string) {
   const c = await openSql('postgres', url);
   try {
-    return await postgresFingerprints(c);
+    return await fingerprintDatabase(c, 2);
   } finally {
     await c.close();
   }
