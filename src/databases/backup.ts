@@ -91,7 +91,8 @@ export async function createBackup(o: CreateBackupOptions): Promise<CreatedBacku
   const engine = engineOf(o);
   const now = o.clock.now();
   const format = formatOf(o.db, o.db.backup.encryption !== undefined);
-  const key = archiveKey(o.key, backupId(now), engine.extension, format);
+  const id = backupId(now);
+  const key = archiveKey(o.key, id, engine.extension, format);
   const { fingerprints, written } = await withWorkDir(async (dir) => {
     const file = join(dir, 'dump');
     const tables = await engine.dump(file, dir);
@@ -103,7 +104,7 @@ export async function createBackup(o: CreateBackupOptions): Promise<CreatedBacku
     await o.storage.delete(key);
     throw new BackupError(`${(err as Error).message}; the archive was deleted`, { cause: err });
   });
-  return { database: o.name, id: key.split('/').pop()!.split('.')[0]!, location: o.storage.location(key), timestamp: new Date(now).toISOString(), ...stored, verify, fingerprints };
+  return { database: o.name, id, location: o.storage.location(key), timestamp: new Date(now).toISOString(), ...stored, verify, fingerprints };
 }
 
 /** Reads the archive back from storage into a dump file in `dir`: sha256 first, then decryption and decompression. */

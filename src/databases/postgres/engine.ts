@@ -5,7 +5,7 @@ import type { BackupEngine, EngineOptions } from '../engine.js';
 import { BackupError } from '../errors.js';
 import { runTool } from '../tool-run.js';
 import { parsePostgresUrl, pgDumpArgv, pgListArgv, pgRestoreArgv, tablesOfList, withDatabase } from './argv.js';
-import { postgresFingerprints, quoteIdent } from './fingerprints.js';
+import { fingerprintDatabase, postgresFingerprints, quoteIdent } from './fingerprints.js';
 
 /**
  * PostgreSQL: one REPEATABLE READ transaction exports its snapshot; pg_dump
@@ -40,6 +40,8 @@ async function dumpSnapshot(opts: EngineOptions, file: string): Promise<TableFin
     await sql.exec('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const [{ snapshot }] = (await sql.query<{ snapshot: string }>('SELECT pg_export_snapshot() AS snapshot')) as [{ snapshot: string }];
     const dumping = runTool({ run: opts.run, argv: pgDumpArgv(conn, snapshot, file), env, signal, secrets: secretsOf(opts.url), what: `pg_dump of database ${conn.database}` });
+    // Awaited below; until then a failure must not count as unhandled.
+    dumping.catch(() => undefined);
     const fingerprints = await postgresFingerprints(sql).catch(async (err: unknown) => {
       stop.abort();
       await dumping.catch(() => undefined);
@@ -84,7 +86,7 @@ export function createPostgresEngine(opts: EngineOptions): BackupEngine {
         await restoreInto(opts, file, url, false);
         const sql = await connect(url, 'the proof');
         try {
-          return await postgresFingerprints(sql);
+          return await fingerprintDatabase(sql);
         } finally {
           await sql.close();
         }

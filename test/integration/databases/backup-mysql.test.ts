@@ -73,14 +73,28 @@ async function fingerprintsOf(url: string) {
 }
 
 const scratchDatabases = () => admin(async (c) => ((await c.query("SHOW DATABASES LIKE 'shipgate\\_verify\\_%'"))[0] as Record<string, string>[]).map((r) => Object.values(r)[0]));
+/** Scratch databases the proofs restored into (the client's last argument), to check they are gone afterwards. */
+const scratches: string[] = [];
+const tracking: Runner = (req) => {
+  const target = req.argv[req.argv.length - 1]!;
+  if (req.stdinFile !== undefined && target.startsWith('shipgate_verify_')) scratches.push(target);
+  return execaRunner(req);
+};
+
+async function expectScratchesDropped(): Promise<void> {
+  expect(scratches.length).toBeGreaterThan(0);
+  const left = await scratchDatabases();
+  expect(scratches.filter((name) => left.includes(name))).toEqual([]);
+  scratches.length = 0;
+}
+
 const config = (url = userUrl(), backup: Record<string, unknown> = { encryption: { key: KEY } }) => DatabaseSchema.parse({ type: 'mysql', url, backup });
 const storage = () => folderStorage(join(dir.path, 'backups'));
-const backup = (db = config(), run?: Runner) => createBackup({ db, name: 'main', storage: storage(), key: 'app/prod/main', root: dir.path, clock, run });
-const verify = (b: CreatedBackup, db = config()) => verifyBackup({ db, storage: storage(), backup: b, fingerprints: b.fingerprints, method: 'restore', root: dir.path, clock });
+const backup = (db = config(), run: Runner = tracking) => createBackup({ db, name: 'main', storage: storage(), key: 'app/prod/main', root: dir.path, clock, run });
+const verify = (b: CreatedBackup, db = config()) => verifyBackup({ db, storage: storage(), backup: b, fingerprints: b.fingerprints, method: 'restore', root: dir.path, clock, run: tracking });
 
 describe('MySQL/MariaDB backups', () => {
   it('round-trips: dump, proof ok in a scratch database, and a restore into a fresh database gives the same fingerprints', async () => {
-    const before = await scratchDatabases();
     const b = await backup();
     expect(b.verify).toMatchObject({ method: 'restore', ok: true, tables: 3, rows: 7 });
     expect(b.key).toMatch(/\.sql\.gz\.enc$/);
@@ -90,7 +104,18 @@ describe('MySQL/MariaDB backups', () => {
     await admin((c) => c.query(`GRANT ALL ON \`${target.name}\`.* TO '${user}'@'%'`));
     await restoreBackup({ db: config(), storage: storage(), backup: b, root: dir.path, clock, targetUrl: userUrl(target.name) });
     expect(await fingerprintsOf(userUrl(target.name))).toEqual(b.fingerprints);
-    expect(await scratchDatabases()).toEqual(before);
+    await expectScratchesDropped();
+  });
+
+  it('a write between the fingerprint snapshot and the dump fails the proof (the safe side) and leaves no archive', async () => {
+    const writing: Runner = (req) =>
+      tracking({
+        ...req,
+        onSpawn: req.argv[0]?.endsWith('dump') ? async () => void (await admin((c) => c.query(`INSERT INTO \`${src.name}\`.events VALUES ('late', NULL)`))) : undefined,
+      });
+    await expect(backup(config(), writing)).rejects.toThrow(/^backup .* failed its proof \(restore\): table events has 5 rows in the restored copy and 4 in the source; the archive was deleted$/);
+    expect(await storage().list()).toEqual([]);
+    await expectScratchesDropped();
   });
 
   it('list proof finds every CREATE TABLE in the dump', async () => {
@@ -126,7 +151,7 @@ describe('MySQL/MariaDB backups', () => {
       await admin((c) => c.query(`DROP TABLE \`${src.name}\`.events`));
       const partial = await backup();
       await expect(verify({ ...partial, fingerprints: full.fingerprints })).rejects.toThrow(/^backup .* failed its proof \(restore\): table events is missing from the restored copy$/);
-      expect(await scratchDatabases()).toEqual([]);
+      await expectScratchesDropped();
     });
 
     it('a dump the client refuses: the scratch database is dropped after the failure too', async () => {
@@ -134,7 +159,7 @@ describe('MySQL/MariaDB backups', () => {
       // Without TRIGGER rights on the scratch the restore fails halfway; the proof must say so and clean up.
       await admin((c) => c.query(`REVOKE TRIGGER ON \`shipgate\\_verify\\_%\`.* FROM '${user}'@'%'`));
       await expect(verify(b)).rejects.toThrow(/^mariadb restore into database shipgate_verify_[0-9a-f]{12} failed \(exited with code 1\): .*TRIGGER command denied/);
-      expect(await scratchDatabases()).toEqual([]);
+      await expectScratchesDropped();
     });
 
     it('a wrong encryption key', async () => {

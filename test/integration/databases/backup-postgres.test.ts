@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatabaseSchema } from '../../../src/config/schema/databases.js';
 import { createBackup, restoreBackup, verifyBackup, type CreatedBackup } from '../../../src/databases/backup.js';
 import { openSql } from '../../../src/databases/connection.js';
-import { postgresFingerprints } from '../../../src/databases/postgres/fingerprints.js';
+import { fingerprintDatabase } from '../../../src/databases/postgres/fingerprints.js';
 import { FakeClock } from '../../../src/runtime/clock.js';
 import { execaRunner, type Runner } from '../../../src/runtime/process.js';
 import { folderStorage } from '../../support/folder-storage.js';
@@ -53,7 +53,7 @@ async function sql(url: string, text: string): Promise<void> {
 async function fingerprintsOf(url: string) {
   const c = await openSql('postgres', url);
   try {
-    return await postgresFingerprints(c);
+    return await fingerprintDatabase(c, 2);
   } finally {
     await c.close();
   }
@@ -75,14 +75,28 @@ async function scratchDatabases(): Promise<string[]> {
   }
 }
 
+/** Scratch databases the proofs restored into (from pg_restore's argv), to check they are gone afterwards. */
+const scratches: string[] = [];
+const tracking: Runner = (req) => {
+  const at = req.argv.indexOf('--dbname');
+  if (req.argv[0] === 'pg_restore' && req.argv[at + 1]?.startsWith('shipgate_verify_')) scratches.push(req.argv[at + 1]!);
+  return execaRunner(req);
+};
+
+async function expectScratchesDropped(): Promise<void> {
+  expect(scratches.length).toBeGreaterThan(0);
+  const left = await scratchDatabases();
+  expect(scratches.filter((name) => left.includes(name))).toEqual([]);
+  scratches.length = 0;
+}
+
 const config = (url = src.url, backup: Record<string, unknown> = { encryption: { key: KEY } }) => DatabaseSchema.parse({ type: 'postgres', url, backup });
 const storage = () => folderStorage(join(dir.path, 'backups'));
-const backup = (db = config(), run?: Runner) => createBackup({ db, name: 'main', storage: storage(), key: 'app/prod/main', root: dir.path, clock, run });
-const verify = (b: CreatedBackup, db = config()) => verifyBackup({ db, storage: storage(), backup: b, fingerprints: b.fingerprints, method: 'restore', root: dir.path, clock });
+const backup = (db = config(), run: Runner = tracking) => createBackup({ db, name: 'main', storage: storage(), key: 'app/prod/main', root: dir.path, clock, run });
+const verify = (b: CreatedBackup, db = config()) => verifyBackup({ db, storage: storage(), backup: b, fingerprints: b.fingerprints, method: 'restore', root: dir.path, clock, run: tracking });
 
 describe('PostgreSQL backups', () => {
   it('round-trips: pg_dump of an exported snapshot, proof ok, and a restore into a fresh database gives the same fingerprints', async () => {
-    const before = await scratchDatabases();
     const b = await backup();
     expect(b.verify).toMatchObject({ method: 'restore', ok: true, tables: 3, rows: 8 });
     expect(b.fingerprints.map((t) => t.table)).toEqual(['billing.invoices', 'public.events', 'public.users']);
@@ -91,7 +105,32 @@ describe('PostgreSQL backups', () => {
     extra.push(target);
     await restoreBackup({ db: config(), storage: storage(), backup: b, root: dir.path, clock, targetUrl: target.url });
     expect(await fingerprintsOf(target.url)).toEqual(b.fingerprints);
-    expect(await scratchDatabases()).toEqual(before);
+    await expectScratchesDropped();
+  });
+
+  it('dump and fingerprints share one snapshot: a write that lands while pg_dump starts is in neither, and the proof holds', async () => {
+    let wrote = false;
+    const writing: Runner = (req) =>
+      execaRunner({
+        ...req,
+        onSpawn: req.argv[0] === 'pg_dump' ? async () => {
+          await sql(src.url, "INSERT INTO users (name) VALUES ('written during the backup'); DELETE FROM events WHERE kind = 'b'");
+          wrote = true;
+        } : undefined,
+      });
+    const b = await backup(config(), writing);
+    expect(wrote).toBe(true);
+    expect(b.verify).toMatchObject({ ok: true, tables: 3, rows: 8 });
+    const now = await fingerprintsOf(src.url);
+    expect(now.find((t) => t.table === 'public.users')?.rows).toBe(4);
+    expect(b.fingerprints.find((t) => t.table === 'public.users')?.rows).toBe(3);
+  });
+
+  it('restores over the database itself after a migration changed it (the undo of a migration)', async () => {
+    const b = await backup();
+    await sql(src.url, "ALTER TABLE users ADD COLUMN email text; UPDATE users SET email = 'x'; DELETE FROM events; INSERT INTO billing.invoices VALUES (3, 1, 'new')");
+    await restoreBackup({ db: config(), storage: storage(), backup: b, root: dir.path, clock });
+    expect(await fingerprintsOf(src.url)).toEqual(b.fingerprints);
   });
 
   it('list proof reads the table of contents with pg_restore --list', async () => {
@@ -139,7 +178,7 @@ describe('PostgreSQL backups', () => {
         const forged = { ...b, sha256: createHash('sha256').update(bad).digest('hex') };
         await expect(verify(forged), `byte ${at}`).rejects.toThrow(/could not be decoded: (frame \d+ failed authentication|the encryption key does not match|not an encrypted shipgate archive)/);
       }
-      expect(await scratchDatabases()).toEqual([]);
+      await expectScratchesDropped();
     });
 
     it('restored data that differs from the source (a row changed after the snapshot) fails the proof', async () => {
@@ -147,7 +186,7 @@ describe('PostgreSQL backups', () => {
       await sql(src.url, "UPDATE users SET bio = 'changed' WHERE name = 'plain'");
       const later = await fingerprintsOf(src.url);
       await expect(verify({ ...b, fingerprints: later })).rejects.toThrow(/failed its proof \(restore\): table public\.users has the same number of rows \(3\) but different contents \(checksum [0-9a-f]{12}… restored, [0-9a-f]{12}… in the source\)$/);
-      expect(await scratchDatabases()).toEqual([]);
+      await expectScratchesDropped();
     });
 
     it('a table missing from the dump', async () => {
@@ -155,7 +194,7 @@ describe('PostgreSQL backups', () => {
       await sql(src.url, 'DROP TABLE billing.invoices');
       const partial = await backup();
       await expect(verify({ ...partial, fingerprints: full.fingerprints })).rejects.toThrow(/^backup .* failed its proof \(restore\): table billing\.invoices is missing from the restored copy$/);
-      expect(await scratchDatabases()).toEqual([]);
+      await expectScratchesDropped();
     });
 
     it('a wrong encryption key', async () => {

@@ -90,6 +90,16 @@ describe('SQLite backups', () => {
       await expect(verify({ ...partial, fingerprints: full.fingerprints })).rejects.toThrow(/^backup .* failed its proof \(restore\): table events is missing from the restored copy$/);
     });
 
+    it('a table missing from the dump, with the list proof too', async () => {
+      const full = await backup();
+      const db = new Database(join(dir.path, 'app.db'));
+      db.exec('DROP TABLE users');
+      db.close();
+      const partial = await backup();
+      const listed = verifyBackup({ db: config(), storage: storage(), backup: partial, fingerprints: full.fingerprints, method: 'list', root: dir.path, clock });
+      await expect(listed).rejects.toThrow(/^backup .* failed its proof \(list\): table users is missing from the archive's table of contents$/);
+    });
+
     it('a wrong encryption key', async () => {
       const b = await backup();
       const other = DatabaseSchema.parse({ type: 'sqlite', url: 'sqlite:app.db', backup: { encryption: { key: 'a different passphrase, also 32 characters long' } } });

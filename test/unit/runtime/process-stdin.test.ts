@@ -1,0 +1,24 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execaRunner } from '../../../src/runtime/process.js';
+import { makeTempDir, type TempDir } from '../../support/tmp.js';
+
+let dir: TempDir;
+beforeEach(async () => void (dir = await makeTempDir()));
+afterEach(() => dir.cleanup());
+
+describe('execaRunner stdinFile', () => {
+  it('feeds the file to the command as its stdin', async () => {
+    const file = join(dir.path, 'in.txt');
+    await writeFile(file, 'first\nsecond ünïcode\n');
+    const lines: string[] = [];
+    const r = await execaRunner({ argv: ['cat'], stdinFile: file, onLine: (l) => lines.push(l) });
+    expect(r.exitCode).toBe(0);
+    expect(lines).toEqual(['first', 'second ünïcode']);
+  });
+
+  it('is refused together with onSpawn, whose hold needs stdin', async () => {
+    await expect(execaRunner({ argv: ['cat'], stdinFile: '/dev/null', onSpawn: async () => undefined })).rejects.toThrow('stdinFile cannot be combined with onSpawn');
+  });
+});
