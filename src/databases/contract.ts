@@ -11,7 +11,7 @@ export type DatabaseType = (typeof DATABASE_TYPES)[number];
 export interface TableFingerprint {
   table: string;
   rows: number;
-  /** sha256 over the rows in primary-key (or full-row) order, hex. */
+  /** A digest of the rows, independent of their order (each engine says how), hex. */
   checksum: string;
 }
 

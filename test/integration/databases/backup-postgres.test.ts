@@ -53,7 +53,7 @@ async function sql(url: string, text: string): Promise<void> {
 async function fingerprintsOf(url: string) {
   const c = await openSql('postgres', url);
   try {
-    return await fingerprintDatabase(c, 2);
+    return await fingerprintDatabase(c);
   } finally {
     await c.close();
   }
