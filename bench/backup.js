@@ -43,7 +43,7 @@
  *   npm run bench -- backup [--json] [--runs N] [--scale N] [--fresh]   (default N: 1 run, scale 68)
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { BenchError, CHILD_ENV, CLI, EXIT, check, checkpoint, log, makeTempDir, runBench, summarize } from './lib/harness.js';
@@ -151,7 +151,7 @@ async function ensureData(scale, fresh) {
     log(`data: generated in ${seconds(generationMs)}`);
   }
   const size = await withAdmin((c) => c.query('SELECT pg_database_size($1)::bigint AS bytes, version() AS version', [DB_NAME]));
-  return { name: DB_NAME, scale, size_bytes: Number(size.rows[0]?.bytes), reused: generationMs === null, generation_ms: generationMs, server: String(size.rows[0]?.version).split(' on ')[0] };
+  return { name: DB_NAME, scale, size_bytes: Number(size.rows[0]?.bytes), reused: generationMs === null, generation_ms: generationMs === null ? null : Math.round(generationMs), server: String(size.rows[0]?.version).split(' on ')[0] };
 }
 
 /** Drops and recreates the database, runs pgbench -i, then marks it complete. @param {number} scale */
@@ -240,6 +240,8 @@ async function shipgateRound(dir) {
   await checkpointServer();
   const create = await measure('shipgate backup create --db main --json', [process.execPath, CLI, 'backup', 'create', '--db', 'main', '--json'], o('rss-sg-create'));
   const backup = parseCreate(create.stdout);
+  // Same disk as the bare archive: the backup must be in the project's `backups` folder.
+  check(bytesUnder(join(dir, 'backups')) > 0, `shipgate backup create reported backup ${backup.id} but the project's backups/ folder is empty: it did not write to storage.path`);
   await checkpoint();
   await checkpointServer();
   const args = ['backup', 'verify', backup.id, '--db', 'main', '--method', 'restore', '--json'];
@@ -264,13 +266,24 @@ function parseVerify(stdout) {
   return { ok: true, tables: Number(v.tables), rows: Number(v.rows), ms: Number(v.ms) };
 }
 
-/** @param {string} text @param {string} what @returns {any} */
+/**
+ * The JSON a command printed: all of stdout, or from its first line that opens
+ * an object or array (a line of progress before it is tolerated).
+ * @param {string} text @param {string} what @returns {any}
+ */
 function parseJson(text, what) {
+  const start = text.search(/^[[{]/m);
   try {
-    return JSON.parse(text);
+    return JSON.parse(start > 0 ? text.slice(start) : text);
   } catch {
     throw new BenchError(`${what}: stdout is not JSON: ${text.slice(0, 300) || '(empty)'}`);
   }
+}
+
+/** Bytes of the files under `dir` (0 when it does not exist). @param {string} dir @returns {number} */
+function bytesUnder(dir) {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir, { withFileTypes: true }).reduce((sum, e) => sum + (e.isDirectory() ? bytesUnder(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0);
 }
 
 /**
