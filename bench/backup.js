@@ -69,6 +69,11 @@ const MAX_SCALE = 10_000;
 const EXTRA = {
   options: /** @type {const} */ ({ scale: { type: 'string' }, fresh: { type: 'boolean' } }),
   usage: '[--scale N] [--fresh]',
+  /** @param {Record<string, string | boolean | undefined>} flags */
+  check: (flags) => {
+    const scale = scaleOf(flags.scale);
+    return Number.isInteger(scale) && scale >= 1 && scale <= MAX_SCALE ? null : `--scale: expected a whole number from 1 to ${MAX_SCALE} (got "${flags.scale}")`;
+  },
 };
 
 /** @typedef {{ ms: number, rssKiB: number, stdout: string }} Measured */
@@ -113,7 +118,11 @@ function measure(label, argv, { cwd, env, rssFile }) {
     child.on('close', (code, signal) => {
       const ms = performance.now() - started;
       if (code !== 0) return reject(new BenchError(`\`${label}\` ${signal ? `was killed by ${signal}` : `exited with ${code}`} (expected 0)\n--- stderr ---\n${stderr.trimEnd() || '(empty)'}\n--- stdout ---\n${stdout.trimEnd().slice(-4000) || '(empty)'}`));
-      resolve({ ms, rssKiB: peakKiB(rssFile, label), stdout });
+      try {
+        resolve({ ms, rssKiB: peakKiB(rssFile, label), stdout });
+      } catch (err) {
+        reject(err); // thrown in an event handler, it would escape the promise
+      }
     });
   });
 }
@@ -370,12 +379,9 @@ function report(f, data, unavailable, write) {
   return missed;
 }
 
-/** --scale: a whole number from 1 to MAX_SCALE. @param {string | boolean | undefined} value */
+/** --scale: a whole number from 1 to MAX_SCALE (the default when absent). @param {string | boolean | undefined} value */
 function scaleOf(value) {
-  if (value === undefined) return DEFAULT_SCALE;
-  const scale = Number(value);
-  if (typeof value !== 'string' || !Number.isInteger(scale) || scale < 1 || scale > MAX_SCALE) throw new BenchError(`--scale: expected a whole number from 1 to ${MAX_SCALE} (got "${value}")`);
-  return scale;
+  return value === undefined ? DEFAULT_SCALE : Number(value);
 }
 
 /** Set when a target was missed: the exit code is then 1 (runBench's 0 means "it ran"). */

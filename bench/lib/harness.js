@@ -32,6 +32,7 @@ class UsageError extends Error {}
  * @typedef {object} ExtraOptions
  * @property {Record<string, { type: 'string' | 'boolean' }>} options
  * @property {string} usage  how they are shown in the usage line, e.g. `[--fresh] [--scale N]`
+ * @property {(flags: BenchOptions['flags']) => string | null} [check]  what is wrong with their values, or null
  */
 /** @typedef {{ median: number, min: number, p90: number, max: number, n: number }} Stats */
 /** @typedef {{ ms: number, stdout: string, stderr: string }} Timed */
@@ -44,10 +45,10 @@ export function log(/** @type {string} */ text) {
 /**
  * @param {string[]} argv
  * @param {number} defaultRuns
- * @param {ExtraOptions['options']} extra
+ * @param {ExtraOptions} extra
  * @returns {BenchOptions}
  */
-function parseBenchArgs(argv, defaultRuns, extra) {
+function parseBenchArgs(argv, defaultRuns, { options: extra, check: checkExtra }) {
   let values;
   try {
     ({ values } = parseArgs({ args: argv, options: { ...extra, json: { type: 'boolean' }, runs: { type: 'string' } }, strict: true, allowPositionals: false }));
@@ -57,6 +58,8 @@ function parseBenchArgs(argv, defaultRuns, extra) {
   const runs = values.runs === undefined ? defaultRuns : Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > MAX_RUNS) throw new UsageError(`--runs: expected a whole number from 1 to ${MAX_RUNS} (got "${values.runs}")`);
   const { json, runs: _runs, ...flags } = values;
+  const wrong = checkExtra?.(flags) ?? null;
+  if (wrong !== null) throw new UsageError(wrong);
   return { json: json === true, runs, flags };
 }
 
@@ -91,7 +94,7 @@ async function runCleanups() {
 export async function runBench(name, defaultRuns, body, extra = { options: {}, usage: '' }) {
   let opts;
   try {
-    opts = parseBenchArgs(process.argv.slice(2), defaultRuns, extra.options);
+    opts = parseBenchArgs(process.argv.slice(2), defaultRuns, extra);
   } catch (err) {
     log(`bench ${name}: ${/** @type {Error} */ (err).message}\nusage: npm run bench -- ${name} [--json] [--runs N]${extra.usage ? ` ${extra.usage}` : ''}   (default N: ${defaultRuns})`);
     process.exitCode = EXIT.usage;
