@@ -26,7 +26,14 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 };
 export class BenchError extends Error {}
 class UsageError extends Error {}
 
-/** @typedef {{ json: boolean, runs: number }} BenchOptions */
+/** @typedef {{ json: boolean, runs: number, flags: Record<string, string | boolean | undefined> }} BenchOptions */
+/**
+ * Options of one benchmark beyond `--json` and `--runs`; their values come back in `BenchOptions.flags`.
+ * @typedef {object} ExtraOptions
+ * @property {Record<string, { type: 'string' | 'boolean' }>} options
+ * @property {string} usage  how they are shown in the usage line, e.g. `[--fresh] [--scale N]`
+ * @property {(flags: BenchOptions['flags']) => string | null} [check]  what is wrong with their values, or null
+ */
 /** @typedef {{ median: number, min: number, p90: number, max: number, n: number }} Stats */
 /** @typedef {{ ms: number, stdout: string, stderr: string }} Timed */
 
@@ -38,18 +45,22 @@ export function log(/** @type {string} */ text) {
 /**
  * @param {string[]} argv
  * @param {number} defaultRuns
+ * @param {ExtraOptions} extra
  * @returns {BenchOptions}
  */
-function parseBenchArgs(argv, defaultRuns) {
+function parseBenchArgs(argv, defaultRuns, { options: extra, check: checkExtra }) {
   let values;
   try {
-    ({ values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, runs: { type: 'string' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: argv, options: { ...extra, json: { type: 'boolean' }, runs: { type: 'string' } }, strict: true, allowPositionals: false }));
   } catch (err) {
     throw new UsageError(/** @type {Error} */ (err).message);
   }
   const runs = values.runs === undefined ? defaultRuns : Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1 || runs > MAX_RUNS) throw new UsageError(`--runs: expected a whole number from 1 to ${MAX_RUNS} (got "${values.runs}")`);
-  return { json: values.json === true, runs };
+  const { json, runs: _runs, ...flags } = values;
+  const wrong = checkExtra?.(flags) ?? null;
+  if (wrong !== null) throw new UsageError(wrong);
+  return { json: json === true, runs, flags };
 }
 
 /** @type {(() => void | Promise<void>)[]} */
@@ -78,13 +89,14 @@ async function runCleanups() {
  * @param {string} name
  * @param {number} defaultRuns
  * @param {(opts: BenchOptions) => Promise<void>} body
+ * @param {ExtraOptions} [extra]
  */
-export async function runBench(name, defaultRuns, body) {
+export async function runBench(name, defaultRuns, body, extra = { options: {}, usage: '' }) {
   let opts;
   try {
-    opts = parseBenchArgs(process.argv.slice(2), defaultRuns);
+    opts = parseBenchArgs(process.argv.slice(2), defaultRuns, extra);
   } catch (err) {
-    log(`bench ${name}: ${/** @type {Error} */ (err).message}\nusage: npm run bench -- ${name} [--json] [--runs N]   (default N: ${defaultRuns})`);
+    log(`bench ${name}: ${/** @type {Error} */ (err).message}\nusage: npm run bench -- ${name} [--json] [--runs N]${extra.usage ? ` ${extra.usage}` : ''}   (default N: ${defaultRuns})`);
     process.exitCode = EXIT.usage;
     return;
   }

@@ -13,12 +13,14 @@ export const PG_ADMIN_URL = process.env.SHIPGATE_BENCH_PG_URL ?? 'postgres://pos
 const CONNECT_TIMEOUT_MS = 3000;
 
 /**
+ * Runs `fn` with a client of the server's `postgres` database, or of `database` when named.
  * @template T
  * @param {(client: pg.Client) => Promise<T>} fn
+ * @param {string} [database]
  * @returns {Promise<T>}
  */
-async function withAdmin(fn) {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+export async function withAdmin(fn, database) {
+  const client = new pg.Client({ connectionString: database ? urlOf(database) : PG_ADMIN_URL, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   try {
     await client.connect();
     return await fn(client);
@@ -40,13 +42,18 @@ export async function createBenchDatabase() {
     return { skipped: `PostgreSQL not reachable at ${maskPassword(PG_ADMIN_URL)} (${e.message || e.code || 'connection failed'})` };
   }
   onCleanup(() => dropDatabase(name));
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), name };
+  return { url: urlOf(name), name };
 }
 
-/** @param {string} name */
-async function dropDatabase(name) {
+/** The server's URL with `name` as its database. @param {string} name */
+function urlOf(name) {
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Drops `name` (if it exists), ending its sessions first. @param {string} name */
+export async function dropDatabase(name) {
   await withAdmin(async (c) => {
     await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
     // WITH (FORCE) needs PostgreSQL 13+; older servers get the plain form.
