@@ -18,7 +18,7 @@ describe('execaRunner stdinFile', () => {
     expect(lines).toEqual(['first', 'second ünïcode']);
   });
 
-  it('is refused together with onSpawn, whose hold needs stdin', async () => {
-    await expect(execaRunner({ argv: ['cat'], stdinFile: '/dev/null', onSpawn: async () => undefined })).rejects.toThrow('stdinFile cannot be combined with onSpawn');
+  it('with onSpawn (a held command) the file is opened only once the hold is released: a hold that fails runs nothing', async () => {
+    await expect(execaRunner({ argv: ['cat'], stdinFile: '/dev/null', onSpawn: async () => Promise.reject(new Error('journal down')) })).rejects.toThrow('journal down');
   });
 });
