@@ -13,7 +13,7 @@ import { json, makeProject, SCRIPTS_PROVIDER, STATE_SCRIPTS, type Project } from
  * rollback.database: down.
  */
 
-type Engine = 'postgres' | 'mysql' | 'sqlite';
+export type Engine = 'postgres' | 'mysql' | 'sqlite';
 
 let p: Project | null = null;
 let db: TestDatabase | null = null;
@@ -81,34 +81,37 @@ const PATHS: Path[] = [
   { name: 'deploy fails after migrate, a down missing, rollback.database restore: the backup, said to lose writes', mode: 'restore', down: false, migrateFails: false, exit: 1, status: 'rolled_back', undo: /rollback\.database is restore: restoring the backup bk_\S+ taken at \S+, which LOSES every write made since/ },
 ];
 
-describe.each(['postgres', 'mysql', 'sqlite'] as const)('%s: undo leaves the database identical to before', (engine) => {
-  it.each(PATHS)('$name', async (path) => {
-    const made = await project(engine, path.mode);
-    p = made.p;
-    const before = await fingerprintDatabase(engine, made.url, p.dir);
-    await p.write('migrations/0002_email.up.sql', ADD_COLUMN);
-    if (path.down) await p.write('migrations/0002_email.down.sql', DROP_COLUMN[engine]);
-    if (path.migrateFails) await p.write('migrations/0003_broken.up.sql', FAILING);
-    const r = await p.run(['deploy', 'v2.0.0'], { env: path.migrateFails ? {} : { FAIL_DEPLOY: '1' } });
-    expect(r.code, r.stdout + r.stderr).toBe(path.exit);
-    const id = json<{ deployment_id: string }[]>(await p.run(['history', '--json']))[0]!.deployment_id;
-    const record = json<{ status: string; database_backup: { backup_id: string; verification: { method: string; ok: boolean } } | null }>(await p.run(['show', id, '--json']));
-    expect(record.status).toBe(path.status);
-    expect(record.database_backup?.verification).toMatchObject({ method: 'restore', ok: true });
-    const events = await p.run(['show', id, '--events']);
-    expect(events.stdout).toMatch(path.undo);
-    expect(await fingerprintDatabase(engine, made.url, p.dir)).toEqual(before);
-  });
+/** The suite for one engine (one file per engine, so the three run in parallel). */
+export function describeDataUndo(engine: Engine): void {
+  describe(`${engine}: undo leaves the database identical to before`, () => {
+    it.each(PATHS)('$name', async (path) => {
+      const made = await project(engine, path.mode);
+      p = made.p;
+      const before = await fingerprintDatabase(engine, made.url, p.dir);
+      await p.write('migrations/0002_email.up.sql', ADD_COLUMN);
+      if (path.down) await p.write('migrations/0002_email.down.sql', DROP_COLUMN[engine]);
+      if (path.migrateFails) await p.write('migrations/0003_broken.up.sql', FAILING);
+      const r = await p.run(['deploy', 'v2.0.0'], { env: path.migrateFails ? {} : { FAIL_DEPLOY: '1' } });
+      expect(r.code, r.stdout + r.stderr).toBe(path.exit);
+      const id = json<{ deployment_id: string }[]>(await p.run(['history', '--json']))[0]!.deployment_id;
+      const record = json<{ status: string; database_backup: { backup_id: string; verification: { method: string; ok: boolean } } | null }>(await p.run(['show', id, '--json']));
+      expect(record.status).toBe(path.status);
+      expect(record.database_backup?.verification).toMatchObject({ method: 'restore', ok: true });
+      const events = await p.run(['show', id, '--events']);
+      expect(events.stdout).toMatch(path.undo);
+      expect(await fingerprintDatabase(engine, made.url, p.dir)).toEqual(before);
+    });
 
-  it('deploy fails after migrate, a down missing, rollback.database down: undo refuses to lose writes (exit 4, stop sign), the schema stays migrated', async () => {
-    const made = await project(engine, 'down');
-    p = made.p;
-    const before = await fingerprintDatabase(engine, made.url, p.dir);
-    await p.write('migrations/0002_email.up.sql', ADD_COLUMN);
-    const r = await p.run(['deploy', 'v2.0.0'], { env: { FAIL_DEPLOY: '1' } });
-    expect(r.code, r.stdout + r.stderr).toBe(4);
-    expect(r.stdout + r.stderr).toMatch(/0002_email has no down; restoring the backup bk_\S+ \(taken at \S+\) would lose the writes made since, and rollback\.database is down; restore it on purpose with `shipgate backup restore bk_\S+ --db main`, or write the down/);
-    expect(await fingerprintDatabase(engine, made.url, p.dir)).not.toEqual(before);
-    expect((await p.run(['deploy', 'v2.0.1'])).code).toBe(7);
+    it('deploy fails after migrate, a down missing, rollback.database down: undo refuses to lose writes (exit 4, stop sign), the schema stays migrated', async () => {
+      const made = await project(engine, 'down');
+      p = made.p;
+      const before = await fingerprintDatabase(engine, made.url, p.dir);
+      await p.write('migrations/0002_email.up.sql', ADD_COLUMN);
+      const r = await p.run(['deploy', 'v2.0.0'], { env: { FAIL_DEPLOY: '1' } });
+      expect(r.code, r.stdout + r.stderr).toBe(4);
+      expect(r.stdout + r.stderr).toMatch(/0002_email has no down; restoring the backup bk_\S+ \(taken at \S+\) would lose the writes made since, and rollback\.database is down; restore it on purpose with `shipgate backup restore bk_\S+ --db main`, or write the down/);
+      expect(await fingerprintDatabase(engine, made.url, p.dir)).not.toEqual(before);
+      expect((await p.run(['deploy', 'v2.0.1'])).code).toBe(7);
+    });
   });
-});
+}

@@ -1,0 +1,3 @@
+import { describeDataUndo } from './data-undo-cases.js';
+
+describeDataUndo('postgres');
