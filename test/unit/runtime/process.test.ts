@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cutMarker, DEFAULT_MAX_LINE_CHARS } from '../../../src/runtime/line-splitter.js';
@@ -128,6 +128,18 @@ describe('execaRunner with onSpawn (a held command)', () => {
     expect(called).toBe(false);
     const plain = await execaRunner({ argv: ['no-such-command-anywhere'], onSpawn: async () => undefined });
     expect(plain.spawnError).toBe('spawn no-such-command-anywhere ENOENT');
+  });
+
+  it('a held command can read a file as its stdin (a dump fed to a database client inside the pipeline)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'held-stdin-'));
+    const input = join(dir, 'dump.sql');
+    writeFileSync(input, 'line one\nline two\n');
+    const lines: string[] = [];
+    let group = 0;
+    const r = await execaRunner({ argv: ['cat'], stdinFile: input, onLine: (l) => lines.push(l), onSpawn: async (g) => void (group = g.pgid) });
+    expect(r.exitCode).toBe(0);
+    expect(group).toBeGreaterThan(0);
+    expect(lines).toEqual(['line one', 'line two']);
   });
 
   it('cannotExecute: PATH lookup, relative paths, non-executable files', () => {
