@@ -6,8 +6,23 @@ import { DEFAULT_LISTENER_TIMEOUT_MS, type AnyLifecycleEvent, type EventBus, typ
 /**
  * Test hook: `SHIPGATE_CRASH_AFTER=stage:finished:build` SIGKILLs this process right after that event is
  * journaled; `SHIPGATE_CRASH_AFTER=reject:stage:finished:build` leaves an unhandled rejection there instead.
+ * A suffix `#N` picks the N-th event with that key (`stage:noted:migrate#3`: after the second migration's note).
  */
 export const CRASH_HOOK_ENV = 'SHIPGATE_CRASH_AFTER';
+
+export interface CrashPoint {
+  /** `type:stage:step`, optionally prefixed with `reject:`. */
+  key: string;
+  /** Which occurrence of the key, from 1. */
+  nth: number;
+}
+
+/** Pure: the hook's value as a key and an occurrence (`#N`; the first when absent or not a positive number). */
+export function parseCrashPoint(spec: string): CrashPoint {
+  const m = /^(.*)#(\d+)$/.exec(spec);
+  const nth = m ? Number(m[2]) : 1;
+  return m && nth >= 1 ? { key: m[1]!, nth } : { key: spec, nth: 1 };
+}
 
 /** Events whose listeners the pipeline waits for (bounded) before it goes on: the run is ending. */
 const AWAITED: ReadonlySet<LifecycleEventName> = new Set(['deploy:finished']);
@@ -20,7 +35,8 @@ const AWAITED: ReadonlySet<LifecycleEventName> = new Set(['deploy:finished']);
  * up a deploy or its rollback.
  */
 export class Journal {
-  private readonly crashAfter: string | undefined;
+  private readonly crashAfter: CrashPoint | undefined;
+  private crashSeen = 0;
 
   constructor(
     private readonly store: Store,
@@ -31,7 +47,8 @@ export class Journal {
     env: NodeJS.ProcessEnv = process.env,
     private readonly listenerWaitMs = DEFAULT_LISTENER_TIMEOUT_MS,
   ) {
-    this.crashAfter = env[CRASH_HOOK_ENV] || undefined;
+    const spec = env[CRASH_HOOK_ENV];
+    this.crashAfter = spec ? parseCrashPoint(spec) : undefined;
   }
 
   async append<K extends LifecycleEventName>(type: K, payload: LifecycleEvents[K]): Promise<void> {
@@ -53,8 +70,11 @@ export class Journal {
   private maybeCrash(type: string, stage?: string, step?: string): void {
     if (!this.crashAfter) return;
     const here = [type, stage, step].filter(Boolean).join(':');
-    if (here === this.crashAfter) process.kill(process.pid, 'SIGKILL');
-    if (`reject:${here}` === this.crashAfter) void Promise.reject(new Error(`injected by ${CRASH_HOOK_ENV} after ${here}`));
+    const { key, nth } = this.crashAfter;
+    if (key !== here && key !== `reject:${here}`) return;
+    if (++this.crashSeen !== nth) return;
+    if (key === here) process.kill(process.pid, 'SIGKILL');
+    else void Promise.reject(new Error(`injected by ${CRASH_HOOK_ENV} after ${here}`));
   }
 }
 

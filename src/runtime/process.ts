@@ -18,7 +18,7 @@ export interface RunRequest {
   timeoutMs?: number;
   signal?: AbortSignal;
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
-  /** A file the command reads as its stdin (a dump fed to a database client); with `onSpawn`, opened once the hold is released. */
+  /** A file the command reads as its stdin (a dump fed to a database client). With `onSpawn`, the hold opens it once released. */
   stdinFile?: string;
   /**
    * Called once the command's process group exists and before the command runs
@@ -55,8 +55,14 @@ export const DEFAULT_KILL_GRACE_MS = 5000;
  * first, the pipe closes, `read` fails, and the command never runs.
  */
 const HOLD_SCRIPT = 'IFS= read -r go; [ "$go" = run ] || exit 125; exec "$@"';
-/** The same hold for a command that reads a file as its stdin: the shell's stdin is the hold, so the file is opened after it (its path is `$1`, never spliced into the script). */
+/** The same, for a command whose stdin is a file: the hold's stdin is the pipe, so the file comes as $1 and replaces it at the exec. */
 const HOLD_STDIN_FILE_SCRIPT = 'IFS= read -r go; [ "$go" = run ] || exit 125; f=$1; shift; exec "$@" < "$f"';
+
+/** argv of the held command: sh holds it; the stdin file (a path, quoted by sh, never spliced into the script) goes first. */
+function heldArgv(file: string, args: string[], stdinFile: string | undefined): [string, string[]] {
+  if (stdinFile === undefined) return ['/bin/sh', ['-c', HOLD_SCRIPT, 'shipgate', file, ...args]];
+  return ['/bin/sh', ['-c', HOLD_STDIN_FILE_SCRIPT, 'shipgate', stdinFile, file, ...args]];
+}
 
 /** Process groups of the commands running now (an interrupted run ends them on its way out). */
 export { runningGroups } from './running-groups.js';
@@ -93,7 +99,7 @@ export const execaRunner: Runner = async (req) => {
     const refused = cannotExecute(file, req.cwd, req.env?.PATH ?? process.env.PATH);
     if (refused) return { exitCode: null, signal: null, timedOut: false, cancelled: false, spawnError: refused, durationMs: performance.now() - started };
   }
-  const [bin, argv] = !held ? [file, args] : req.stdinFile === undefined ? ['/bin/sh', ['-c', HOLD_SCRIPT, 'shipgate', file, ...args]] : ['/bin/sh', ['-c', HOLD_STDIN_FILE_SCRIPT, 'shipgate', req.stdinFile, file, ...args]];
+  const [bin, argv] = held ? heldArgv(file, args, req.stdinFile) : [file, args];
   const child = execa(bin, argv, {
     cwd: req.cwd,
     env: req.env,
