@@ -23,6 +23,7 @@ import type { DeploymentRecord } from './record.js';
 import { createProvider } from '../providers/index.js';
 import { acknowledgeFailure, type AcknowledgeResult } from './acknowledge.js';
 import { statePaths } from './deps.js';
+import type { BackupManifest } from '../databases/catalog.js';
 
 export interface DeploymentManagerOptions {
   /** Environment to act on; may be omitted when the config has only one. */
@@ -227,6 +228,23 @@ export class DeploymentManager {
     const w = await this.wiring();
     const deps = { store: w.store, clock: this.effects().clock, masker: this.loaded.masker, journal: (context: EventContext) => w.journal(context, this.loaded.masker), recordsDir: statePaths(this.loaded).recordsDir };
     return acknowledgeFailure(this.loaded.config.app, { deploymentId: opts.deploymentId, by: this.actor, reason: opts.reason }, deps);
+  }
+
+  /** Takes and proves a backup of each database (or `database`), outside a deployment; returns each backup's manifest (without the checksums). */
+  async createBackup(opts: { database?: string } = {}): Promise<Omit<BackupManifest, 'fingerprints'>[]> {
+    const { selectDatabases, takeBackup } = await import('../databases/manual.js');
+    const made: Omit<BackupManifest, 'fingerprints'>[] = [];
+    for (const [name, db] of selectDatabases(this.loaded, opts.database)) {
+      const { fingerprints: _f, ...manifest } = await takeBackup(this.loaded, name, db, 'manual', this.effects().clock);
+      made.push(manifest);
+    }
+    return made;
+  }
+
+  /** Applies pending migrations of each database (or `database`) outside a deployment; returns what each applied. */
+  async runMigrations(opts: { database?: string } = {}): Promise<{ database: string; applied: string[] }[]> {
+    const { migrateUp } = await import('../databases/manual.js');
+    return migrateUp(this.loaded, opts.database);
   }
 
   async status(): Promise<EnvironmentStatus> {

@@ -1,7 +1,8 @@
 import type { LoadedConfig } from '../../config/load.js';
 import type { DatabaseConfig } from '../../config/schema/databases.js';
-import { createBackup, restoreBackup, verifyBackup } from '../../databases/backup.js';
-import { findBackup, listBackups, saveManifest, type BackupManifest } from '../../databases/catalog.js';
+import { restoreBackup, verifyBackup } from '../../databases/backup.js';
+import { backupFolderOf, takeBackup } from '../../databases/manual.js';
+import { findBackup, listBackups, type BackupManifest } from '../../databases/catalog.js';
 import { UsageError } from '../../errors.js';
 import { systemClock } from '../../runtime/clock.js';
 import { maskStoreUrl, storeUrlSecrets } from '../../store/url.js';
@@ -11,9 +12,8 @@ import { EXIT, loadForDatabases, printRows, selectDatabases, type DatabaseFlags 
 
 /* `shipgate backup create|list|verify|restore [--db NAME]`. */
 
-/** The storage folder of a database's backups (deploy backups there, `manual/` and `safety/` under it). */
 function prefixOf(loaded: LoadedConfig, name: string): string {
-  return `${loaded.config.app}/${loaded.environment}/${name}`;
+  return backupFolderOf(loaded, name);
 }
 
 function sizeText(bytes: number): string {
@@ -24,12 +24,6 @@ function proofText(m: Pick<BackupManifest, 'verify'>): string {
   const v = m.verify;
   if (v.method === 'none') return 'not proven (verify: none)';
   return v.method === 'restore' ? `proven by restore: ${v.tables} tables, ${v.rows} rows equal (${(v.ms / 1000).toFixed(1)}s)` : `checked by list: ${v.tables} tables in the archive, sha256 ok`;
-}
-
-async function takeBackup(loaded: LoadedConfig, name: string, db: DatabaseConfig, kind: 'manual' | 'safety'): Promise<BackupManifest> {
-  const storage = createStorage(db.backup.storage, loaded.root);
-  const created = await createBackup({ db, name, storage, key: `${prefixOf(loaded, name)}/${kind}`, root: loaded.root, clock: systemClock });
-  return saveManifest(storage, created, { kind, deploymentId: null, type: db.type });
 }
 
 export async function backupCreateCommand(flags: DatabaseFlags, out: Output): Promise<number> {

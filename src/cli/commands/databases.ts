@@ -1,6 +1,6 @@
 import { loadConfig, type LoadedConfig } from '../../config/load.js';
-import type { DatabaseConfig } from '../../config/schema/databases.js';
 import { UsageError } from '../../errors.js';
+export { selectDatabases } from '../../databases/manual.js';
 import { EXIT } from '../exit-codes.js';
 import { table, type GlobalOptions, type Output } from '../output.js';
 
@@ -18,17 +18,6 @@ export function loadForDatabases(flags: GlobalOptions, out: Output): LoadedConfi
   const loaded = loadConfig({ configPath: flags.config, environment: flags.env });
   out.masker = loaded.masker;
   return loaded;
-}
-
-/** `--db NAME`, or every database; a clear error for a name that is not configured. */
-export function selectDatabases(loaded: LoadedConfig, name: string | undefined, need?: (db: DatabaseConfig) => string | null): [string, DatabaseConfig][] {
-  const all = Object.entries(loaded.config.databases ?? {});
-  if (all.length === 0) throw new UsageError(`no databases in ${loaded.path} (environment "${loaded.environment}"): add a databases section`);
-  const chosen = name === undefined ? all : all.filter(([n]) => n === name);
-  if (chosen.length === 0) throw new UsageError(`--db ${name}: no such database (configured: ${all.map(([n]) => n).join(', ')})`);
-  const usable = need ? chosen.filter(([, db]) => need(db) === null) : chosen;
-  if (usable.length === 0) throw new UsageError(`--db ${chosen[0]![0]}: ${need!(chosen[0]![1])}`);
-  return usable;
 }
 
 /** `--steps N`: a whole number from 1. */

@@ -1,0 +1,47 @@
+import type { LoadedConfig } from '../config/load.js';
+import type { DatabaseConfig } from '../config/schema/databases.js';
+import { UsageError } from '../errors.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
+import { createStorage } from '../storage/index.js';
+import { createBackup } from './backup.js';
+import { saveManifest, type BackupManifest } from './catalog.js';
+import { openMigrations } from './migrations/index.js';
+
+/* Backups and migrations outside a deployment: `shipgate backup create`, `shipgate migrate up`, and the library's createBackup() and runMigrations(). */
+
+/** The storage folder of a database's backups (deploy backups there, `manual/` and `safety/` under it). */
+export function backupFolderOf(loaded: LoadedConfig, name: string): string {
+  return `${loaded.config.app}/${loaded.environment}/${name}`;
+}
+
+/** `name`, or every database; a clear error for a name that is not configured, or a config without databases. */
+export function selectDatabases(loaded: LoadedConfig, name: string | undefined, need?: (db: DatabaseConfig) => string | null): [string, DatabaseConfig][] {
+  const all = Object.entries(loaded.config.databases ?? {});
+  if (all.length === 0) throw new UsageError(`no databases in ${loaded.path} (environment "${loaded.environment}"): add a databases section`);
+  const chosen = name === undefined ? all : all.filter(([n]) => n === name);
+  if (chosen.length === 0) throw new UsageError(`--db ${name}: no such database (configured: ${all.map(([n]) => n).join(', ')})`);
+  const usable = need ? chosen.filter(([, db]) => need(db) === null) : chosen;
+  if (usable.length === 0) throw new UsageError(`--db ${chosen[0]![0]}: ${need!(chosen[0]![1])}`);
+  return usable;
+}
+
+/** Takes and proves a backup of one database, with its manifest beside it. */
+export async function takeBackup(loaded: LoadedConfig, name: string, db: DatabaseConfig, kind: 'manual' | 'safety', clock: Clock = systemClock): Promise<BackupManifest> {
+  const storage = createStorage(db.backup.storage, loaded.root);
+  const created = await createBackup({ db, name, storage, key: `${backupFolderOf(loaded, name)}/${kind}`, root: loaded.root, clock });
+  return saveManifest(storage, created, { kind, deploymentId: null, type: db.type });
+}
+
+/** Applies pending migrations of each database (or `name`); returns what each applied. */
+export async function migrateUp(loaded: LoadedConfig, name?: string): Promise<{ database: string; applied: string[] }[]> {
+  const out: { database: string; applied: string[] }[] = [];
+  for (const [n, db] of selectDatabases(loaded, name, (d) => (d.migrations ? null : 'has no migrations section'))) {
+    const m = await openMigrations(db, loaded.root, { name: n });
+    try {
+      out.push({ database: n, applied: m.tool === 'builtin' ? (await m.up()).map((a) => a.name) : ((await m.up()), ['(migrate command)']) });
+    } finally {
+      await m.close();
+    }
+  }
+  return out;
+}
