@@ -19,9 +19,10 @@ export function stripDefiner(line: string): string {
   return line.replace(DEFINER_COMMENT_RE, '').replace(DEFINER_RE, '');
 }
 
-/** Copies the dump `from` to `to` without DEFINER clauses, line by line. */
-export async function copyWithoutDefiners(from: string, to: string): Promise<void> {
+/** Copies the dump `from` to `to` without DEFINER clauses, line by line, after `prologue`. */
+export async function copyWithoutDefiners(from: string, to: string, prologue = ''): Promise<void> {
   const out = createWriteStream(to, { mode: PRIVATE_FILE_MODE });
+  if (prologue) out.write(prologue);
   for await (const line of createInterface({ input: createReadStream(from, 'utf8'), crlfDelay: Infinity })) {
     if (!out.write(`${stripDefiner(line)}\n`)) await once(out, 'drain');
   }

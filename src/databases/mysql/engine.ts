@@ -68,11 +68,32 @@ async function withScratch<T>(opts: EngineOptions, fn: (url: string) => Promise<
   }
 }
 
-async function restoreInto(opts: EngineOptions, file: string, url: string): Promise<void> {
+/**
+ * Before a restore over a database: every table and view goes, so the database
+ * becomes exactly the backup (a dump drops only the tables it holds: a table a
+ * migration created would stay). MySQL's DDL is not transactional, which is why
+ * every restore over a database is preceded by a safety backup.
+ */
+export function dropAllSql(tables: readonly { name: string; type: string }[]): string {
+  const views = tables.filter((t) => t.type === 'VIEW').map((t) => `DROP VIEW IF EXISTS ${quoteMysqlIdent(t.name)};`);
+  const bases = tables.filter((t) => t.type !== 'VIEW').map((t) => `DROP TABLE IF EXISTS ${quoteMysqlIdent(t.name)};`);
+  return ['SET FOREIGN_KEY_CHECKS=0;', ...views, ...bases, 'SET FOREIGN_KEY_CHECKS=1;', ''].join('\n');
+}
+
+async function tablesAt(url: string): Promise<{ name: string; type: string }[]> {
+  const sql = await connect(url, 'the restore');
+  try {
+    return await sql.query<{ name: string; type: string }>('SELECT table_name AS name, table_type AS type FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name');
+  } finally {
+    await sql.close();
+  }
+}
+
+async function restoreInto(opts: EngineOptions, file: string, url: string, over = false): Promise<void> {
   const { conn, env } = parseMysqlUrl(url);
   const bin = firstExecutable(['mariadb', 'mysql']);
   const owned = `${file}.owned`;
-  await copyWithoutDefiners(file, owned);
+  await copyWithoutDefiners(file, owned, over ? dropAllSql(await tablesAt(url)) : '');
   await runTool({ run: opts.run, argv: mysqlClientArgv(bin, conn), env, stdinFile: owned, signal: opts.signal, secrets: secretsOf(url), what: `${bin} restore into database ${conn.database}` });
 }
 
@@ -104,7 +125,7 @@ export function createMysqlEngine(opts: EngineOptions): BackupEngine {
         await restoreInto(opts, file, url);
         return fingerprintsAt(url);
       }),
-    restore: (file, targetUrl) => restoreInto(opts, file, targetUrl),
+    restore: (file, targetUrl) => restoreInto(opts, file, targetUrl, true),
     list: async (file) => tablesOfDump(await createTableLines(file)),
   };
 }

@@ -69,6 +69,28 @@ export function pgRestoreArgv(c: PgConnection, file: string, opts: { clean: bool
   return ['pg_restore', '--no-owner', '--no-acl', '--single-transaction', '--exit-on-error', '--no-password', ...clean, ...connArgs(c), file];
 }
 
+/** The dump as an SQL script in `script` (no connection: the restore over a database runs it with a prologue, below). */
+export function pgScriptArgv(file: string, script: string): string[] {
+  return ['pg_restore', '--no-owner', '--no-acl', '--file', script, file];
+}
+
+/** Runs an SQL file in one transaction, stopping at the first error (nothing of it stays then). */
+export function psqlFileArgv(c: PgConnection, script: string): string[] {
+  return ['psql', '--no-psqlrc', '--quiet', '--no-password', '--single-transaction', '--set', 'ON_ERROR_STOP=1', ...connArgs(c), '--file', script];
+}
+
+/**
+ * Before a restore over a database: every user schema goes, so the database
+ * becomes exactly the backup (pg_restore --clean drops only what the dump holds:
+ * a table a migration created would stay). `public` is created again, as the
+ * dump assumes it exists.
+ */
+export function dropSchemasSql(schemas: readonly string[]): string {
+  const quote = (n: string): string => `"${n.replace(/"/g, '""')}"`;
+  const drops = schemas.map((s) => `DROP SCHEMA IF EXISTS ${quote(s)} CASCADE;`);
+  return [...drops, 'CREATE SCHEMA IF NOT EXISTS public;', 'GRANT USAGE ON SCHEMA public TO PUBLIC;', ''].join('\n');
+}
+
 /** Prints the dump's table of contents; reads only the file. */
 export function pgListArgv(file: string): string[] {
   return ['pg_restore', '--list', file];

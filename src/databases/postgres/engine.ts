@@ -4,8 +4,13 @@ import type { SqlClient, TableFingerprint } from '../contract.js';
 import type { BackupEngine, EngineOptions } from '../engine.js';
 import { BackupError } from '../errors.js';
 import { runTool } from '../tool-run.js';
-import { parsePostgresUrl, pgDumpArgv, pgListArgv, pgRestoreArgv, tablesOfList, withDatabase } from './argv.js';
-import { fingerprintDatabase, postgresFingerprints, quoteIdent } from './fingerprints.js';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { PRIVATE_FILE_MODE } from '../../runtime/private-files.js';
+import { dropSchemasSql, parsePostgresUrl, pgDumpArgv, pgListArgv, pgRestoreArgv, pgScriptArgv, psqlFileArgv, tablesOfList, withDatabase } from './argv.js';
+import { fingerprintDatabase, postgresFingerprints, quoteIdent, USER_SCHEMAS_SQL } from './fingerprints.js';
 
 /**
  * PostgreSQL: one REPEATABLE READ transaction exports its snapshot; pg_dump
@@ -76,6 +81,32 @@ async function restoreInto(opts: EngineOptions, file: string, url: string, clean
   await runTool({ run: opts.run, argv: pgRestoreArgv(conn, file, { clean }), env, signal: opts.signal, secrets: secretsOf(url), what: `pg_restore into database ${conn.database}` });
 }
 
+/** User schemas of the database at `url` (what a restore over it drops first). */
+async function userSchemas(url: string): Promise<string[]> {
+  const sql = await connect(url, 'the restore');
+  try {
+    return (await sql.query<{ name: string }>(USER_SCHEMAS_SQL)).map((r) => r.name);
+  } finally {
+    await sql.close();
+  }
+}
+
+/**
+ * A restore over a database: its user schemas are dropped and the dump restored in
+ * ONE transaction (psql --single-transaction), so the database ends exactly as the
+ * backup, or, if anything fails, exactly as it was.
+ */
+async function restoreOver(opts: EngineOptions, file: string, url: string, workDir: string): Promise<void> {
+  const { conn, env } = parsePostgresUrl(url);
+  const body = join(workDir, 'restore-body.sql');
+  const script = join(workDir, 'restore.sql');
+  await runTool({ run: opts.run, argv: pgScriptArgv(file, body), secrets: [], signal: opts.signal, what: 'pg_restore to a script' });
+  await writeFile(script, dropSchemasSql(await userSchemas(url)), { mode: PRIVATE_FILE_MODE });
+  await pipeline(createReadStream(body), createWriteStream(script, { flags: 'a' }));
+  await rm(body, { force: true });
+  await runTool({ run: opts.run, argv: psqlFileArgv(conn, script), env, signal: opts.signal, secrets: secretsOf(url), what: `restore (psql) into database ${conn.database}` });
+}
+
 export function createPostgresEngine(opts: EngineOptions): BackupEngine {
   parsePostgresUrl(opts.url);
   return {
@@ -91,7 +122,7 @@ export function createPostgresEngine(opts: EngineOptions): BackupEngine {
           await sql.close();
         }
       }),
-    restore: (file, targetUrl) => restoreInto(opts, file, targetUrl, true),
+    restore: (file, targetUrl, workDir) => restoreOver(opts, file, targetUrl, workDir),
     list: async (file) => tablesOfList(await runTool({ run: opts.run, argv: pgListArgv(file), secrets: [], signal: opts.signal, what: 'pg_restore --list' })),
   };
 }
