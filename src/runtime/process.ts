@@ -18,7 +18,7 @@ export interface RunRequest {
   timeoutMs?: number;
   signal?: AbortSignal;
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
-  /** A file the command reads as its stdin (a dump fed to a database client). Not with `onSpawn`, whose hold uses stdin. */
+  /** A file the command reads as its stdin (a dump fed to a database client). With `onSpawn`, the hold's shell opens it as it lets the command go. */
   stdinFile?: string;
   /**
    * Called once the command's process group exists and before the command runs
@@ -55,6 +55,15 @@ export const DEFAULT_KILL_GRACE_MS = 5000;
  * first, the pipe closes, `read` fails, and the command never runs.
  */
 const HOLD_SCRIPT = 'IFS= read -r go; [ "$go" = run ] || exit 125; exec "$@"';
+/** The same hold for a command that reads a file (`$1`) as its stdin: the hold's own stdin is the pipe. */
+const HOLD_SCRIPT_INPUT = 'IFS= read -r go; [ "$go" = run ] || exit 125; f=$1; shift; exec "$@" < "$f"';
+
+/** The argv that runs `file args`: as is, or held by `sh` until released. */
+function launchArgv(file: string, args: string[], held: boolean, stdinFile: string | undefined): [string, string[]] {
+  if (!held) return [file, args];
+  if (stdinFile === undefined) return ['/bin/sh', ['-c', HOLD_SCRIPT, 'shipgate', file, ...args]];
+  return ['/bin/sh', ['-c', HOLD_SCRIPT_INPUT, 'shipgate', stdinFile, file, ...args]];
+}
 
 /** Process groups of the commands running now (an interrupted run ends them on its way out). */
 export { runningGroups } from './running-groups.js';
@@ -87,12 +96,11 @@ export const execaRunner: Runner = async (req) => {
   if (!file) throw new TypeError('empty argv');
   const started = performance.now();
   const held = req.onSpawn !== undefined;
-  if (held && req.stdinFile !== undefined) throw new TypeError('stdinFile cannot be combined with onSpawn');
   if (held) {
     const refused = cannotExecute(file, req.cwd, req.env?.PATH ?? process.env.PATH);
     if (refused) return { exitCode: null, signal: null, timedOut: false, cancelled: false, spawnError: refused, durationMs: performance.now() - started };
   }
-  const [bin, argv] = held ? ['/bin/sh', ['-c', HOLD_SCRIPT, 'shipgate', file, ...args]] : [file, args];
+  const [bin, argv] = launchArgv(file, args, held, req.stdinFile);
   const child = execa(bin, argv, {
     cwd: req.cwd,
     env: req.env,

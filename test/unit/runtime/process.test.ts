@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cutMarker, DEFAULT_MAX_LINE_CHARS } from '../../../src/runtime/line-splitter.js';
@@ -119,6 +119,17 @@ describe('execaRunner with onSpawn (a held command)', () => {
     await expect(run).rejects.toThrow('journal unavailable');
     await new Promise((res) => setTimeout(res, 200));
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it('a held command can read a file as its stdin (a dump fed to mariadb inside a deploy), only after onSpawn resolved', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shipgate-hold-'));
+    const input = join(dir, 'dump.sql');
+    writeFileSync(input, 'first line\nrun\nlast line\n');
+    const lines: string[] = [];
+    let released = false;
+    const r = await execaRunner({ argv: ['cat'], stdinFile: input, onLine: (l) => lines.push(`${released} ${l}`), onSpawn: async () => void (released = true) });
+    expect(r.exitCode).toBe(0);
+    expect(lines).toEqual(['true first line', 'true run', 'true last line']);
   });
 
   it('a command that cannot be executed is reported as before, without starting anything', async () => {
