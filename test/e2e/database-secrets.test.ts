@@ -96,6 +96,13 @@ async function allFiles(dir: string): Promise<Map<string, string>> {
   return files;
 }
 
+/** The places the password could leak to exist, so the scan below can fail. */
+async function expectEvidence(dir: string): Promise<void> {
+  const files = [...(await allFiles(dir)).keys()];
+  expect(files.some((f) => f.endsWith('.manifest.json'))).toBe(true);
+  expect(files.some((f) => f.includes('/.shipgate/records/'))).toBe(true);
+}
+
 function expectNoSecret(where: string, text: string, forms: string[]): void {
   for (const form of forms) if (text.includes(form)) throw new Error(`the password (as ${JSON.stringify(form)}) appears in ${where}:\n${text.slice(0, 2000)}`);
 }
@@ -151,12 +158,9 @@ async function everyCommand(s: Session): Promise<void> {
 }
 
 async function expectNoLeak(s: Session, seen: string[], pw: string): Promise<void> {
-  expect(seen.some((c) => c.includes('shipgate.js deploy'))).toBe(true);
   const forms = [pw, encodeURIComponent(pw), new URL(`postgres://u:${encodeURIComponent(pw)}@h/d`).password];
   for (const { args, result } of s.outputs) expectNoSecret(`the output of shipgate ${args.join(' ')}`, result.stdout + result.stderr, forms);
   const files = await allFiles(s.project.dir);
-  expect([...files.keys()].some((f) => f.endsWith('.manifest.json'))).toBe(true);
-  expect([...files.keys()].some((f) => f.includes('/.shipgate/records/'))).toBe(true);
   for (const [path, text] of files) expectNoSecret(path, text, forms);
   for (const cmdline of seen) expectNoSecret(`the process list (${cmdline.slice(0, 80)}…)`, cmdline, forms);
 }
@@ -178,8 +182,10 @@ describe('database URL secrets', () => {
     const { url, targetUrl } = await postgresUser(pw);
     const s = await session('postgres', url, targetUrl);
     const seen = await watching(s.project.dir, () => everyCommand(s));
+    expect(seen.some((c) => c.includes('shipgate.js deploy'))).toBe(true);
     expect(seen.some((c) => /(^|\/)pg_dump /.test(c))).toBe(true);
     expect(seen.some((c) => /(^|\/)pg_restore /.test(c))).toBe(true);
+    await expectEvidence(s.project.dir);
     await expectNoLeak(s, seen, pw);
   });
 
@@ -189,6 +195,34 @@ describe('database URL secrets', () => {
     const s = await session('mysql', url, targetUrl);
     const seen = await watching(s.project.dir, () => everyCommand(s));
     expect(seen.some((c) => /(^|\/)(mariadb-dump|mysqldump) /.test(c))).toBe(true);
+    await expectEvidence(s.project.dir);
     await expectNoLeak(s, seen, pw);
+  });
+});
+
+describe('database connection errors name the database, never the password', () => {
+  it('MariaDB, wrong password: backup, migrate and deploy say which database and user were refused', { timeout: 60_000 }, async () => {
+    const { url } = await mysqlUser(password());
+    const wrong = new URL(url);
+    const pw = password();
+    wrong.password = encodeURIComponent(pw);
+    const s = await session('mysql', wrong.toString(), wrong.toString());
+    const denied = `Access denied for user '${wrong.username}'@'127.0.0.1' (using password: YES)`;
+    const db = wrong.pathname.slice(1);
+    expect((await s.run(['backup', 'create'], {}, 1)).stderr).toBe(`error: could not connect to MySQL database ${db} at 127.0.0.1:3306 for the backup: ${denied}\n(run with --verbose for details)\n`);
+    expect((await s.run(['migrate', 'status'], {}, 1)).stderr).toBe(`error: databases.main: cannot connect to the database (${denied})\n(run with --verbose for details)\n`);
+    expect(json(await s.run(['migrate', 'up', '--json'], {}, 1))).toMatchObject({ status: 'error', error: `databases.main: cannot connect to the database (${denied})` });
+    expect((await s.run(['deploy', 'v1.0.0'], {}, 1)).stdout).toContain(`why: could not connect to MySQL database ${db} at 127.0.0.1:3306 for the backup: ${denied}`);
+    await expectNoLeak(s, [], pw);
+  });
+
+  it('PostgreSQL, unreachable host: the error names the database and where it was looked for', { timeout: 60_000 }, async () => {
+    const pw = password();
+    const url = `postgres://app:${encodeURIComponent(pw)}@127.0.0.1:1/appdb`;
+    const s = await session('postgres', url, url);
+    expect((await s.run(['backup', 'create'], {}, 1)).stderr).toBe('error: could not connect to PostgreSQL database appdb at 127.0.0.1:1 for the backup: connect ECONNREFUSED 127.0.0.1:1\n(run with --verbose for details)\n');
+    expect((await s.run(['migrate', 'validate'], {}, 1)).stderr).toBe('error: databases.main: cannot connect to the database (connect ECONNREFUSED 127.0.0.1:1)\n(run with --verbose for details)\n');
+    expect((await s.run(['deploy', 'v1.0.0', '--json'], {}, 1)).stdout).toContain('could not connect to PostgreSQL database appdb at 127.0.0.1:1 for the backup');
+    await expectNoLeak(s, [], pw);
   });
 });
