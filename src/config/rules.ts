@@ -95,6 +95,22 @@ const ensureSqlMigrations: Rule = (c) =>
       : [],
   );
 
+/** The URL schemes each database type connects with. */
+const URL_SCHEMES: Record<string, string[]> = { postgres: ['postgres', 'postgresql'], mysql: ['mysql', 'mariadb'], sqlite: ['sqlite'], mongodb: ['mongodb', 'mongodb+srv'] };
+
+/**
+ * A URL of another type fails only when the backup runs, without naming the database;
+ * caught here with its key path. Only the scheme is quoted: the rest may hold a password.
+ */
+const ensureDatabaseUrlScheme: Rule = (c) =>
+  Object.entries(c.databases ?? {}).flatMap(([name, db]) => {
+    const schemes = URL_SCHEMES[db.type] ?? [];
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(db.url)?.[1]?.toLowerCase();
+    if (scheme !== undefined && schemes.includes(scheme)) return [];
+    const got = scheme === undefined ? 'a URL without a scheme' : `${scheme}:`;
+    return [{ path: ['databases', name, 'url'], message: `expected a ${schemes.map((s) => `${s}:`).join(' or ')} URL for type ${db.type} (got ${got})` }];
+  });
+
 /** Canary weights only go up. */
 const ensureRisingSteps: Rule = (c) =>
   (c.rollout?.steps ?? []).flatMap((step, i, all) =>
@@ -108,7 +124,7 @@ const ensureControlTls: Rule = (c) => {
   return refusal === null ? [] : [{ path: ['provider', 'control', 'listen'], message: refusal }];
 };
 
-const RULES: Rule[] = [ensureControlTls, ensureArtifactNames, ensureLocalHasBuild, ensureRolloutProvider, ensureRisingSteps, ensureTimeZone, ensureHoursOrder, ensureFreezeOrder, ensureApprovalCount, ensureHolidayRegion, ensureUniqueNames, ensureSqlMigrations];
+const RULES: Rule[] = [ensureControlTls, ensureArtifactNames, ensureLocalHasBuild, ensureRolloutProvider, ensureRisingSteps, ensureTimeZone, ensureHoursOrder, ensureFreezeOrder, ensureApprovalCount, ensureHolidayRegion, ensureUniqueNames, ensureSqlMigrations, ensureDatabaseUrlScheme];
 
 interface HolidayData {
   getCountries(): Record<string, string>;

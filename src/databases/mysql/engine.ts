@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { openSql } from '../connection.js';
 import type { SqlClient, TableFingerprint } from '../contract.js';
 import type { BackupEngine, EngineOptions } from '../engine.js';
-import { BackupError } from '../errors.js';
+import { BackupError, scratchRefused } from '../errors.js';
 import { runTool } from '../tool-run.js';
 import { copyWithoutDefiners } from './definers.js';
 import { firstExecutable, mysqlClientArgv, mysqlDumpArgv, parseMysqlUrl, tablesOfDump } from './argv.js';
@@ -55,7 +55,10 @@ async function withScratch<T>(opts: EngineOptions, fn: (url: string) => Promise<
   const name = `${SCRATCH_PREFIX}${randomBytes(6).toString('hex')}`;
   const admin = await connect(adminUrl, 'the scratch database of the proof');
   try {
-    await admin.exec(`CREATE DATABASE ${quoteMysqlIdent(name)} CHARACTER SET utf8mb4`);
+    await admin.exec(`CREATE DATABASE ${quoteMysqlIdent(name)} CHARACTER SET utf8mb4`).catch((err: unknown) => {
+      const { host, port } = parseMysqlUrl(adminUrl).conn;
+      throw scratchRefused(name, `${host}:${port}`, err);
+    });
     try {
       const u = new URL(adminUrl);
       u.pathname = `/${name}`;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { openSql } from '../connection.js';
 import type { SqlClient, TableFingerprint } from '../contract.js';
 import type { BackupEngine, EngineOptions } from '../engine.js';
-import { BackupError } from '../errors.js';
+import { BackupError, scratchRefused } from '../errors.js';
 import { runTool } from '../tool-run.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
@@ -65,7 +65,10 @@ async function withScratch<T>(opts: EngineOptions, fn: (url: string) => Promise<
   const name = `${SCRATCH_PREFIX}${randomBytes(6).toString('hex')}`;
   const admin = await connect(adminUrl, 'the scratch database of the proof');
   try {
-    await admin.exec(`CREATE DATABASE ${quoteIdent(name)}`);
+    await admin.exec(`CREATE DATABASE ${quoteIdent(name)}`).catch((err: unknown) => {
+      const { host, port } = parsePostgresUrl(adminUrl).conn;
+      throw scratchRefused(name, `${host}:${port}`, err);
+    });
     try {
       return await fn(withDatabase(adminUrl, name));
     } finally {

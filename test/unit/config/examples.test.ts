@@ -13,7 +13,7 @@ const configs = readdirSync(EXAMPLES, { withFileTypes: true })
 /** A value for every `${VAR}` without a default that the file uses, as CI would provide. */
 function envFor(text: string): Record<string, string> {
   const names = [...text.matchAll(/(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]!);
-  return Object.fromEntries(names.map((n) => [n, `example-${n.toLowerCase()}-value`]));
+  return Object.fromEntries(names.map((n) => [n, /MONGODB_URI/.test(n) ? 'mongodb://db.example.com/app' : /DATABASE_URL/.test(n) ? 'postgres://db.example.com/app' : `example-${n.toLowerCase()}-value`]));
 }
 
 describe('examples', () => {
@@ -63,7 +63,7 @@ describe('examples', () => {
     });
 
     it('masks the password of each database URL', () => {
-      const envWithPasswords = Object.fromEntries(Object.entries(env).map(([n, v]) => [n, /DATABASE_URL|MONGODB_URI/.test(n) ? 'postgres://app:pw-of-the-example-db@db.example.com/app' : v]));
+      const envWithPasswords = Object.fromEntries(Object.entries(env).map(([n, v]) => [n, /DATABASE_URL|MONGODB_URI/.test(n) ? `${/MONGODB/.test(n) ? 'mongodb' : 'postgres'}://app:pw-of-the-example-db@db.example.com/app` : v]));
       const { masker, config } = loadConfig({ configPath: path, environment: validateAllEnvironments({ configPath: path, env: envWithPasswords }).environments[0], env: envWithPasswords });
       if (!config.databases) return;
       expect(masker.mask('postgres://app:pw-of-the-example-db@db.example.com/app')).not.toContain('pw-of-the-example-db');

@@ -107,6 +107,16 @@ const cases: Case[] = [
     message: [HEAD, '  databases.main.migrations.tool: expected "command" for a mongodb database (builtin migrations are SQL files; run migrate-mongo or the like as tool: command)'],
   },
   {
+    name: 'a database URL of another type (only its scheme is quoted, never the password)',
+    yaml: `${M}databases: { main: { type: postgres, url: "mysql://app:pw-7f3e@h/db" } }\n`,
+    message: [HEAD, '  databases.main.url: expected a postgres: or postgresql: URL for type postgres (got mysql:)'],
+  },
+  {
+    name: 'a database URL without a scheme',
+    yaml: `${M}databases: { main: { type: sqlite, url: "data/app.db" } }\n`,
+    message: [HEAD, '  databases.main.url: expected a sqlite: URL for type sqlite (got a URL without a scheme)'],
+  },
+  {
     name: 'an S3 bucket name that S3 refuses',
     yaml: `${M}databases: { main: { type: postgres, url: "postgres://h/db", backup: { storage: { type: s3, bucket: My_Bucket } } } }\n`,
     message: [HEAD, '  databases.main.backup.storage.bucket: expected an S3 bucket name (3-63 lowercase letters, digits, "." or "-") (got "My_Bucket")'],

@@ -133,6 +133,17 @@ describe('execaRunner with onSpawn (a held command)', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
+  it('a held command can read a file as its stdin (a dump fed to mariadb inside a deploy), only after onSpawn resolved', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shipgate-hold-'));
+    const input = join(dir, 'dump.sql');
+    writeFileSync(input, 'first line\nrun\nlast line\n');
+    const lines: string[] = [];
+    let released = false;
+    const r = await execaRunner({ argv: ['cat'], stdinFile: input, onLine: (l) => lines.push(`${released} ${l}`), onSpawn: async () => void (released = true) });
+    expect(r.exitCode).toBe(0);
+    expect(lines).toEqual(['true first line', 'true run', 'true last line']);
+  });
+
   it('a command that cannot be executed is reported as before, without starting anything', async () => {
     let called = false;
     const r = await execaRunner({ argv: ['/nonexistent/program'], onSpawn: async () => void (called = true) });

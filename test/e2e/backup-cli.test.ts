@@ -1,0 +1,142 @@
+/** `shipgate backup create|list|verify|restore`: what an on-call engineer reads, pinned. */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { json, makeProject, type CliResult, type Project } from '../support/project.js';
+
+const PROVIDER = 'app: bk\nprovider:\n  type: command\n  deploy: ["true"]\n';
+const SQLITE = `${PROVIDER}databases:
+  app: { type: sqlite, url: "sqlite:data/app.db" }
+  cache: { type: sqlite, url: "sqlite:data/cache.db" }
+`;
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function project(config: string): Promise<Project> {
+  const p = await makeProject(config, {});
+  cleanups.push(() => p.cleanup());
+  return p;
+}
+
+function sqlite(p: Project, text: string): unknown[] {
+  const db = new Database(join(p.dir, 'data/app.db'));
+  try {
+    return text.trim().toUpperCase().startsWith('SELECT') ? db.prepare(text).all() : (db.exec(text), []);
+  } finally {
+    db.close();
+  }
+}
+
+async function sqliteProject(): Promise<Project> {
+  const p = await project(SQLITE);
+  await p.write('data/.keep', '');
+  sqlite(p, "CREATE TABLE t (id integer PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'before');");
+  return p;
+}
+
+const expectExit = (r: CliResult, code: number): CliResult => (expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(code), r);
+
+async function backupFiles(p: Project): Promise<string[]> {
+  const all = await readdir(join(p.dir, '.shipgate/backups'), { recursive: true }).catch(() => [] as string[]);
+  return all.filter((f) => f.endsWith('.manifest.json')).sort();
+}
+
+async function createOne(p: Project, db = 'app'): Promise<string> {
+  const made = json<{ id: string }[]>(expectExit(await p.run(['backup', 'create', '--db', db, '--json']), 0));
+  return made[0]!.id;
+}
+
+describe('shipgate backup: usage errors', () => {
+  it('--db unknown lists the configured databases', async () => {
+    const p = await sqliteProject();
+    expect(expectExit(await p.run(['backup', 'list', '--db', 'nope']), 2).stderr).toBe('--db nope: no such database (configured: app, cache)\n');
+  });
+
+  it('a config without databases says where to add them', async () => {
+    const p = await project(PROVIDER);
+    const r = expectExit(await p.run(['backup', 'create']), 2);
+    expect(r.stderr).toBe(`no databases in ${join(p.dir, 'shipgate.yaml')} (environment "production"): add a databases section\n`);
+    expect(json(expectExit(await p.run(['backup', 'list', '--json']), 2))).toMatchObject({ status: 'error', error_type: 'UsageError', exit_code: 2 });
+  });
+
+  it('verify of an unknown id names the newest ids; with two databases and no --db, asks which', async () => {
+    const p = await sqliteProject();
+    const id = await createOne(p);
+    expect(expectExit(await p.run(['backup', 'verify', 'bk_nope', '--db', 'app']), 2).stderr).toBe(`no backup bk_nope in ${join(p.dir, '.shipgate/backups/bk/production/app')} (newest: ${id})\n`);
+    expect(expectExit(await p.run(['backup', 'verify', id]), 2).stderr).toBe('--db: which database? (configured: app, cache)\n');
+  });
+
+  it('--target-url env:UNSET names the variable and changes nothing', async () => {
+    const p = await sqliteProject();
+    const id = await createOne(p);
+    const before = await backupFiles(p);
+    const r = expectExit(await p.run(['backup', 'restore', id, '--db', 'app', '--target-url', 'env:SG_UNSET_TARGET'], { env: { SG_UNSET_TARGET: undefined } }), 2);
+    expect(r.stderr).toBe('--target-url env:SG_UNSET_TARGET: environment variable SG_UNSET_TARGET is not set\n');
+    expect(await backupFiles(p)).toEqual(before);
+  });
+});
+
+describe('shipgate backup restore (SQLite)', () => {
+  it('--dry-run lists the steps and changes nothing: no safety backup, the data as it was', async () => {
+    const p = await sqliteProject();
+    const id = await createOne(p);
+    sqlite(p, "UPDATE t SET v = 'after'");
+    const before = await backupFiles(p);
+    const r = expectExit(await p.run(['backup', 'restore', id, '--db', 'app', '--dry-run']), 0);
+    expect(r.stdout).toMatch(new RegExp(`^would check backup ${id} \\(.*/manual/${id}\\.sqlite\\.gz, sha256 [0-9a-f]{12}…\\)\nwould take a safety backup of app as it is now\nwould restore it over app itself\n$`));
+    expect(await backupFiles(p)).toEqual(before);
+    expect(sqlite(p, 'SELECT v FROM t')).toEqual([{ v: 'after' }]);
+  });
+
+  it('over the database: a safety backup first, then the restore, and the command that undoes it', async () => {
+    const p = await sqliteProject();
+    const id = await createOne(p);
+    sqlite(p, "UPDATE t SET v = 'after'");
+    const r = expectExit(await p.run(['backup', 'restore', id, '--db', 'app']), 0);
+    const safety = /safety backup (bk_\S+) at/.exec(r.stdout)?.[1];
+    expect(r.stdout).toBe(`app: safety backup ${safety} at ${join(p.dir, `.shipgate/backups/bk/production/app/safety/${safety}.sqlite.gz`)}\napp: restored backup ${id} over app itself (undo with: shipgate backup restore ${safety} --db app)\n`);
+    expect(sqlite(p, 'SELECT v FROM t')).toEqual([{ v: 'before' }]);
+    expectExit(await p.run(['backup', 'restore', safety!, '--db', 'app']), 0);
+    expect(sqlite(p, 'SELECT v FROM t')).toEqual([{ v: 'after' }]);
+  });
+});
+
+describe('shipgate backup restore (PostgreSQL)', () => {
+  const dbs: TestDatabase[] = [];
+  afterEach(async () => {
+    for (const d of dbs.splice(0)) await d.drop();
+  });
+
+  async function pgQuery(url: string, text: string): Promise<unknown[]> {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      return (await c.query(text)).rows;
+    } finally {
+      await c.end();
+    }
+  }
+
+  it('over the database takes a safety backup; --target-url env:NAME restores elsewhere and leaves the source alone', { timeout: 60_000 }, async () => {
+    const [src, other] = [await createTestDatabase(), await createTestDatabase()];
+    dbs.push(src, other);
+    await pgQuery(src.url, "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'before')");
+    const p = await project(`${PROVIDER}databases:\n  main: { type: postgres, url: "\${DATABASE_URL}", backup: { verify: list } }\n`);
+    const env = { DATABASE_URL: src.url, OTHER_URL: other.url };
+    const id = json<{ id: string }[]>(expectExit(await p.run(['backup', 'create', '--json'], { env }), 0))[0]!.id;
+    await pgQuery(src.url, "UPDATE t SET v = 'after'");
+    const into = json(expectExit(await p.run(['backup', 'restore', id, '--target-url', 'env:OTHER_URL', '--json'], { env }), 0));
+    expect(into).toMatchObject({ database: 'main', id, restored: true, safety_backup: null });
+    expect(await pgQuery(other.url, 'SELECT v FROM t')).toEqual([{ v: 'before' }]);
+    expect(await pgQuery(src.url, 'SELECT v FROM t')).toEqual([{ v: 'after' }]);
+    const over = expectExit(await p.run(['backup', 'restore', id], { env }), 0);
+    expect(over.stdout).toMatch(new RegExp(`^main: safety backup (bk_\\S+) at .*/safety/\\1\\.pgdump\\.gz\nmain: restored backup ${id} over main itself \\(undo with: shipgate backup restore \\1 --db main\\)\n$`));
+    expect(await pgQuery(src.url, 'SELECT v FROM t')).toEqual([{ v: 'before' }]);
+  });
+});
