@@ -153,18 +153,6 @@ describe('execaRunner with onSpawn (a held command)', () => {
     expect(plain.spawnError).toBe('spawn no-such-command-anywhere ENOENT');
   });
 
-  it('a held command can read a file as its stdin (a dump fed to a database client inside the pipeline)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'held-stdin-'));
-    const input = join(dir, 'dump.sql');
-    writeFileSync(input, 'line one\nline two\n');
-    const lines: string[] = [];
-    let group = 0;
-    const r = await execaRunner({ argv: ['cat'], stdinFile: input, onLine: (l) => lines.push(l), onSpawn: async (g) => void (group = g.pgid) });
-    expect(r.exitCode).toBe(0);
-    expect(group).toBeGreaterThan(0);
-    expect(lines).toEqual(['line one', 'line two']);
-  });
-
   it('cannotExecute: PATH lookup, relative paths, non-executable files', () => {
     expect(cannotExecute('sh', undefined, process.env.PATH)).toBeNull();
     expect(cannotExecute('./package.json', process.cwd(), '')).toBe('spawn ./package.json EACCES');
