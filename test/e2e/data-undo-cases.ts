@@ -58,8 +58,9 @@ async function project(engine: Engine, mode: 'down' | 'restore'): Promise<{ p: P
   return { p: q, url };
 }
 
-const ADD_COLUMN = 'ALTER TABLE users ADD COLUMN email varchar(100);\nINSERT INTO log VALUES (\'t2\', \'second\');\n';
-const DROP_COLUMN = { postgres: 'ALTER TABLE users DROP COLUMN email;\nDELETE FROM log WHERE at = \'t2\';\n', mysql: 'ALTER TABLE users DROP COLUMN email;\nDELETE FROM log WHERE at = \'t2\';\n', sqlite: 'ALTER TABLE users DROP COLUMN email;\nDELETE FROM log WHERE at = \'t2\';\n' };
+// A new table too: a restore must drop what the migration created (pg_restore --clean alone left it).
+const ADD_COLUMN = 'CREATE TABLE extra (id integer);\nALTER TABLE users ADD COLUMN email varchar(100);\nINSERT INTO log VALUES (\'t2\', \'second\');\n';
+const DROP_COLUMN = { postgres: 'DROP TABLE extra;\nALTER TABLE users DROP COLUMN email;\nDELETE FROM log WHERE at = \'t2\';\n', mysql: 'DROP TABLE extra;\nALTER TABLE users DROP COLUMN email;\nDELETE FROM log WHERE at = \'t2\';\n', sqlite: 'DROP TABLE extra;\nALTER TABLE users DROP COLUMN email;\nDELETE FROM log WHERE at = \'t2\';\n' };
 const FAILING = 'INSERT INTO no_such_table VALUES (1);\n';
 
 interface Path {
