@@ -99,7 +99,8 @@ export async function launchRouter(paths: AgentPaths, state: RouterTableState, c
     if (exited !== null) throw new Error(`the router's keeper exited at start (${exited}); last lines of ${paths.routerLogFile}:\n${logTail(paths.routerLogFile)}`);
     if (clock.now() > until) {
       // Nothing may keep the address while the caller is told the start failed: the keeper and its router go (one process group).
-      if (keeper.pid !== undefined) signal(-keeper.pid, 'SIGKILL');
+      // The group, and the keeper itself: killed right after the spawn, it may not have made its own group yet.
+      if (keeper.pid !== undefined) for (const target of [-keeper.pid, keeper.pid]) signal(target, 'SIGKILL');
       throw new Error(`the router on ${state.listen} did not answer within ${ROUTER_START_TIMEOUT_MS / 1000}s, so it was stopped; last lines of ${paths.routerLogFile}:\n${logTail(paths.routerLogFile)}`);
     }
     await clock.sleep(POLL_MS);
