@@ -11,7 +11,7 @@ afterEach(async () => h.cleanup());
 
 describe('supervisor: restarts and readiness', () => {
   it('restarts an instance that crashes after it was ready, on the same port, and reports each state', async () => {
-    const [first] = await h.sup.start(appSpec('v1', h.releaseDir, { CRASH_AFTER_MS: '300' }), 1);
+    const [first] = await h.sup.start(appSpec('v1', h.releaseDir, { CRASH_AFTER_MS: '1500' }), 1);
     const restarted = await waitUntil('a restarted, ready instance', () => {
       const i = h.sup.instances('v1')[0];
       return i && i.restarts >= 1 && i.state === 'ready' ? i : null;
