@@ -14,4 +14,11 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // The dashboard's browser modules (served as they are, no build step).
+    files: ['dashboard/**/*.js'],
+    languageOptions: {
+      globals: { document: 'readonly', location: 'readonly', history: 'readonly', sessionStorage: 'readonly', Node: 'readonly', TextDecoderStream: 'readonly', URLSearchParams: 'readonly' },
+    },
+  },
 );

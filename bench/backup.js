@@ -13,8 +13,8 @@
  * developing; the next run at the default scale then rebuilds it).
  *
  * A fresh temp project holds shipgate.yaml (one postgres database `main`,
- * `backup: { verify: none, compression: none, storage: local backups }`:
- * no extra compression, since `pg_dump -Fc` already compresses, so both sides
+ * `backup: { verify: none, storage: local backups }`, compression left at
+ * `auto`, which adds none, since `pg_dump -Fc` already compresses, so both sides
  * write the same kind of archive) and the bare tools' archive, so that both
  * write to the same disk. Before measuring, each pgbench table is read once
  * (so that both dumps start with the data in the OS cache), and a CHECKPOINT
@@ -26,6 +26,13 @@
  *     --method restore --json` (its scratch database, comparison and clean-up included).
  * Rounds alternate which side goes first. Figures are medians over the rounds
  * (one by default, `--runs N` for more); ratios are shipgate / bare of the same run.
+ *
+ * Where the time goes (info rows, measured once before the rounds, alone): the
+ * fingerprint queries shipgate runs beside pg_dump, each algorithm in a
+ * read-only snapshot of its own as a backup runs it (algorithm 2, what backups
+ * use, and algorithm 1, the row-text hash of older manifests), so they can be
+ * set against the bare pg_dump's time. There is no copy pass to time any more:
+ * the dump streams into storage.
  *
  * Memory: each command runs under GNU time (`/usr/bin/time -f %M`). Its figure
  * is the peak RSS of the largest single process of the command's tree (Linux
@@ -46,7 +53,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { BenchError, CHILD_ENV, CLI, EXIT, check, checkpoint, log, makeTempDir, runBench, summarize } from './lib/harness.js';
+import { BenchError, CHILD_ENV, CLI, EXIT, check, checkpoint, distModule, log, makeTempDir, runBench, summarize } from './lib/harness.js';
 import { PG_ADMIN_URL, createBenchDatabase, dropDatabase, withAdmin } from './lib/pg.js';
 import { formatTable, int, passText, seconds } from './lib/table.js';
 
@@ -188,6 +195,31 @@ async function warmUp() {
 const checkpointServer = () => withAdmin((c) => c.query('CHECKPOINT'));
 
 /**
+ * The fingerprint queries alone, with the built code (null when this build has
+ * no fingerprintVersion: an older build is measured without them).
+ * @returns {Promise<{ alg2_ms: number, alg1_ms: number } | null>}
+ */
+async function fingerprintCosts() {
+  const fp = await import(distModule('databases/postgres/fingerprints.js'));
+  const { openSql } = await import(distModule('databases/connection.js'));
+  if (typeof fp.PG_FINGERPRINT_VERSION !== 'number') return null;
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${DB_NAME}`;
+  const sql = await openSql('postgres', url.toString());
+  try {
+    const time = async (/** @type {number} */ version) => {
+      await checkpointServer();
+      const started = performance.now();
+      await fp.fingerprintDatabase(sql, version);
+      return Math.round(performance.now() - started);
+    };
+    return { alg2_ms: await time(2), alg1_ms: await time(1) };
+  } finally {
+    await sql.close();
+  }
+}
+
+/**
  * Why `shipgate backup` cannot be measured with this build (null when it can):
  * commander answers `backup --help` with the top-level help when there is no such command.
  * @param {string} cwd
@@ -210,7 +242,7 @@ databases:
   main:
     type: postgres
     url: "${benchDbUrl()}"
-    backup: { verify: none, compression: none, storage: { type: local, path: backups } }
+    backup: { verify: none, storage: { type: local, path: backups } }
 `;
   writeFileSync(join(dir, 'shipgate.yaml'), yaml);
   return dir;
@@ -352,13 +384,13 @@ function figures({ bare, sg }) {
 
 /**
  * The table and the verdict.
- * @param {ReturnType<typeof figures>} f
+ * @param {ReturnType<typeof figures> & { breakdown: Awaited<ReturnType<typeof fingerprintCosts>> }} f
  * @param {Awaited<ReturnType<typeof ensureData>>} data
  * @param {string | null} unavailable
  * @param {(line: string) => void} write
  */
 function report(f, data, unavailable, write) {
-  const { bare: b, shipgate: s, results: r } = f;
+  const { bare: b, shipgate: s, results: r, breakdown } = f;
   write(`database ${data.name}: pgbench scale ${data.scale}, ${size(data.size_bytes)} (${data.reused ? 'reused' : `generated in ${seconds(/** @type {number} */ (data.generation_ms))}`}); ${data.server}`);
   write('');
   const none = unavailable ? 'NOT RUN' : '-';
@@ -367,6 +399,12 @@ function report(f, data, unavailable, write) {
     ['proof (restore): time', seconds(b.restore_ms.median), s ? seconds(s.verify_ms.median) : none, r ? `${r.proof_ratio.value.toFixed(2)}x` : '-', `<= ${TARGETS.proof_ratio.toFixed(2)}x`, r ? passText(r.proof_ratio.pass) : none],
     ['peak RSS (create / restore)', `${b.dump_peak_rss_mb} / ${b.restore_peak_rss_mb} MB`, s ? `${s.create_peak_rss_mb} / ${s.verify_peak_rss_mb} MB` : none, '-', `< ${TARGETS.shipgate_peak_rss_mb} MB`, r ? passText(r.shipgate_peak_rss_mb.pass) : none],
     ['archive size', size(b.archive_bytes), s ? size(s.archive_bytes) : none, s ? `${ratio(s.archive_bytes, b.archive_bytes).toFixed(2)}x` : '-', 'info', 'info'],
+    ...(breakdown
+      ? [
+          ['fingerprints alone: algorithm 2', '-', seconds(breakdown.alg2_ms), `${ratio(breakdown.alg2_ms, b.dump_ms.median).toFixed(2)}x`, 'info', 'info'],
+          ['fingerprints alone: algorithm 1', '-', seconds(breakdown.alg1_ms), `${ratio(breakdown.alg1_ms, b.dump_ms.median).toFixed(2)}x`, 'info', 'info'],
+        ]
+      : []),
   ];
   for (const line of formatTable(['measure', 'bare pg_dump / pg_restore', 'shipgate', 'ratio', 'target', 'result'], rows)) write(line);
   write('');
@@ -396,11 +434,12 @@ await runBench('backup', DEFAULT_RUNS, async ({ json, runs, flags }) => {
   if (unavailable) log(`shipgate backup: ${unavailable}\n  measuring the bare baselines only; the verdict will be MISSED`);
   const data = await ensureData(scale, flags.fresh === true);
   await warmUp();
-  const f = figures(await measureRounds({ dir, runs, shipgate: unavailable === null }));
+  const breakdown = unavailable === null ? await fingerprintCosts() : null;
+  const f = { ...figures(await measureRounds({ dir, runs, shipgate: unavailable === null })), breakdown };
   const write = json ? log : (/** @type {string} */ line) => console.log(line);
   const missed = report(f, data, unavailable, write);
   missedAny = missed.length > 0;
-  if (json) console.log(JSON.stringify({ bench: 'backup', node: process.version, runs, database: data, targets: TARGETS, bare: f.bare, shipgate: f.shipgate, shipgate_unavailable: unavailable, results: f.results, missed, all_pass: missed.length === 0 }));
+  if (json) console.log(JSON.stringify({ bench: 'backup', node: process.version, runs, database: data, targets: TARGETS, bare: f.bare, shipgate: f.shipgate, shipgate_unavailable: unavailable, breakdown, results: f.results, missed, all_pass: missed.length === 0 }));
 }, EXTRA);
 
 if (process.exitCode === EXIT.ok && missedAny) process.exitCode = EXIT.failed;

@@ -35,7 +35,7 @@ const TARGET_RATIO = 6;
 const { LineSplitter } = /** @type {typeof import('../dist/runtime/line-splitter.js')} */ (await import(distModule('runtime/line-splitter.js')));
 const { Masker, MASK } = /** @type {typeof import('../dist/runtime/secrets.js')} */ (await import(distModule('runtime/secrets.js')));
 
-/** The splitter of `execaRunner` before this benchmark existed. @param {string[]} chunks */
+/** The splitter of `processRunner` before this benchmark existed. @param {string[]} chunks */
 function oldSplit(chunks) {
   let rest = '';
   let count = 0;

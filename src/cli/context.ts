@@ -26,9 +26,9 @@ export function noteConfigFile(path: string, opts: GlobalOptions, out: Output, c
 }
 
 /** The agent folder of the one environment a command is about: `.shipgate/agent/<environment>`. */
-export async function agentDirOf(opts: GlobalOptions, out: Output): Promise<{ root: string; environment: string; dir: string }> {
+export async function agentDirOf(opts: GlobalOptions, out: Output): Promise<{ root: string; environment: string; dir: string; providerType: string | null }> {
   const settings = await lightConfig(opts, out, { requireEnvironment: true });
   const { agentStateDir } = await import('../agent/paths.js');
   const environment = settings.environment!;
-  return { root: settings.root, environment, dir: agentStateDir(settings.root, environment) };
+  return { root: settings.root, environment, dir: agentStateDir(settings.root, environment), providerType: settings.providerType };
 }

@@ -7,6 +7,7 @@ import { EXIT, exitCodeForError } from './exit-codes.js';
 import { fastHistoryFlags, HISTORY_LIMIT_OPTION_DEFAULT } from './fast-path.js';
 import { Output, type GlobalOptions } from './output.js';
 import { installGuard } from './guard.js';
+import { LOG_FORMAT_ENV, resolveLogFormat, type LogFormat } from '../runtime/logger.js';
 
 /** commander is CommonJS: `require` skips the ESM wrapper and its export scan (a few ms of every start). Loaded on first use. */
 function commander(): typeof CommanderModule {
@@ -20,12 +21,13 @@ function common(cmd: Command): Command {
     .option('-e, --env <name>', 'environment (default: the only one, or $SHIPGATE_ENV)')
     .option('--json', 'machine-readable output on stdout')
     .option('--verbose', 'more detail; stack traces on errors')
-    .option('--no-color', 'no colors (also: a non-empty NO_COLOR, FORCE_COLOR=0)');
+    .option('--no-color', 'no colors (also: a non-empty NO_COLOR, FORCE_COLOR=0)')
+    .option('--log-format <format>', `human (default) or json: one JSON object per line on stderr (also: $${LOG_FORMAT_ENV})`);
 }
 
 const DURATION_HINT = '(e.g. 30s, 10m, 1h)';
 
-export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOptions, out: Output) => void, version: string): Command {
+export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOptions, out: Output) => void, version: string, jsonLogs = false): Command {
   const { Command: CommandClass, Option } = commander();
   const program = new CommandClass('shipgate')
     .description('One reliable command for your production deployment runbook.')
@@ -33,14 +35,19 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
     .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  // Set before any subcommand exists: each copies the output settings when it is added.
+  if (jsonLogs) {
+    const logs = new Output({ logFormat: 'json' });
+    program.configureOutput({ writeErr: (text) => logs.log('error', text.replace(/^error: /, '').trimEnd()) });
+  }
   const wire = <A extends unknown[]>(cmd: Command, load: () => Promise<(...args: [...A, GlobalOptions, Output]) => Promise<number>>) =>
     cmd.action((...args: unknown[]) => {
       const opts = withEnvDefault(cmd.opts() as GlobalOptions);
       const positional = args.slice(0, -2) as A;
       // One Output per command: an error (and the process guard) prints with the masker the command loaded.
-      const out = new Output(opts);
+      const { out, refused } = outputFor(opts);
       current.out = out;
-      run(async () => (await load())(...positional, opts, out), opts, out);
+      run(async () => (refused ? Promise.reject(refused) : (await load())(...positional, opts, out)), opts, out);
     });
 
   wire<[string | undefined]>(
@@ -50,6 +57,7 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
       .option('--emergency', 'override the deploy window (needs --reason; recorded)')
       .option('--sha <sha>', 'commit being deployed (default: $GITHUB_SHA or git HEAD)')
       .option('--ref <ref>', 'git ref being deployed')
+      .option('--commit-at <time>', 'when the deployed commit was made, ISO-8601 (default: $SHIPGATE_COMMIT_AT, or git\'s commit time of the sha); DORA lead time')
       .option('--actor <name>', 'who is deploying (default: $SHIPGATE_ACTOR, $GITHUB_ACTOR, $USER)')
       .option('--lock-wait <duration>', `wait this long for a running deployment to finish ${DURATION_HINT}`)
       .option('--timeout <duration>', `deadline of the whole deployment ${DURATION_HINT}`)
@@ -60,8 +68,17 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
     async () => (await import('./commands/deploy.js')).deployCommand,
   );
   wire<[]>(
-    common(program.command('rollback').description('redeploy the previous release (or --to VERSION) through the provider'))
-      .option('--to <version>', 'a kept release to return to')
+    common(
+      program
+        .command('rollback')
+        .description('roll back the live deployment: the app (redeploy the previous release, or --to VERSION), its migrations, its database backup, or auto (the app, then the data as the undo rules choose)'),
+    )
+      .option('--type <type>', 'app (default), migration (run the downs of what the deployment applied), database (restore its backup, losing later writes), or auto')
+      .option('--to <version>', 'app, auto: a kept release to return to')
+      .option('--db <name>', 'migration, database, auto: one database (default: every one concerned)')
+      .option('--steps <n>', 'migration: revert at most N of the deployment\'s migrations, newest first (default: all)')
+      .option('--backup <id>', 'database: the backup to restore (default: the one the deployment took; shipgate backup list)')
+      .option('--dry-run', 'say what would be done, data included; change nothing')
       .option('--reason <text>', 'why (recorded)')
       .option('--force', 'go past rollback.window (recorded)')
       .option('--actor <name>', 'who is rolling back')
@@ -102,6 +119,51 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
       .option('--reason <text>', 'what you found and did (required; recorded)')
       .option('--actor <name>', 'who looked (default: $SHIPGATE_ACTOR, $USER)'),
     async () => (await import('./commands/ack.js')).ackCommand,
+  );
+  const notify = program.command('notify').description('notifications: the outbox, sending failed ones again, a test message per channel');
+  wire<[]>(
+    common(notify.command('list').description('deliveries in the outbox, newest first'))
+      .option('--status <status>', 'only pending, sent or failed')
+      .option('--limit <n>', 'at most this many (default 50)'),
+    async () => (await import('./commands/notify.js')).notifyListCommand,
+  );
+  wire<[string[]]>(
+    common(notify.command('retry').argument('[ids...]', 'deliveries to send again (default: every failed one)').description('send failed deliveries again, and whatever is due')),
+    async () => (await import('./commands/notify.js')).notifyRetryCommand,
+  );
+  wire<[]>(
+    common(notify.command('test').description('send a test message to each channel now'))
+      .option('--channel <name>', 'only this channel'),
+    async () => (await import('./commands/notify.js')).notifyTestCommand,
+  );
+  // Internal: the background sender a command starts at exit for what it left pending.
+  wire<[]>(
+    common(notify.command('flush', { hidden: true }).description('send what is pending, retrying for a bounded time (started by a command at its exit)')),
+    async () => (await import('./commands/notify-flush.js')).notifyFlushCommand,
+  );
+  const incident = program.command('incident').description('incidents: export one to the audit trail (and the channels that ask for incidents), list, resolve');
+  wire<[]>(
+    common(incident.command('export').description('record an incident linked to deployments; prints it as Markdown (or --format json / --json)'))
+      .option('--type <type>', 'rollback, outage, degradation, security, data or other (required)')
+      .option('--severity <severity>', 'critical, error, warning or info (default: warning)')
+      .option('--details <text>', 'what happened (required; recorded, secrets masked)')
+      .option('--deployment <id>', 'a deployment it concerns; repeat for more (default: the newest of the environment, and what it rolled back)', (v: string, prev: string[] = []) => [...prev, v])
+      .option('--format <format>', 'md (default) or json')
+      .option('--actor <name>', 'who reports it (default: $SHIPGATE_ACTOR, $USER)'),
+    async () => (await import('./commands/incident.js')).incidentExportCommand,
+  );
+  wire<[]>(
+    common(incident.command('list').description('incidents of the environment, newest first'))
+      .option('--status <status>', 'only open or resolved')
+      .option('--all', 'every environment')
+      .option('--limit <n>', 'at most this many (default 50)'),
+    async () => (await import('./commands/incident.js')).incidentListCommand,
+  );
+  wire<[string]>(
+    common(incident.command('resolve').argument('<id>', 'incident id (shipgate incident list)').description('service is restored: ends the incident (its time to restore counts in DORA)'))
+      .option('--resolution <text>', 'what restored it (recorded)')
+      .option('--actor <name>', 'who resolves it (default: $SHIPGATE_ACTOR, $USER)'),
+    async () => (await import('./commands/incident.js')).incidentResolveCommand,
   );
   wire<[]>(common(program.command('releases').description('kept releases and where they are live')), async () => (await import('./commands/releases.js')).releasesCommand);
 
@@ -170,6 +232,59 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
     async () => (await import('./commands/gates-check.js')).gatesCheckCommand,
   );
 
+  wire<[]>(
+    common(program.command('serve').description('the monitoring API, /metrics and the journal as server-sent events, over the state store (bearer token from $SHIPGATE_SERVE_TOKEN or --token-file)'))
+      .option('--host <address>', 'address to bind (default: 127.0.0.1, loopback only)')
+      .option('--port <n>', 'port (default: 7420; 0 picks a free one)')
+      .option('--token-file <file>', 'file holding the bearer token (mode 600)'),
+    async () => (await import('./commands/serve.js')).serveCommand,
+  );
+
+  const secrets = program.command('secrets').description('secret commands');
+  wire<[]>(
+    common(secrets.command('audit').description('every secret the config refers to, per environment: where it comes from, set here, placeholder, in a kept release (exit 1 when a required one is unset or exposed)')),
+    async () => (await import('./commands/secrets-audit.js')).secretsAuditCommand,
+  );
+
+  const init = program.command('init').description('write shipgate.yaml (asks in a terminal; flags in CI); `init github` writes the GitHub workflows');
+  wire<[]>(
+    common(init)
+      .option('--app <name>', 'application name (asked in a terminal)')
+      .option('--provider <type>', 'command (default) or local')
+      .option('--deploy <cmd>', 'command provider: the deploy command (default: ./scripts/deploy.sh); local: the start command')
+      .option('--rollback <cmd>', 'command provider: the rollback command (default: ./scripts/rollback.sh)')
+      .option('--health-url <url>', 'command provider: the deployed app\'s health URL')
+      .option('--environments <list>', 'comma-separated environments (default: staging,production; none for one)')
+      .option('--force', 'overwrite an existing file'),
+    async () => (await import('./commands/init.js')).initCommand,
+  );
+  wire<[]>(
+    common(init.command('github').description('write .github/workflows: deploy.yml (v* tags, dispatch), rollback.yml, staging.yml (pushes), preview.yml (pull requests)'))
+      .option('--branch <name>', 'pushes to this branch deploy to staging (default: main)')
+      .option('--runs-on <label>', 'runner of the jobs (default: ubuntu-latest; self-hosted for the local provider)')
+      .option('--node-version <v>', 'Node.js of the jobs (default: 20)')
+      .option('--install <cmd>', 'installs the project\'s dependencies, shipgate among them (default: npm ci)')
+      .option('--dir <path>', 'repository root (default: the config file\'s folder)')
+      .option('--force', 'overwrite existing workflow files'),
+    async () => (await import('./commands/init.js')).initGithubCommand,
+  );
+
+  const preview = program.command('preview').description('a preview per pull request: its own Fly.io app (provider fly) or port (provider local), made from the preview (else staging) environment');
+  const prOption = ['--pr <n>', 'the pull request number (required)'] as const;
+  wire<[]>(
+    common(preview.command('up').description('deploy the pull request\'s preview with the normal pipeline; prints its URL (in --json too)'))
+      .option(...prOption)
+      .addOption(new Option('--version <version>', 'version to deploy (default: v0.0.0-pr.<n>.g<short sha of --sha, $HEAD_SHA, $GITHUB_SHA>)'))
+      .option('--sha <sha>', 'commit being previewed (default: $HEAD_SHA, $GITHUB_SHA or git HEAD)'),
+    async () => (await import('./commands/preview.js')).previewUpCommand,
+  );
+  wire<[]>(common(preview.command('down').description('remove the pull request\'s preview: its Fly.io app, or its local agent and instances')).option(...prOption), async () => (await import('./commands/preview.js')).previewDownCommand);
+  wire<[]>(
+    common(preview.command('prune').description('remove the previews last brought up longer ago than --older-than'))
+      .option('--older-than <duration>', 'e.g. 7d, 12h (required)'),
+    async () => (await import('./commands/preview.js')).previewPruneCommand,
+  );
+
   const config = program.command('config').description('config commands');
   wire<[]>(common(config.command('validate').description('validate the config for every environment (or --env)')), async () => (await import('./commands/config.js')).configValidateCommand);
   wire<[]>(common(config.command('print').description('print the resolved config of an environment, secrets masked')), async () => (await import('./commands/config.js')).configPrintCommand);
@@ -183,6 +298,29 @@ function withEnvDefault<T extends GlobalOptions>(opts: T): T {
   return { ...opts, ...(opts.env === undefined && SHIPGATE_ENV ? { env: SHIPGATE_ENV } : {}), ...(opts.config === undefined && SHIPGATE_CONFIG ? { config: SHIPGATE_CONFIG } : {}) };
 }
 
+/**
+ * The command's Output in the log format asked for (`--log-format`, then $SHIPGATE_LOG_FORMAT).
+ * A bad value is refused as a usage error, printed in human lines. A JSON run exports its
+ * format, so the agent (and its router) a command starts log JSON lines too.
+ */
+function outputFor(opts: GlobalOptions): { out: Output; refused: unknown } {
+  let format: LogFormat;
+  try {
+    format = resolveLogFormat(opts.logFormat, process.env);
+  } catch (err) {
+    return { out: new Output({ ...opts, logFormat: 'human' }), refused: err };
+  }
+  if (format === 'json') process.env[LOG_FORMAT_ENV] = 'json';
+  return { out: new Output({ ...opts, logFormat: format }), refused: null };
+}
+
+/** Pure: whether argv or the environment asks for JSON lines (for commander's own messages, printed before any command runs). */
+export function wantsJsonLogs(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  const i = argv.indexOf('--log-format');
+  const flag = i === -1 ? argv.find((a) => a.startsWith('--log-format='))?.slice('--log-format='.length) : argv[i + 1];
+  return (flag ?? env[LOG_FORMAT_ENV]) === 'json';
+}
+
 /** The command's output (its masker knows the config's secrets): what the process guard prints through. */
 const current: { out: Output | null } = { out: null };
 
@@ -192,13 +330,14 @@ export async function main(argv: string[], version: string): Promise<number> {
   const history = fastHistoryFlags(argv);
   if (history) {
     const opts = withEnvDefault(history);
-    const out = new Output(opts);
-    return (await import('./commands/history.js')).historyCommand(opts, out).catch((err: unknown) => handleError(err, opts, out));
+    const { out, refused } = outputFor(opts);
+    current.out = out;
+    return (refused ? Promise.reject(refused) : (await import('./commands/history.js')).historyCommand(opts, out)).catch((err: unknown) => handleError(err, opts, out));
   }
   let pending: Promise<number> | undefined;
   const program = buildProgram((action, opts, out) => {
     pending = action().catch((err: unknown) => handleError(err, opts, out));
-  }, version);
+  }, version, wantsJsonLogs(argv, process.env));
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
@@ -219,6 +358,11 @@ function usageError(err: { exitCode: number; message: string }, argv: string[]):
 function handleError(err: unknown, opts: GlobalOptions, out: Output = new Output(opts)): number {
   const code = exitCodeForError(err);
   if (opts.json) out.result(errorJson(err, code));
+  if (out.logger) {
+    const stack = opts.verbose && err instanceof Error && err.stack ? { stack: err.stack } : {};
+    out.log('error', errorMessage(err), { exit_code: code, error: err instanceof Error ? err.name : typeof err, ...stack });
+    return code;
+  }
   const prefix = code === EXIT.failed ? 'error: ' : '';
   out.err(`${prefix}${errorMessage(err)}`);
   if (opts.verbose && err instanceof Error && err.stack) out.err(err.stack);

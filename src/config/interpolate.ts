@@ -65,6 +65,16 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv, extraSecretN
   return { value: walk(value, []), errors, secrets };
 }
 
+/** The well-formed `${NAME}` and `${NAME:-default}` references in `s` (`$${` and bad ones are left out). */
+export function variableReferences(s: string): { name: string; fallback: string | undefined }[] {
+  const out: { name: string; fallback: string | undefined }[] = [];
+  for (const m of s.matchAll(REF_RE)) {
+    const ref = m[0] === '$${' || m[1] === undefined ? null : INNER_RE.exec(m[1]);
+    if (ref) out.push({ name: ref[1]!, fallback: ref[2] });
+  }
+  return out;
+}
+
 /** What a message quotes of a bad reference. */
 function shorten(text: string): string {
   return text.length > QUOTED_MAX ? `${text.slice(0, QUOTED_MAX - 2)}…}` : text;

@@ -112,6 +112,17 @@ function isCustom(message: string): boolean {
   return /^[a-z]/.test(message);
 }
 
+/**
+ * A check of a secret marks its issue `params: { secret: true }`: no "(got …)" then, since
+ * `show` cuts long values short and the masker would not recognise the rest of the secret.
+ */
+export const SECRET_ISSUE = { secret: true } as const;
+
+function isSecretIssue(issue: Issue): boolean {
+  const params = (issue as { params?: unknown }).params;
+  return typeof params === 'object' && params !== null && (params as { secret?: unknown }).secret === true;
+}
+
 interface Line {
   path: Path;
   text: string;
@@ -119,7 +130,7 @@ interface Line {
 
 function describeIssue(issue: Issue, path: Path, schema: z.ZodType, input: unknown): Line[] {
   const custom = isCustom(issue.message) ? issue.message : undefined;
-  const got = 'input' in issue && issue.input !== undefined ? ` (got ${show(issue.input)})` : '';
+  const got = 'input' in issue && issue.input !== undefined && !isSecretIssue(issue) ? ` (got ${show(issue.input)})` : '';
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((key) => ({ path: [...path, key], text: unknownKey(key, knownKeysAt(schema, path, input)) }));

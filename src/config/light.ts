@@ -25,8 +25,10 @@ export interface StoreSettings {
   rollbackWindow: string;
   /** `rollback.window` of every environment. */
   rollbackWindows: Record<string, string>;
-  /** Environments whose provider is a command provider with a `status` script. */
+  /** Environments whose provider can say what is live: a command provider with a `status` script, or Fly.io. */
   statusScripts: string[];
+  /** `provider.type` of the selected environment as written (null without one). */
+  providerType: string | null;
   masker: Masker;
 }
 
@@ -44,6 +46,7 @@ export async function loadStoreSettings(opts: LoadConfigOptions & { requireEnvir
   const overlay = environment ? environmentOverlay(doc, environment).overlay : {};
   const rollbackWindows = Object.fromEntries(environments.map((e) => [e, rollbackWindowOf(doc, e)]));
   const statusScripts = environments.filter((e) => hasStatusScript(doc, e));
+  const providerType = environment ? providerTypeOf(doc, environment) : null;
   const merged = deepMerge({ app: doc.app, store: doc.store }, overlay.store === undefined ? {} : { store: overlay.store }).value as Record<string, unknown>;
   const { value, errors, secrets } = interpolate(merged, opts.env ?? process.env);
   const v = value as { app?: unknown; store?: unknown };
@@ -57,7 +60,7 @@ export async function loadStoreSettings(opts: LoadConfigOptions & { requireEnvir
   if (lines.length > 0) throw new ConfigError(`invalid config ${path}:`, lines);
   const masker = new Masker(secrets);
   for (const secret of storeUrlSecrets(storeUrl as string)) masker.add(secret);
-  return { app: v.app as string, storeUrl: storeUrl as string, root: dirname(path), path, environments, environment, rollbackWindow: window, rollbackWindows, statusScripts, masker };
+  return { app: v.app as string, storeUrl: storeUrl as string, root: dirname(path), path, environments, environment, rollbackWindow: window, rollbackWindows, statusScripts, providerType, masker };
 }
 
 /** The keys this reader uses: from the cache when the file is unchanged, else parsed (the YAML parser loads only then). */
@@ -77,10 +80,17 @@ function sectionOf(doc: Record<string, unknown>, env: string, key: string): unkn
   return (deepMerge({ [key]: doc[key] }, overlay[key] === undefined ? {} : { [key]: overlay[key] }).value as Record<string, unknown>)[key];
 }
 
-/** Whether an environment's provider is a command provider with a `status` script. */
+/** Whether an environment's provider can say what is live: a command provider with a `status` script, or Fly.io (its machines). */
 function hasStatusScript(doc: Record<string, unknown>, env: string): boolean {
   const provider = sectionOf(doc, env, 'provider');
+  if (isPlainObject(provider) && provider.type === 'fly') return true;
   return isPlainObject(provider) && provider.type === 'command' && provider.status !== undefined && provider.status !== null;
+}
+
+/** An environment's `provider.type` as written; null when it has none. */
+function providerTypeOf(doc: Record<string, unknown>, env: string): string | null {
+  const provider = sectionOf(doc, env, 'provider');
+  return isPlainObject(provider) && typeof provider.type === 'string' ? provider.type : null;
 }
 
 /** An environment's `rollback.window` as written (no interpolation: durations are never secrets); the default when it is not a valid one (`deploy` reports it). */

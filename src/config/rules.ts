@@ -51,6 +51,12 @@ const ensureApprovalCount: Rule = (c) => {
   return [{ path: ['gates', 'approval', 'required'], message: `expected at most the number of approvers (${a.approvers.length}) (got ${a.required})` }];
 };
 
+/** An allowlist entry with neither a path nor a fingerprint would let every finding through. */
+const ensureAllowEntriesNarrow: Rule = (c) =>
+  (c.gates.secrets ? c.gates.secrets.allow : []).flatMap((e, i) =>
+    e.path !== undefined || e.fingerprint !== undefined ? [] : [{ path: ['gates', 'secrets', 'allow', i], message: 'expected a path, a fingerprint or both: an entry with neither would let every finding through' }],
+  );
+
 const ensureHolidayRegion: Rule = (c) => {
   const h = c.gates.window ? c.gates.window.holidays : undefined;
   if (!h) return [];
@@ -67,6 +73,8 @@ function uniqueNames(path: (string | number)[], names: string[]): RuleIssue[] {
 const ensureUniqueNames: Rule = (c) => [
   ...uniqueNames(['smoke'], c.smoke.map((s) => s.name)),
   ...uniqueNames(['gates', 'checks', 'commands'], c.gates.checks ? c.gates.checks.commands.map((s) => s.name) : []),
+  ...uniqueNames(['notify'], c.notify.map((ch, i) => ch.name ?? `${ch.type}-${i + 1}`)),
+  ...uniqueNames(['monitor', 'rules'], (c.monitor?.rules ?? []).map((r, i) => r.name ?? `${r.type}-${i + 1}`)),
 ];
 
 /** The release's manifest lives at its root: an artifact may not take that name. */
@@ -84,8 +92,15 @@ const ensureLocalHasBuild: Rule = (c) =>
 /** Progressive rollouts need a provider that can split traffic. */
 const ensureRolloutProvider: Rule = (c) =>
   c.rollout && c.provider.type === 'command' && c.rollout.strategy !== 'immediate'
-    ? [{ path: ['rollout', 'strategy'], message: `expected "immediate" with provider type command, which cannot split traffic (got "${c.rollout.strategy}"; use provider type local)` }]
+    ? [{ path: ['rollout', 'strategy'], message: `expected "immediate" with provider type command, which cannot split traffic (got "${c.rollout.strategy}"; use provider type local or fly)` }]
     : [];
+
+/** A Fly.io app cannot run fewer machines than it must. */
+const ensureFlyMachines: Rule = (c) => {
+  if (c.provider.type !== 'fly') return [];
+  const { min, max } = c.provider.machines;
+  return max !== undefined && max < min ? [{ path: ['provider', 'machines', 'max'], message: `expected at least machines.min, ${min} (got ${max})` }] : [];
+};
 
 /** Builtin migrations are SQL files: a MongoDB database runs its own tool. */
 const ensureSqlMigrations: Rule = (c) =>
@@ -111,6 +126,32 @@ const ensureDatabaseUrlScheme: Rule = (c) =>
     return [{ path: ['databases', name, 'url'], message: `expected a ${schemes.map((s) => `${s}:`).join(' or ')} URL for type ${db.type} (got ${got})` }];
   });
 
+/** One kind of encryption per database, and an age identity wherever a proof must decrypt. */
+const ensureBackupEncryption: Rule = (c) =>
+  Object.entries(c.databases ?? {}).flatMap(([name, db]) => {
+    const e = db.backup.encryption;
+    return e ? encryptionIssues(['databases', name, 'backup', 'encryption'], e, db.backup.verify) : [];
+  });
+
+interface EncryptionFields {
+  key?: string;
+  recipients?: string[];
+  identity?: string;
+  identityFile?: string;
+}
+
+function encryptionIssues(path: string[], e: EncryptionFields, verify: string): RuleIssue[] {
+  const hasIdentity = e.identity !== undefined || e.identityFile !== undefined;
+  if (e.key !== undefined && e.recipients !== undefined) return [{ path: [...path, 'recipients'], message: 'expected either key (a passphrase) or recipients (age public keys), not both' }];
+  if (e.key === undefined && e.recipients === undefined) return [{ path, message: 'expected key (a passphrase, ${BACKUP_KEY}) or recipients (age public keys, age1…)' }];
+  if (e.key !== undefined && hasIdentity) return [{ path: [...path, e.identity !== undefined ? 'identity' : 'identityFile'], message: 'goes with recipients (age); a passphrase key decrypts by itself' }];
+  if (e.identity !== undefined && e.identityFile !== undefined) return [{ path: [...path, 'identityFile'], message: 'expected either identity or identityFile, not both' }];
+  if (e.recipients !== undefined && !hasIdentity && verify === 'restore') {
+    return [{ path: [...path, 'identity'], message: 'is required by verify: restore, which decrypts the archive to restore it (set identity from the environment or identityFile, or set backup.verify to list, which then checks the sha256 only, or none)' }];
+  }
+  return [];
+}
+
 /** Canary weights only go up. */
 const ensureRisingSteps: Rule = (c) =>
   (c.rollout?.steps ?? []).flatMap((step, i, all) =>
@@ -124,7 +165,7 @@ const ensureControlTls: Rule = (c) => {
   return refusal === null ? [] : [{ path: ['provider', 'control', 'listen'], message: refusal }];
 };
 
-const RULES: Rule[] = [ensureControlTls, ensureArtifactNames, ensureLocalHasBuild, ensureRolloutProvider, ensureRisingSteps, ensureTimeZone, ensureHoursOrder, ensureFreezeOrder, ensureApprovalCount, ensureHolidayRegion, ensureUniqueNames, ensureSqlMigrations, ensureDatabaseUrlScheme];
+const RULES: Rule[] = [ensureControlTls, ensureArtifactNames, ensureLocalHasBuild, ensureRolloutProvider, ensureFlyMachines, ensureRisingSteps, ensureTimeZone, ensureHoursOrder, ensureFreezeOrder, ensureApprovalCount, ensureAllowEntriesNarrow, ensureHolidayRegion, ensureUniqueNames, ensureSqlMigrations, ensureDatabaseUrlScheme, ensureBackupEncryption];
 
 interface HolidayData {
   getCountries(): Record<string, string>;

@@ -50,6 +50,10 @@ export interface AppliedMigration {
   deploymentId: string | null;
 }
 
+/** How an archive is encrypted: not, with the passphrase of `backup.encryption.key`, or to the age recipients of `backup.encryption.recipients`. */
+export const ENCRYPTION_KINDS = ['none', 'passphrase', 'age'] as const;
+export type EncryptionKind = (typeof ENCRYPTION_KINDS)[number];
+
 /** What the backup stage produced: read by the migrate stage's undo after a crash, and put in the record. */
 export interface BackupOutput {
   database: string;
@@ -61,5 +65,8 @@ export interface BackupOutput {
   sha256: string;
   compression: 'gzip' | 'none';
   encrypted: boolean;
-  verify: { method: 'restore' | 'list' | 'none'; ok: boolean; tables: number; rows: number; ms: number };
+  /** Absent in backups taken before age recipients existed (encrypted ones then used the passphrase). */
+  encryption?: EncryptionKind;
+  /** `sha256Only`: a `list` proof of an archive encrypted to age recipients, without an identity here: the table list inside was not read. */
+  verify: { method: 'restore' | 'list' | 'none'; ok: boolean; tables: number; rows: number; ms: number; sha256Only?: true };
 }

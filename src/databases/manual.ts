@@ -1,17 +1,20 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { DatabaseConfig } from '../config/schema/databases.js';
+import { toMs } from '../config/duration.js';
 import { UsageError } from '../errors.js';
+import { openStore, type Store } from '../store/index.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { createStorage } from '../storage/index.js';
 import { createBackup } from './backup.js';
-import { saveManifest, type BackupManifest } from './catalog.js';
+import { databaseFolder, saveManifest, type BackupManifest } from './catalog.js';
 import { openMigrations } from './migrations/index.js';
+import { pruneAllBackups, type BackupPruneReport } from './prune-backups.js';
 
 /* Backups and migrations outside a deployment: `shipgate backup create`, `shipgate migrate up`, and the library's createBackup() and runMigrations(). */
 
 /** The storage folder of a database's backups (deploy backups there, `manual/` and `safety/` under it). */
 export function backupFolderOf(loaded: LoadedConfig, name: string): string {
-  return `${loaded.config.app}/${loaded.environment}/${name}`;
+  return databaseFolder(loaded.config.app, loaded.environment, name);
 }
 
 /** `name`, or every database; a clear error for a name that is not configured, or a config without databases. */
@@ -30,6 +33,18 @@ export async function takeBackup(loaded: LoadedConfig, name: string, db: Databas
   const storage = createStorage(db.backup.storage, loaded.root);
   const created = await createBackup({ db, name, storage, key: `${backupFolderOf(loaded, name)}/${kind}`, root: loaded.root, clock });
   return saveManifest(storage, created, { kind, deploymentId: null, type: db.type });
+}
+
+/** Retention after `shipgate backup create`: each database backed up is pruned by its policy (reported, never thrown). */
+export async function pruneAfterBackup(loaded: LoadedConfig, databases: readonly (readonly [string, DatabaseConfig])[], clock: Clock = systemClock): Promise<BackupPruneReport> {
+  // Opened only when some backup is over its policy: most runs have nothing to prune and never load the store.
+  const held: { store: Promise<Store> | null } = { store: null };
+  const store = (): Promise<Store> => (held.store ??= openStore(loaded.config.store.url, { root: loaded.root }));
+  try {
+    return await pruneAllBackups({ app: loaded.config.app, environment: loaded.environment, databases, root: loaded.root, store, windowMs: toMs(loaded.config.rollback.window), nowMs: clock.now() });
+  } finally {
+    await held.store?.then((s) => s.close(), () => undefined);
+  }
 }
 
 /** Applies pending migrations of each database (or `name`); returns what each applied. */

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { describeRunFailure, type RunRequest, type Runner } from '../runtime/process.js';
 import { Masker } from '../runtime/secrets.js';
 import { BackupError } from './errors.js';
@@ -11,6 +12,8 @@ export interface ToolRun {
   argv: string[];
   env?: Record<string, string>;
   stdinFile?: string;
+  /** Where the tool's stdout bytes go (a dump streamed into the archive), not ended; without it, its lines are returned. */
+  stdout?: Writable;
   signal?: AbortSignal;
   onSpawn?: RunRequest['onSpawn'];
   /** Secrets to mask out of the tool's output before it reaches an error. */
@@ -27,6 +30,7 @@ export async function runTool(t: ToolRun): Promise<string[]> {
     argv: t.argv,
     env: t.env,
     stdinFile: t.stdinFile,
+    stdout: t.stdout,
     signal: t.signal,
     onSpawn: t.onSpawn,
     onLine: (line, stream) => (stream === 'stdout' ? out.push(line) : err.push(line)),

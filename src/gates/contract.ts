@@ -54,6 +54,27 @@ export interface GateContext {
   onWait?: (gate: GateName, message: string) => void;
   /** Masks secrets in text the gate puts into reasons. */
   mask: (text: string) => string;
+  /** What the secrets gate scans (set where that gate runs: the pipeline after the build, `gates check`). */
+  secretScan?: SecretScanFacts;
+}
+
+/** A secret value the config knows, with the variable it came from when there is one. */
+export interface KnownSecret {
+  name: string | null;
+  value: string;
+}
+
+export interface SecretScanFacts {
+  /** The release folder of the version being deployed; null when there is none to scan. */
+  releaseDir: string | null;
+  /** Why there is no release folder (said in the result). */
+  noRelease: string | null;
+  /** The project: where `git` runs for the commits since the live version. */
+  root: string;
+  /** The live version and its commit (null when nothing is live, or its commit was not recorded). */
+  live: { version: string; sha: string | null } | null;
+  /** Values of every secret the config and the environment know. */
+  known: readonly KnownSecret[];
 }
 
 export interface Gate {

@@ -5,10 +5,12 @@ import { createChecksGate } from './checks/gate.js';
 import type { Gate, GateContext, GateResult } from './contract.js';
 import { createHealthGate } from './health.js';
 import { gateResult } from './result.js';
+import { createSecretsGate } from './secrets/gate.js';
 import { createSemverGate } from './semver.js';
 import { createWindowGate } from './window.js';
 
-export type { EmergencyOverride, Gate, GateContext, GateResult, GateResultKind } from './contract.js';
+export type { EmergencyOverride, Gate, GateContext, GateResult, GateResultKind, KnownSecret, SecretScanFacts } from './contract.js';
+export { createSecretsGate, type SecretsGateConfig } from './secrets/gate.js';
 export { GATE_RESULTS } from './contract.js';
 export { checkVersionSafety, MAX_VERSION_LENGTH } from './version.js';
 export { createSemverGate, evaluateSemver, type SemverDecision, type SemverGateConfig } from './semver.js';
@@ -31,7 +33,10 @@ export {
 export const SKIP_ROLLBACK_REASON = 'not applied to rollbacks (set applyToRollback to apply)';
 export const SKIP_AFTER_BLOCK_REASON = 'not evaluated: an earlier gate blocked';
 
-/** The enabled gates in evaluation order: semver, window, checks, health, approval (`false` or absent ones are left out). */
+/** Gates the pipeline evaluates after the build (they look at the release), not in the gates stage. */
+export const AFTER_BUILD_GATES: readonly string[] = ['secrets'];
+
+/** The enabled gates in evaluation order: semver, window, checks, health, approval, secrets (`false` or absent ones are left out). */
 export function createGates(gates: GatesConfig): Gate[] {
   const out: Gate[] = [];
   if (gates.semver) out.push(createSemverGate(gates.semver));
@@ -39,6 +44,7 @@ export function createGates(gates: GatesConfig): Gate[] {
   if (gates.checks) out.push(createChecksGate(gates.checks));
   if (gates.health) out.push(createHealthGate(gates.health));
   if (gates.approval) out.push(createApprovalGate(gates.approval));
+  if (gates.secrets) out.push(createSecretsGate(gates.secrets));
   return out;
 }
 

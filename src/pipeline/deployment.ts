@@ -1,6 +1,6 @@
 import { toMs, humanDuration } from '../config/duration.js';
 import type { LoadedConfig } from '../config/load.js';
-import { BlockedByFailedRollback, DeadlineExceeded, GateBlocked, NotFound, RollbackFailed, RunInterrupted, UsageError, errorMessage } from '../errors.js';
+import { BlockedByFailedRollback, DeadlineExceeded, RollbackFailed, RunInterrupted, UsageError, errorMessage } from '../errors.js';
 import type { EmergencyOverride } from '../gates/contract.js';
 import { checkVersionSafety } from '../gates/version.js';
 import { createProvider } from '../providers/index.js';
@@ -15,11 +15,12 @@ import { acquireLock, startHeartbeat } from './lock.js';
 import { stagesFor } from './plan.js';
 import { factsFromRow, recoverDeployment } from './recovery.js';
 import { executeSaga } from './saga.js';
-import { rollbackDeadlineMs } from './environment-status.js';
-import { plainRollbackTarget } from './rollback-target.js';
+import { appRollbackTarget, planRollback, type RollbackPlan } from './rollback-plan.js';
+import type { RollbackType } from './rollback-type.js';
 import { newestRecordedLive } from './records-evidence.js';
 import { ackCommand, stopSignMessage } from './stop-sign.js';
 import { judgeStore, type StoreDoubt } from './target-truth.js';
+import { createOutboxRoute } from '../notify/route.js';
 import { DEFAULT_DATA_OPTIONS, type DataOptions, type DeploymentFacts } from './stage.js';
 
 export interface DeployRequest {
@@ -28,6 +29,8 @@ export interface DeployRequest {
   reason?: string | null;
   gitSha?: string | null;
   gitRef?: string | null;
+  /** When the deployed commit was made (ISO-8601 UTC), kept as `meta.commitAt` for DORA's lead time. */
+  commitAt?: string | null;
   /** `--emergency --reason`: overrides the window gate only; recorded. */
   emergency?: EmergencyOverride | null;
   /** Overrides `rollback.auto`. */
@@ -45,6 +48,14 @@ export interface RollbackRequest {
   force?: boolean;
   /** Overrides `rollback.auto` for this rollback's own failure. */
   autoRollback?: boolean;
+  /** What goes back: the app, the migrations, a backup of the database, or `auto` (the app and the data the undo rules choose). @default 'app' */
+  type?: RollbackType;
+  /** One database (`--db`). @default every database the type concerns */
+  database?: string | null;
+  /** `migration`: revert at most this many, newest first. @default all the deployment applied */
+  steps?: number | null;
+  /** `database`: the backup id to restore. @default the backup the deployment being rolled back took */
+  backup?: string | null;
 }
 
 export interface RunOutcome {
@@ -88,7 +99,7 @@ export class Pipeline {
       const { previousVersion, warning } = await this.previousVersion();
       const data = { ...DEFAULT_DATA_OPTIONS, ...req.data };
       const facts = this.facts(id, 'deploy', req.version, previousVersion, req.actor, req.reason ?? null, { gitSha: req.gitSha ?? null, gitRef: req.gitRef ?? null, emergency: req.emergency ?? null, rollbackOf: null, data });
-      const meta = { emergency: req.emergency ?? null, autoRollback: req.autoRollback ?? this.loaded.config.rollback.auto, approval: this.approvalRule('deploy'), data };
+      const meta = { emergency: req.emergency ?? null, commitAt: req.commitAt ?? null, autoRollback: req.autoRollback ?? this.loaded.config.rollback.auto, approval: this.approvalRule('deploy'), data };
       return { recovered, result: await this.start(facts, meta, control, warning ? [warning] : []) };
     });
   }
@@ -99,9 +110,9 @@ export class Pipeline {
       if (unsafe) throw new UsageError(unsafe);
     }
     return this.locked(req.actor, control, async (id, recovered) => {
-      const { live, target } = await this.rollbackTarget(req);
-      const facts = this.facts(id, 'rollback', target, live.version, req.actor, req.reason ?? null, { gitSha: null, gitRef: null, emergency: null, rollbackOf: live.id, data: DEFAULT_DATA_OPTIONS });
-      const meta = { forced: req.force === true, autoRollback: req.autoRollback ?? this.loaded.config.rollback.auto, approval: this.approvalRule('rollback') };
+      const plan = await this.planRollback(req);
+      const facts = this.facts(id, 'rollback', plan.version, plan.live.version, req.actor, req.reason ?? null, { gitSha: null, gitRef: null, emergency: null, rollbackOf: plan.rollbackOf, data: DEFAULT_DATA_OPTIONS, rollback: plan.rollback });
+      const meta = { forced: req.force === true, autoRollback: req.autoRollback ?? this.loaded.config.rollback.auto, approval: this.approvalRule('rollback'), rollback: plan.rollback };
       return { recovered, result: await this.start(facts, meta, control) };
     });
   }
@@ -146,7 +157,7 @@ export class Pipeline {
     return rule && (kind === 'deploy' || rule.applyToRollback) ? { ...rule } : null;
   }
 
-  private facts(id: string, kind: DeploymentKind, version: string, previousVersion: string | null, actor: string, reason: string | null, rest: Pick<DeploymentFacts, 'gitSha' | 'gitRef' | 'emergency' | 'rollbackOf' | 'data'>): DeploymentFacts {
+  private facts(id: string, kind: DeploymentKind, version: string, previousVersion: string | null, actor: string, reason: string | null, rest: Pick<DeploymentFacts, 'gitSha' | 'gitRef' | 'emergency' | 'rollbackOf' | 'data' | 'rollback'>): DeploymentFacts {
     return { id, app: this.app, environment: this.environment, kind, version, previousVersion, actor, reason, ...rest };
   }
 
@@ -188,7 +199,7 @@ export class Pipeline {
 
   private async start(facts: DeploymentFacts, meta: Record<string, unknown>, control: RunControl, warnings: string[] = []): Promise<DeployResult> {
     const { store, clock, identity } = this.deps;
-    const stages = stagesFor(facts.kind, this.loaded.config);
+    const stages = stagesFor(facts.kind, this.loaded.config, facts.rollback?.type);
     await store.createDeployment({ ...facts, triggeredBy: facts.actor, status: 'running', startedAt: new Date(clock.now()).toISOString(), meta: { ...meta, pid: identity.pid, host: identity.host } });
     const base = this.base(facts, control);
     const deadline = this.deadline(control, base);
@@ -231,7 +242,7 @@ export class Pipeline {
       loaded: this.loaded,
       paths: statePaths(this.loaded),
       store,
-      journal: new Journal(store, bus, clock, masker, eventContext(facts), env),
+      journal: new Journal(store, bus, clock, masker, eventContext(facts), env, undefined, createOutboxRoute(config.notify)),
       provider: createProvider(config.provider, config.rollout),
       clock,
       http,
@@ -243,25 +254,12 @@ export class Pipeline {
   }
 
   /** What `shipgate rollback` returns to, and whether the window still allows it. */
-  async rollbackTarget(req: Pick<RollbackRequest, 'to' | 'force'>): Promise<{ live: DeploymentRow; target: string }> {
-    const { store, clock } = this.deps;
-    const live = await store.lastSucceeded(this.app, this.environment);
-    if (!live) {
-      const doubt = await this.storeDoubt(live);
-      if (doubt) throw new NotFound(`nothing to roll back in the store: ${doubt.message}. To go back, deploy the version you want (shipgate deploy VERSION): a deploy takes the previous version from the records`);
-      throw new NotFound(`nothing to roll back: ${this.app}/${this.environment} has no successful deployment yet`);
-    }
-    const target = req.to ?? plainRollbackTarget(live);
-    if (target === live.version) throw new UsageError(`${target} is already live in ${this.app}/${this.environment}`);
-    if (req.to && !(await store.getRelease(this.app, req.to))) {
-      const kept = (await store.listReleases(this.app)).map((r) => r.version);
-      throw new NotFound(`no kept release ${req.to} of ${this.app} (kept: ${kept.join(', ') || 'none'})`);
-    }
-    const windowMs = toMs(this.loaded.config.rollback.window);
-    const late = clock.now() - rollbackDeadlineMs(live, windowMs);
-    if (late > 0 && !req.force) {
-      throw new GateBlocked('rollback-window', `the rollback window of ${humanDuration(windowMs)} closed ${humanDuration(late)} ago (${live.version} went live at ${live.finishedAt}); pass --force to roll back anyway`);
-    }
-    return { live, target };
+  rollbackTarget(req: Pick<RollbackRequest, 'to' | 'force'>): Promise<{ live: DeploymentRow; target: string }> {
+    return appRollbackTarget(this.loaded, this.deps.store, this.deps.clock.now(), req);
+  }
+
+  /** A rollback of any type, decided before it starts (also what --dry-run shows). */
+  planRollback(req: Omit<RollbackRequest, 'actor'>): Promise<RollbackPlan> {
+    return planRollback(this.loaded, this.deps.store, this.deps.clock.now(), req);
   }
 }

@@ -35,5 +35,5 @@ export interface RunControl {
 
 export function statePaths(loaded: LoadedConfig): StatePaths {
   const stateDir = join(loaded.root, STATE_DIR);
-  return { root: loaded.root, stateDir, releasesDir: join(stateDir, 'releases'), recordsDir: join(stateDir, 'records') };
+  return { root: loaded.root, stateDir, releasesDir: join(stateDir, 'releases'), recordsDir: join(stateDir, 'records'), reportsDir: join(stateDir, 'reports') };
 }

@@ -1,6 +1,7 @@
 import { toMs } from '../config/duration.js';
 import type { DeploymentRow, LockRow, Store } from '../store/contract.js';
 import type { ProcessIdentity } from '../runtime/process-identity.js';
+import { appLive } from './app-live.js';
 import { isStaleHolder } from './lock.js';
 import { newestRecordedLive } from './records-evidence.js';
 import { statusRollbackTarget } from './rollback-target.js';
@@ -88,13 +89,15 @@ export async function readEnvironmentStatus(
   store: Store,
   q: { app: string; environment: string; me: ProcessIdentity; nowMs: number; rollbackWindow: string; recordsDir?: string },
 ): Promise<EnvironmentStatus> {
-  const [live, unfinished, lock, stopSigns] = await Promise.all([
+  const [stored, unfinished, lock, stopSigns] = await Promise.all([
     store.lastSucceeded(q.app, q.environment),
     store.listUnfinished(q.app, q.environment),
     store.getLock(q.app, q.environment),
     store.listUnacknowledgedFailures(q.app, q.environment),
   ]);
   const recorded = q.recordsDir ? await newestRecordedLive(q.recordsDir, q.app, q.environment) : null;
-  const doubt = judgeStore(live ? { id: live.id, version: live.version } : null, recorded, `${q.app}/${q.environment}`);
+  const doubt = judgeStore(stored ? { id: stored.id, version: stored.version } : null, recorded, `${q.app}/${q.environment}`);
+  // A rollback of the data only changed no app: what is live, and the rollback target, come from the deployment under it.
+  const live = await appLive(store, stored);
   return describeEnvironment({ ...q, live, unfinished, lock, stopSigns, warnings: doubt ? [doubt.message] : [] });
 }

@@ -2,6 +2,17 @@ import type { GateResult } from '../gates/contract.js';
 import type { DeploymentKind, DeploymentStatus } from '../store/contract.js';
 import type { RolloutEvent } from '../rollout/events.js';
 
+/** An event of the local agent's own (crash loop, ejection, dead-man abort), journaled by the next command or `serve` (pipeline/agent-events.ts). */
+export interface AgentJournaled {
+  deploymentId: string;
+  /** The agent's id of the event: it is journaled once, however often it is read. */
+  agentEventId: string;
+  environment: string;
+  version: string;
+  message: string;
+  data: Record<string, unknown>;
+}
+
 /** A rollout event as journaled: with the deployment and the stage that ran it. */
 type Journaled<E> = Omit<E, 'type'> & { deploymentId: string; stage: string };
 
@@ -47,8 +58,32 @@ export interface LifecycleEvents {
   'stage:noted': { deploymentId: string; stage: string; output: Record<string, unknown> };
   /** Something a person should know about this deployment (the store and the target disagree, the store looks lost). */
   'deploy:warning': { deploymentId: string; message: string };
+  /** Retention after a successful deploy: the backups it deleted, and what it could not delete (never a failure of the deploy). */
+  'backups:pruned': { deploymentId: string; pruned: { database: string; id: string; orphan?: boolean }[]; errors: { database: string; message: string }[] };
+  /** Recovery dropped scratch databases of backup proofs whose process is gone (a run killed mid-proof). */
+  'scratch:dropped': { deploymentId: string; database: string; names: string[] };
+  /** The local agent saw an instance of the version exit again and again. */
+  'agent:crash_loop': AgentJournaled;
+  /** The local agent's router stopped sending weighted traffic to a version that kept failing. */
+  'agent:ejected': AgentJournaled;
+  /** The local agent moved traffic back to stable on its own: the process driving the rollout stopped sending heartbeats. */
+  'agent:deadman_abort': AgentJournaled;
   /** `shipgate ack`: a person looked at a failed rollback; later deployments may start again. */
   'deploy:acknowledged': { deploymentId: string; by: string; reason: string };
+  /** `shipgate incident export`: an incident linked to this deployment (and maybe others); channels that ask for `incident` hear it. */
+  'incident:opened': { deploymentId: string; incident: IncidentSummary };
+  /** `shipgate incident resolve`: service is restored. */
+  'incident:resolved': { deploymentId: string; incidentId: string; by: string; resolution: string | null };
+}
+
+/** What the journal and the channels are told of an incident. */
+export interface IncidentSummary {
+  id: string;
+  type: string;
+  severity: string;
+  details: string;
+  openedBy: string;
+  deploymentIds: string[];
 }
 
 export type LifecycleEventName = keyof LifecycleEvents;

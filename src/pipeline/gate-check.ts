@@ -1,11 +1,16 @@
 import type { LoadedConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
-import type { EmergencyOverride, GateContext, GateResult } from '../gates/contract.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EmergencyOverride, GateContext, GateResult, SecretScanFacts } from '../gates/contract.js';
+import { knownSecrets } from '../secrets/known.js';
+import { statePaths } from './deps.js';
+import { MANIFEST_FILE } from './release-manifest.js';
 import { createGates, evaluateGates } from '../gates/index.js';
 import { checkVersionSafety } from '../gates/version.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { fetchHttp, type HttpClient } from '../runtime/http.js';
-import { execaRunner, type Runner } from '../runtime/process.js';
+import { processRunner, type Runner } from '../runtime/process.js';
 import type { DeploymentKind } from '../store/contract.js';
 
 export interface GateCheckRequest {
@@ -16,6 +21,8 @@ export interface GateCheckRequest {
   emergency?: EmergencyOverride | null;
   /** Evaluate the window at this instant (ms). */
   at?: number | null;
+  /** The live version and its commit, for the secrets gate's `commits` (unknown: not scanned). */
+  live?: { version: string; sha: string | null } | null;
 }
 
 export interface GateCheckDeps {
@@ -24,7 +31,15 @@ export interface GateCheckDeps {
   run: Runner;
 }
 
-const DEFAULT_DEPS: GateCheckDeps = { clock: systemClock, http: fetchHttp, run: execaRunner };
+const DEFAULT_DEPS: GateCheckDeps = { clock: systemClock, http: fetchHttp, run: processRunner };
+
+/** Before a deploy the secrets gate can only scan a release already built (kept): a new one is scanned by the deploy, right after its build. */
+function secretScanFacts(loaded: LoadedConfig, req: GateCheckRequest): SecretScanFacts {
+  const dir = loaded.config.build ? join(statePaths(loaded).releasesDir, req.version) : null;
+  const built = dir !== null && existsSync(join(dir, MANIFEST_FILE));
+  const noRelease = dir === null ? 'no release folder (no build step)' : `no release ${req.version} yet (the deploy scans it right after the build)`;
+  return { releaseDir: built ? dir : null, noRelease: built ? null : noRelease, root: loaded.root, live: req.live ?? null, known: knownSecrets(loaded, process.env) };
+}
 
 /** Evaluates every gate now (or at `at`) without deploying and without waiting. */
 export async function checkGates(loaded: LoadedConfig, req: GateCheckRequest, deps: GateCheckDeps = DEFAULT_DEPS): Promise<GateResult[]> {
@@ -46,6 +61,7 @@ export async function checkGates(loaded: LoadedConfig, req: GateCheckRequest, de
     run: deps.run,
     listApprovals: async () => [],
     mask: (t) => loaded.masker.mask(t),
+    ...(loaded.config.gates.secrets ? { secretScan: secretScanFacts(loaded, req) } : {}),
   };
   const results = await evaluateGates(createGates(loaded.config.gates), ctx, { stopOnBlock: false });
   return results.map((r) => loaded.masker.maskValue(r));

@@ -1,6 +1,6 @@
 import type { Clock } from '../runtime/clock.js';
 import type { Masker } from '../runtime/secrets.js';
-import type { Store } from '../store/contract.js';
+import type { NewNotification, Store } from '../store/contract.js';
 import { DEFAULT_LISTENER_TIMEOUT_MS, type AnyLifecycleEvent, type EventBus, type EventContext, type LifecycleEventName, type LifecycleEvents } from './events.js';
 
 /**
@@ -24,6 +24,9 @@ export function parseCrashPoint(spec: string): CrashPoint {
   return m && nth >= 1 ? { key: m[1]!, nth } : { key: spec, nth: 1 };
 }
 
+/** The outbox rows an event brings (notifications to send), written in the same step as the event. */
+export type OutboxRoute = (type: string, data: Record<string, unknown>, environment: string) => NewNotification[];
+
 /** Events whose listeners the pipeline waits for (bounded) before it goes on: the run is ending. */
 const AWAITED: ReadonlySet<LifecycleEventName> = new Set(['deploy:finished']);
 
@@ -46,6 +49,7 @@ export class Journal {
     private readonly context: EventContext,
     env: NodeJS.ProcessEnv = process.env,
     private readonly listenerWaitMs = DEFAULT_LISTENER_TIMEOUT_MS,
+    private readonly route: OutboxRoute = () => [],
   ) {
     const spec = env[CRASH_HOOK_ENV];
     this.crashAfter = spec ? parseCrashPoint(spec) : undefined;
@@ -54,14 +58,11 @@ export class Journal {
   async append<K extends LifecycleEventName>(type: K, payload: LifecycleEvents[K]): Promise<void> {
     const at = new Date(this.clock.now()).toISOString();
     const data = this.masker.maskValue(payload) as LifecycleEvents[K] & { stage?: string | null; step?: string };
-    await this.store.appendEvent({
-      deploymentId: data.deploymentId,
-      at,
-      type,
-      stage: data.stage ?? null,
-      step: data.step ?? null,
-      data: data as unknown as Record<string, unknown>,
-    });
+    const record = data as unknown as Record<string, unknown>;
+    await this.store.appendEvent(
+      { deploymentId: data.deploymentId, at, type, stage: data.stage ?? null, step: data.step ?? null, data: record },
+      this.route(type, record, this.context.environment),
+    );
     const heard = this.bus.emit({ type, at, context: this.context, ...data } as AnyLifecycleEvent, AWAITED.has(type) ? this.listenerWaitMs : 0);
     if (AWAITED.has(type)) await heard;
     this.maybeCrash(type, data.stage ?? undefined, data.step);

@@ -6,7 +6,7 @@ import { probeTarget, type ProbeResult } from '../health/probe.js';
 import { runSmokeTest, type SmokeResult } from '../health/smoke.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { fetchHttp, type HttpClient } from '../runtime/http.js';
-import { execaRunner, type Runner } from '../runtime/process.js';
+import { processRunner, type Runner } from '../runtime/process.js';
 import { currentIdentity } from '../runtime/process-identity.js';
 import { resolveActor } from '../runtime/actor.js';
 import { toMs } from '../config/duration.js';
@@ -23,7 +23,9 @@ import type { DeploymentRecord } from './record.js';
 import { createProvider } from '../providers/index.js';
 import { acknowledgeFailure, type AcknowledgeResult } from './acknowledge.js';
 import { statePaths } from './deps.js';
+import { checkRollbackFlags, type RollbackType } from './rollback-type.js';
 import type { BackupManifest } from '../databases/catalog.js';
+import { givenCommitAt } from './commit-time.js';
 
 export interface DeploymentManagerOptions {
   /** Environment to act on; may be omitted when the config has only one. */
@@ -63,6 +65,8 @@ export interface DeployOptions {
   emergency?: { reason: string };
   sha?: string;
   ref?: string;
+  /** When the deployed commit was made (ISO-8601 with a zone), for DORA's lead time. @default $SHIPGATE_COMMIT_AT, else unknown */
+  commitAt?: string;
   lockWaitMs?: number;
   signal?: AbortSignal;
   /** Let destructive migration statements through while two versions are live (recorded). @default false */
@@ -70,6 +74,14 @@ export interface DeployOptions {
 }
 
 export interface RollbackOptions {
+  /** What goes back (`shipgate rollback --type`): the app, the migrations, a database backup, or auto (the app, then the data). @default 'app' */
+  type?: RollbackType;
+  /** One database (types migration, database, auto). @default every database the type concerns */
+  database?: string;
+  /** Type migration: revert at most this many, newest first. @default all the deployment applied */
+  steps?: number;
+  /** Type database: the backup id to restore. @default the backup the deployment took */
+  backup?: string;
   to?: string;
   reason?: string;
   force?: boolean;
@@ -163,6 +175,7 @@ export class DeploymentManager {
       reason: opts.reason ?? null,
       gitSha: opts.sha ?? env.GITHUB_SHA ?? null,
       gitRef: opts.ref ?? env.GITHUB_REF ?? null,
+      commitAt: givenCommitAt(opts.commitAt, env),
       emergency: opts.emergency ? { by: this.actor, reason: opts.emergency.reason } : null,
       autoRollback: this.options.autoRollback,
       data: { backup: this.options.backupEnabled !== false, skipMigrations: this.options.skipMigrations === true, allowDestructive: opts.allowDestructive === true },
@@ -174,14 +187,17 @@ export class DeploymentManager {
     return this.run((p, control) => p.deploy(request, control), opts);
   }
 
-  /** Redeploys the previous release (or `to`); honours dryRun, requireConfirmation and autoRollback like deploy(). */
+  /** Rolls back by `type` (default: redeploys the previous release, or `to`); honours dryRun, requireConfirmation and autoRollback like deploy(). */
   async rollback(options: RollbackOptions = {}): Promise<DeploymentResult> {
-    const request = { to: options.to ?? null, actor: this.actor, reason: options.reason ?? null, force: options.force, autoRollback: this.options.autoRollback };
+    const o = options;
+    // The same checks as the CLI's flags, so the library's errors read the same.
+    const choice = checkRollbackFlags({ type: o.type, to: o.to, db: o.database, steps: o.steps === undefined ? undefined : String(o.steps), backup: o.backup });
+    const request = { to: o.to ?? null, actor: this.actor, reason: o.reason ?? null, force: o.force, autoRollback: this.options.autoRollback, ...choice };
     if (this.options.dryRun || this.options.requireConfirmation) {
       const store = await this.existingStore();
       if (!store) throw new NotFound(`nothing to roll back: ${this.loaded.config.app}/${this.loaded.environment} has no deployment yet`);
-      const { live, target } = await (await this.pipeline()).rollbackTarget(request);
-      const plan = await dryRun(this.loaded, store, { kind: 'rollback', version: target, previousVersion: live.version, rollbackOf: live.id, actor: this.actor, reason: request.reason }, this.effects());
+      const r = await (await this.pipeline()).planRollback(request);
+      const plan = await dryRun(this.loaded, store, { kind: 'rollback', version: r.version, previousVersion: r.live.version, rollbackOf: r.rollbackOf, actor: this.actor, reason: request.reason, rollback: r.rollback }, this.effects());
       const answer = await this.planFirst(plan);
       if (answer) return answer;
     }
@@ -205,7 +221,11 @@ export class DeploymentManager {
   async validatePreDeployment(opts: { version: string; at?: Date | string; sha?: string }): Promise<PreDeploymentResult> {
     const at = opts.at === undefined ? null : new Date(opts.at).getTime();
     if (at !== null && Number.isNaN(at)) throw new UsageError(`validatePreDeployment: at must be a date (got ${String(opts.at)})`);
-    const gates = await checkGates(this.loaded, { version: opts.version, actor: this.actor, gitSha: opts.sha ?? null, at }, this.effects());
+    // The secrets gate scans the commits since the live version.
+    const store = this.loaded.config.gates.secrets ? await this.existingStore() : null;
+    const row = store ? await store.lastSucceeded(this.loaded.config.app, this.loaded.environment) : undefined;
+    const live = row ? { version: row.version, sha: row.gitSha } : null;
+    const gates = await checkGates(this.loaded, { version: opts.version, actor: this.actor, gitSha: opts.sha ?? null, at, live }, this.effects());
     return { ok: !gates.some((g) => g.result === 'block'), gates };
   }
 
@@ -231,11 +251,11 @@ export class DeploymentManager {
   }
 
   /** Takes and proves a backup of each database (or `database`), outside a deployment; returns each backup's manifest (without the checksums). */
-  async createBackup(opts: { database?: string } = {}): Promise<Omit<BackupManifest, 'fingerprints'>[]> {
+  async createBackup(opts: { database?: string } = {}): Promise<Omit<BackupManifest, 'fingerprints' | 'fingerprintVersion'>[]> {
     const { selectDatabases, takeBackup } = await import('../databases/manual.js');
-    const made: Omit<BackupManifest, 'fingerprints'>[] = [];
+    const made: Omit<BackupManifest, 'fingerprints' | 'fingerprintVersion'>[] = [];
     for (const [name, db] of selectDatabases(this.loaded, opts.database)) {
-      const { fingerprints: _f, ...manifest } = await takeBackup(this.loaded, name, db, 'manual', this.effects().clock);
+      const { fingerprints: _f, fingerprintVersion: _v, ...manifest } = await takeBackup(this.loaded, name, db, 'manual', this.effects().clock);
       made.push(manifest);
     }
     return made;
@@ -271,7 +291,7 @@ export class DeploymentManager {
   }
 
   private effects() {
-    return { clock: this.options.clock ?? systemClock, http: this.options.http ?? fetchHttp, run: this.options.run ?? execaRunner };
+    return { clock: this.options.clock ?? systemClock, http: this.options.http ?? fetchHttp, run: this.options.run ?? processRunner };
   }
 
   private async run(act: (p: Pipeline, control: Parameters<Pipeline['deploy']>[1]) => Promise<RunOutcome>, opts: { signal?: AbortSignal; lockWaitMs?: number }): Promise<DeploymentResult> {

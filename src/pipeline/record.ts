@@ -1,7 +1,11 @@
 import type { GateResult } from '../gates/contract.js';
+import type { SecretsStageOutput } from './stages/secrets-output.js';
 import type { Evaluation } from '../rollout/contract.js';
 import type { DeploymentRow, DeploymentStatus, EventRow } from '../store/contract.js';
 import { deriveSagaState, type StageState } from './saga-state.js';
+import type { RollbackType } from './rollback-type.js';
+import type { ReportPaths } from '../reports/contract.js';
+import { rollbackRecordFields } from './stages/data-rollback-output.js';
 import { STAGE_RECORD_FIELDS } from './stages/record-fields.js';
 
 export const RECORD_FORMAT = 1;
@@ -34,6 +38,21 @@ export interface AnalysisRecord {
   stable_error_rate: number | null;
 }
 
+/** What a rollback did to one database (`shipgate rollback --type migration|database|auto`). */
+export interface DataRollbackRecord {
+  database: string;
+  action: 'down' | 'restore';
+  /** `down`: the migrations reverted, newest first. */
+  migrations?: string[];
+  /** `restore`: the backup restored, and the moment after which every write is lost. */
+  backup_id?: string;
+  writes_lost_since?: string;
+  why: string;
+  /** The backup of the state before the rollback (restore it to undo the rollback). */
+  safety_backup: string | null;
+  done: boolean;
+}
+
 /** The deployment record (shape of the seed runbook's audit record, plus what shipgate knows). */
 export interface DeploymentRecord {
   record_format: number;
@@ -59,6 +78,8 @@ export interface DeploymentRecord {
   rollout_stages: RolloutStageRecord[];
   health_checks: Record<string, string>;
   gates: { name: string; result: string; reason: string }[];
+  /** What the secrets gate scanned, the findings that blocked and those an allowlist entry let through (with its reason). */
+  secrets_scan?: SecretsStageOutput;
   rollback_of: string | null;
   rollback_available: boolean;
   rollback_window_minutes: number;
@@ -74,8 +95,18 @@ export interface DeploymentRecord {
   error: string | null;
   /** Things a person should know (the store and the target disagreed, the store looked lost). */
   warnings: string[];
+  /** Rollbacks: app, migration, database or auto (`shipgate rollback --type`). */
+  rollback_type?: RollbackType;
+  /** Rollbacks that touched data: per database, what was done and why. */
+  data_rollback?: DataRollbackRecord[];
+  /** Backups retention deleted after this deploy (`orphan`: an archive without a manifest). */
+  backups_pruned?: { database: string; id: string; orphan?: boolean }[];
+  /** What retention could not delete; the deploy succeeded all the same. */
+  backup_prune_errors?: { database: string; message: string }[];
   /** `rollback_failed` only: who looked at it and why later deployments may start (`shipgate ack`). */
   acknowledged: { by: string; reason: string; at: string } | null;
+  /** The failure report or the rollback instructions written with the record (absent when none could be written). */
+  report?: ReportPaths;
 }
 
 export interface RecordInput {
@@ -190,13 +221,21 @@ export function buildRecord(input: RecordInput): DeploymentRecord {
     error: row.error,
     warnings: events.filter((e) => e.type === 'deploy:warning').map((e) => String(e.data.message)),
     acknowledged: acknowledgement(events),
+    ...prunedBackups(events),
     ...stageFields(state.plan, state.stages),
+    ...rollbackRecordFields(row.kind, row.meta, state.stages.get('data')?.output ?? null),
   };
 }
 
 /** What each stage that ran adds to the record (stages/record-fields.ts). */
 function stageFields(plan: readonly string[], stages: Map<string, StageState>): Partial<DeploymentRecord> {
   return Object.assign({}, ...plan.map((name) => STAGE_RECORD_FIELDS[name]?.(stages.get(name)?.output ?? null) ?? {})) as Partial<DeploymentRecord>;
+}
+
+function prunedBackups(events: readonly EventRow[]): Pick<DeploymentRecord, 'backups_pruned' | 'backup_prune_errors'> {
+  const e = events.find((x) => x.type === 'backups:pruned');
+  if (!e) return {};
+  return { backups_pruned: e.data.pruned as DeploymentRecord['backups_pruned'], backup_prune_errors: e.data.errors as DeploymentRecord['backup_prune_errors'] };
 }
 
 function acknowledgement(events: readonly EventRow[]): DeploymentRecord['acknowledged'] {

@@ -2,10 +2,12 @@ import type { DeploymentRow } from '../store/contract.js';
 import type { BaseContext } from './context.js';
 import { finalize, type DeployResult } from './finalize.js';
 import { stagesFor, stagesInPlan } from './plan.js';
+import { rollbackFactsOf } from './rollback-type.js';
 import { executeSaga, undoAndConclude, type SagaOutcome } from './saga.js';
 import { deriveSagaState, firstUnfinished, isUndoUnderway } from './saga-state.js';
 import { DEFAULT_DATA_OPTIONS, type DataOptions, type DeploymentFacts } from './stage.js';
 import { endOrphanedCommands } from './orphans.js';
+import { dropDeadRunScratch } from './scratch-recovery.js';
 
 /** Facts of a stored deployment, so a later process can finish it. */
 export function factsFromRow(row: DeploymentRow): DeploymentFacts {
@@ -23,6 +25,7 @@ export function factsFromRow(row: DeploymentRow): DeploymentFacts {
     emergency: (row.meta.emergency as DeploymentFacts['emergency']) ?? null,
     rollbackOf: row.rollbackOf,
     data: { ...DEFAULT_DATA_OPTIONS, ...((row.meta.data as Partial<DataOptions> | undefined) ?? {}) },
+    rollback: rollbackFactsOf(row.meta),
   };
 }
 
@@ -37,8 +40,9 @@ export async function recoverDeployment(row: DeploymentRow, base: BaseContext, w
   await base.journal.append('recovery:started', { deploymentId: row.id, policy, reason: why });
   // What the dead run started may still be running: end it before anything is undone or re-run.
   await endOrphanedCommands(base, row, host);
+  await dropDeadRunScratch(base);
   const state = deriveSagaState(await base.store.listEvents(row.id));
-  const stages = stagesInPlan(state.plan, stagesFor(row.kind, base.config));
+  const stages = stagesInPlan(state.plan, stagesFor(row.kind, base.config, rollbackFactsOf(row.meta)?.type));
   const autoRollback = row.meta.autoRollback !== false;
   let outcome: SagaOutcome;
   const started = state.plan.length > 0;

@@ -92,6 +92,15 @@ export async function pruneReleases(store: Store, app: string, keep: number, pro
   return result;
 }
 
+/** Deletes one release (folder and row); returns why it was refused instead, or null when it is gone. */
+export async function discardRelease(store: Store, app: string, version: string, dir: string, releasesDir: string): Promise<string | null> {
+  const refusal = await refusalOf(dir, releasesDir);
+  if (refusal !== null) return refusal;
+  await rm(dir, { recursive: true, force: true });
+  await store.deleteRelease(app, version);
+  return null;
+}
+
 /** Why `dir` must not be deleted as a release folder, or null when it may (a missing folder may: nothing to delete). */
 export async function refusalOf(dir: string, releasesDir: string): Promise<string | null> {
   if (!isAbsolute(dir)) return 'not an absolute path';

@@ -8,6 +8,7 @@ import type { Masker } from '../runtime/secrets.js';
 import type { DeploymentKind, Store } from '../store/contract.js';
 import type { Provider } from '../providers/contract.js';
 import type { Journal } from './journal.js';
+import type { RollbackFacts } from './rollback-type.js';
 
 /** What a deployment is about; everything a stage needs to run or undo it, also after a crash. */
 export interface DeploymentFacts {
@@ -26,6 +27,8 @@ export interface DeploymentFacts {
   rollbackOf: string | null;
   /** How this deployment treats its databases (flags of the run; kept with it so a recovery does the same). */
   data: DataOptions;
+  /** Rollbacks: the type and the data actions decided before it began (kept in its meta). Absent: an app rollback. */
+  rollback?: RollbackFacts | null;
 }
 
 export interface DataOptions {
@@ -46,6 +49,8 @@ export interface StatePaths {
   stateDir: string;
   releasesDir: string;
   recordsDir: string;
+  /** `.shipgate/reports`: failure reports and rollback instructions. */
+  reportsDir: string;
 }
 
 /** A command as it will run: shown by --dry-run with secrets masked. */

@@ -8,7 +8,7 @@
  */
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { fetchHttp, type HttpClient } from '../runtime/http.js';
-import { execaRunner, type Runner } from '../runtime/process.js';
+import { processRunner, type Runner } from '../runtime/process.js';
 import { currentIdentity, type ProcessIdentity } from '../runtime/process-identity.js';
 import type { Masker } from '../runtime/secrets.js';
 import type { Store } from '../store/contract.js';
@@ -57,7 +57,7 @@ export async function wire(opts: WiringOptions): Promise<Wiring> {
   const raw = opts.store ?? (await openStore(opts.storeUrl, { root: opts.root }));
   const store = resilientStore(raw, { clock, retryMs: opts.storeRetryMs, onRetry: opts.onStoreRetry });
   const detach = (opts.subscribers ?? []).map((subscribe) => subscribe(bus));
-  const deps: PipelineDeps = { store, clock, http: opts.http ?? fetchHttp, run: opts.run ?? execaRunner, bus, identity: opts.identity ?? currentIdentity(), env };
+  const deps: PipelineDeps = { store, clock, http: opts.http ?? fetchHttp, run: opts.run ?? processRunner, bus, identity: opts.identity ?? currentIdentity(), env };
   return {
     store,
     bus,

@@ -2,6 +2,7 @@ import type { ProviderConfig, RolloutConfig } from '../config/schema/index.js';
 import { createCommandProvider } from './command/command-provider.js';
 import type { Provider } from './contract.js';
 import { createLocalProvider } from './local/local-provider.js';
+import { createFlyProvider } from './fly/fly-provider.js';
 
 /** Picks the provider implementation from config. Adding one means adding one folder and one case. */
 export function createProvider(cfg: ProviderConfig, rollout?: RolloutConfig): Provider {
@@ -10,6 +11,8 @@ export function createProvider(cfg: ProviderConfig, rollout?: RolloutConfig): Pr
       return createCommandProvider(cfg);
     case 'local':
       return createLocalProvider(cfg, rollout);
+    case 'fly':
+      return createFlyProvider(cfg, rollout);
   }
 }
 

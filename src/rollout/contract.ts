@@ -1,6 +1,6 @@
 /**
- * What a rollout needs from a provider that can split traffic (the local agent;
- * Fly.io and Kubernetes later), and the shapes of plans, figures and verdicts.
+ * What a rollout needs from a provider (the local agent, Fly.io; Kubernetes
+ * later), split into capabilities, and the shapes of plans, figures and verdicts.
  * Plans and verdicts are pure; the controller executes them, driven by a Clock.
  */
 
@@ -92,21 +92,49 @@ export interface ProbeOptions {
   viaHeader?: boolean;
 }
 
-/** The traffic capability a rollout drives. Weights are percents that sum to 100. */
-export interface TrafficControl {
+/*
+ * A provider's capabilities, each small, as Argo's traffic routers are: a provider
+ * has the ones it can do, and a rollout composes them (TrafficControl). A provider
+ * that lacks one says so where it is asked for.
+ */
+
+/** Runs instances of versions: start, stop, keep warm, list, probe. */
+export interface Instances {
   /** Makes `version` run `count` ready instances (starting or stopping some); rejects with InstancesFailed. */
   ensureInstances(version: string, count: number, signal?: AbortSignal): Promise<InstanceInfo[]>;
-  /** Sets the traffic split atomically. */
-  setWeights(weights: Record<string, number>): Promise<void>;
-  currentWeights(): Promise<Record<string, number>>;
   /** Drains, then stops every instance of `version`. */
   stopVersion(version: string): Promise<void>;
   /** Keeps `version`'s instances running at weight 0 until `untilMs`, then stops them (blue-green). */
   keepWarm(version: string, untilMs: number): Promise<void>;
   instances(version: string): Promise<InstanceInfo[]>;
-  stats(version: string, windowMs: number): Promise<VersionStats>;
   /** Probes `version`'s instances directly, or through the router with the version header when `opts.viaHeader`. */
   probe(version: string, opts?: ProbeOptions): Promise<InstanceProbe[]>;
+}
+
+/**
+ * How a traffic split is made: `percent`, by a router that takes any weights
+ * (the local agent); `count`, only by how many instances each version runs (a
+ * platform's own load balancer, as Fly.io's): each weight is then approximated
+ * by instance counts, and the weight actually reached is what is recorded.
+ */
+export type TrafficSplitKind = 'percent' | 'count';
+
+/** Moves traffic between versions. Weights are percents that sum to 100. */
+export interface TrafficSplit {
+  /** @default 'percent' */
+  readonly kind?: TrafficSplitKind;
+  /** Sets the traffic split atomically. */
+  setWeights(weights: Record<string, number>): Promise<void>;
+  currentWeights(): Promise<Record<string, number>>;
+}
+
+/** Figures of a version over a window (a router's, or a metrics store's such as Prometheus). */
+export interface MetricsSource {
+  stats(version: string, windowMs: number): Promise<VersionStats>;
+}
+
+/** A rollout registered with the provider: heartbeats, commands, the dead-man switch. */
+export interface RolloutSession {
   beginRollout(r: RolloutRegistration): Promise<void>;
   heartbeat(rolloutId: string): Promise<RolloutSignals>;
   /**
@@ -118,6 +146,9 @@ export interface TrafficControl {
   waitForSignals?(rolloutId: string, timeoutMs: number, signal?: AbortSignal): Promise<RolloutSignals>;
   endRollout(rolloutId: string): Promise<void>;
 }
+
+/** Everything the rollout controller drives: the four capabilities together. */
+export interface TrafficControl extends Instances, TrafficSplit, MetricsSource, RolloutSession {}
 
 /** One action of a plan step. */
 export type RolloutAction =

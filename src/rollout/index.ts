@@ -15,3 +15,4 @@ export {
 } from './controller.js';
 export type * from './events.js';
 export { splitWeights, shareOf, stableOf, weightsSetBy } from './weights.js';
+export { countForWeight, weightReached, planCounts, planBatches, type CountStep } from './count-split.js';

@@ -1,5 +1,8 @@
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, closeSync, constants as fsConstants, openSync, statSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { LineSplitter } from './line-splitter.js';
 import { setLongTimeout } from './long-timer.js';
 import { startToken } from './process-identity.js';
@@ -18,6 +21,13 @@ export interface RunRequest {
   timeoutMs?: number;
   signal?: AbortSignal;
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * Where the command's stdout bytes go, as they come (a dump streamed into an
+   * archive), instead of to `onLine`. It is not ended: the caller decides by the
+   * result whether what it got is whole. If it fails, the command is stopped
+   * (result `cancelled`) rather than left blocked on a full pipe.
+   */
+  stdout?: Writable;
   /** A file the command reads as its stdin (a dump fed to a database client). With `onSpawn`, the hold opens it once released. */
   stdinFile?: string;
   /**
@@ -83,41 +93,72 @@ export function cannotExecute(file: string, cwd: string | undefined, pathVar: st
   return `spawn ${file} ${code}`;
 }
 
+/** How a spawned child ended: its exit, or why it never started. */
+type Ending = { code: number | null; signal: NodeJS.Signals | null; spawnError: string | null };
+
+function ended(child: ChildProcess): Promise<Ending> {
+  return new Promise((resolve) => {
+    let spawned = false;
+    child.once('spawn', () => {
+      spawned = true;
+    });
+    // Before 'spawn', an error means it never started (ENOENT, EACCES); after it, 'close' follows with the exit.
+    child.once('error', (err) => {
+      if (!spawned) resolve({ code: null, signal: null, spawnError: err.message.split('\n')[0]! });
+    });
+    child.once('close', (code, signal) => resolve({ code, signal, spawnError: null }));
+  });
+}
+
 /**
  * Runs the command in a process group of its own. A timeout or `signal` ends the
  * whole group (SIGTERM, then SIGKILL after DEFAULT_KILL_GRACE_MS): a shell script
  * that waits on a child (`sleep`, `kubectl rollout status`) stops with it instead
  * of keeping its output pipes, and so shipgate, open until the child is done.
+ *
+ * Node's child_process does all of it: a process library would add nothing used here,
+ * and loading one (execa: a hundred modules, 260 ms of CPU) cost every command that runs a tool.
  */
-export const execaRunner: Runner = async (req) => {
-  const { execa } = await import('execa');
+export const processRunner: Runner = async (req) => {
   const [file, ...args] = req.argv;
   if (!file) throw new TypeError('empty argv');
   const started = performance.now();
+  const failed = (spawnError: string): RunResult => ({ exitCode: null, signal: null, timedOut: false, cancelled: false, spawnError, durationMs: performance.now() - started });
   const held = req.onSpawn !== undefined;
   if (held) {
     const refused = cannotExecute(file, req.cwd, req.env?.PATH ?? process.env.PATH);
-    if (refused) return { exitCode: null, signal: null, timedOut: false, cancelled: false, spawnError: refused, durationMs: performance.now() - started };
+    if (refused) return failed(refused);
   }
   const [bin, argv] = held ? heldArgv(file, args, req.stdinFile) : [file, args];
-  const child = execa(bin, argv, {
-    cwd: req.cwd,
-    env: req.env,
-    extendEnv: true,
-    detached: process.platform !== 'win32',
-    reject: false,
-    stdin: held ? 'pipe' : req.stdinFile !== undefined ? { file: req.stdinFile } : 'ignore',
-    stripFinalNewline: false,
-    buffer: false,
-    stdout: ['pipe'],
-    stderr: ['pipe'],
-  });
+  let stdinFd: number | null = null;
+  if (!held && req.stdinFile !== undefined) {
+    try {
+      stdinFd = openSync(resolvePath(req.cwd ?? process.cwd(), req.stdinFile), 'r');
+    } catch (err) {
+      return failed((err as Error).message.split('\n')[0]!);
+    }
+  }
+  let child: ChildProcess;
+  try {
+    child = spawn(bin, argv, {
+      cwd: req.cwd,
+      env: req.env === undefined ? process.env : { ...process.env, ...req.env },
+      detached: process.platform !== 'win32',
+      stdio: [held ? 'pipe' : (stdinFd ?? 'ignore'), 'pipe', 'pipe'],
+    });
+  } finally {
+    // The child has its own copy of the descriptor.
+    if (stdinFd !== null) closeSync(stdinFd);
+  }
+  const ending = ended(child);
+  // A command that exits before reading its hold's "run" closes the pipe: not an error of ours.
+  child.stdin?.on('error', () => undefined);
   const stop = stopper(child);
   const timer = req.timeoutMs === undefined ? null : setLongTimeout(() => stop('timeout'), req.timeoutMs);
   const onAbort = (): void => stop('cancel');
   if (req.signal?.aborted) onAbort();
   else req.signal?.addEventListener('abort', onAbort, { once: true });
-  const pump = async (stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr'): Promise<void> => {
+  const pump = async (stream: Readable | null, name: 'stdout' | 'stderr'): Promise<void> => {
     if (!stream) return;
     // Decode across chunk boundaries: a character (or a secret) split between chunks stays whole.
     stream.setEncoding('utf8');
@@ -127,16 +168,16 @@ export const execaRunner: Runner = async (req) => {
   };
   const untrack = child.pid === undefined ? () => false : trackGroup(child.pid);
   try {
-    const outcome = Promise.all([child, pump(child.stdout, 'stdout'), pump(child.stderr, 'stderr')]);
-    if (held) await release(child, req.onSpawn!, stop);
+    const out = req.stdout === undefined ? pump(child.stdout, 'stdout') : pipeRaw(child.stdout, req.stdout, () => stop('cancel'));
+    const outcome = Promise.all([ending, out, pump(child.stderr, 'stderr')]);
+    if (held) await release(child, ending, req.onSpawn!, stop);
     const [result] = await outcome;
-    const spawnError = result.failed && result.exitCode === undefined && !result.signal && stop.reason === null ? (result.shortMessage ?? 'failed to start').split('\n')[0]! : null;
     return {
-      exitCode: result.exitCode ?? null,
-      signal: result.signal ?? null,
+      exitCode: result.code,
+      signal: result.signal,
       timedOut: stop.reason === 'timeout',
       cancelled: stop.reason === 'cancel',
-      spawnError,
+      spawnError: stop.reason === null ? result.spawnError : null,
       durationMs: performance.now() - started,
     };
   } finally {
@@ -147,15 +188,21 @@ export const execaRunner: Runner = async (req) => {
   }
 };
 
+/** Copies `from` into `to` without ending it; when either fails, `stop` ends the command (its error is the caller's to see on `to`). */
+async function pipeRaw(from: Readable | null, to: Writable, stop: () => void): Promise<void> {
+  if (!from) return;
+  await pipeline(from, to, { end: false }).catch(stop);
+}
+
 /** Tells `onSpawn` about the held group, then lets the command run; if `onSpawn` fails, the group is killed and the error thrown. */
-async function release(child: { pid?: number | undefined; stdin: NodeJS.WritableStream | null; catch(f: () => void): unknown }, onSpawn: NonNullable<RunRequest['onSpawn']>, stop: Stopper): Promise<void> {
+async function release(child: ChildProcess, ending: Promise<Ending>, onSpawn: NonNullable<RunRequest['onSpawn']>, stop: Stopper): Promise<void> {
   const pgid = child.pid;
   try {
     if (pgid === undefined) throw new Error('the command has no process id');
     await onSpawn({ pgid, start: startToken(pgid) });
   } catch (err) {
     stop('cancel');
-    await Promise.resolve(child.catch(() => undefined));
+    await ending;
     throw err;
   }
   child.stdin?.end('run\n');

@@ -64,6 +64,11 @@ export class Masker {
     return this.secrets.size;
   }
 
+  /** The secrets registered, as they are (not their encoded forms): what a scan for leaked values looks for. */
+  values(): string[] {
+    return [...this.secrets];
+  }
+
   /** Replaces every registered secret, in every form, in `text`. */
   mask(text: string): string {
     if (this.secrets.size === 0 || text.length < MIN_SECRET_LENGTH) return text;

@@ -2,8 +2,9 @@
 import { resolve } from 'node:path';
 import type { StorageConfig } from '../config/schema/databases.js';
 import type { BackupStorage } from './contract.js';
+import { s3Location } from './keys.js';
+import { lazyStorage } from './lazy.js';
 import { createLocalStorage } from './local.js';
-import { createS3Storage } from './s3.js';
 
 export type { BackupStorage, StoredObject } from './contract.js';
 
@@ -13,6 +14,9 @@ export function createStorage(config: StorageConfig, root: string): BackupStorag
     case 'local':
       return createLocalStorage({ root: resolve(root, config.path) });
     case 's3':
-      return createS3Storage({ bucket: config.bucket, prefix: config.prefix, region: config.region, endpoint: config.endpoint });
+      // The S3 SDK is loaded only when a bucket is used: it is a large part of every backup command's start-up otherwise.
+      return lazyStorage('s3', (key) => s3Location(config.bucket, config.prefix, key), async () =>
+        (await import('./s3.js')).createS3Storage({ bucket: config.bucket, prefix: config.prefix, region: config.region, endpoint: config.endpoint }),
+      );
   }
 }

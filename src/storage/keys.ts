@@ -43,3 +43,9 @@ export function assertPrefix(prefix: string): void {
   const problem = keyProblem(whole);
   if (problem !== null) throw new UsageError(`invalid storage prefix ${JSON.stringify(prefix)}: ${problem}`);
 }
+
+/** Where `key` lives in a bucket, for records and messages (no SDK needed, so it is known before the SDK loads). */
+export function s3Location(bucket: string, prefix: string, key: string): string {
+  assertKey(key);
+  return `s3://${bucket}/${prefix}${key}`;
+}

@@ -6,7 +6,7 @@
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import type { BackupStorage } from './contract.js';
-import { assertKey, assertPrefix } from './keys.js';
+import { assertPrefix, s3Location } from './keys.js';
 import { s3ClientConfig, type S3ClientSettings } from './s3-client.js';
 import { s3Failure } from './s3-errors.js';
 import { uploadObject } from './s3-put.js';
@@ -21,14 +21,22 @@ export interface S3StorageOptions extends S3ClientSettings {
   listPageSize?: number;
 }
 
+/**
+ * The SDK warns on Node 20 that its releases after January 2027 will need Node 22,
+ * in the middle of a deploy's output, though this version runs fine on it. It is
+ * the SDK's documented switch; `AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=false`
+ * in the environment brings the notice back.
+ */
+function quietNodeVersionNotice(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
 export function createS3Storage(opts: S3StorageOptions): BackupStorage {
+  quietNodeVersionNotice();
   const client = new S3Client(s3ClientConfig(opts));
   const { bucket } = opts;
   const prefix = opts.prefix ?? '';
-  const objectAt = (key: string): S3Object => {
-    assertKey(key);
-    return { client, bucket, objectKey: prefix + key, location: `s3://${bucket}/${prefix}${key}` };
-  };
+  const objectAt = (key: string): S3Object => ({ client, bucket, objectKey: prefix + key, location: s3Location(bucket, prefix, key) });
   return {
     type: 's3',
     location: (key: string) => objectAt(key).location,

@@ -73,6 +73,78 @@ export interface StoredEvent extends EventRow {
 /** Most events one listEventsAfter call returns. */
 export const DEFAULT_EVENTS_PAGE = 500;
 
+export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed'] as const;
+/** `pending`: to be sent (again) at `nextAt`; `sent`: the receiver took it; `failed`: retries ran out (`shipgate notify retry`). */
+export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
+
+/** An outbox row to write with a journal event: tell `channel` about `event`. */
+export interface NewNotification {
+  channel: string;
+  /** What happened, in the channels' words (`succeeded`, `rollback_failed` ...). */
+  event: string;
+}
+
+/** One delivery of one event to one channel. Its id is the idempotency key receivers see. */
+export interface NotificationRow {
+  id: string;
+  /** The journal event it tells about (0 for an alert's). */
+  seq: number;
+  /** The deployment it tells about; null for an alert's. */
+  deploymentId: string | null;
+  /** The alert it tells about (`alert_firing`, `alert_resolved`); null for a deployment's. */
+  alertId: string | null;
+  channel: string;
+  event: string;
+  status: NotificationStatus;
+  attempts: number;
+  /** When it is due (pending), or until when a sender holds it. */
+  nextAt: string;
+  createdAt: string;
+  sentAt: string | null;
+  lastError: string | null;
+}
+
+export const ALERT_STATUSES = ['firing', 'resolved'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+/** An alert of a `monitor:` rule: opened when the rule fires, resolved by its recovery or through the API. */
+export interface AlertRow {
+  id: string;
+  app: string;
+  environment: string;
+  /** The rule's name. */
+  rule: string;
+  /** The rule's type: `error-rate`, `health`, `uptime`. */
+  kind: string;
+  status: AlertStatus;
+  /** What fired, in words (masked before it is stored). */
+  summary: string;
+  /** Figures of the firing (value, threshold, url ...). */
+  details: Record<string, unknown>;
+  firedAt: string;
+  resolvedAt: string | null;
+  /** `monitor` when it recovered, else who resolved it through the API. */
+  resolvedBy: string | null;
+  resolution: string | null;
+}
+
+export type NewAlert = Omit<AlertRow, 'status' | 'resolvedAt' | 'resolvedBy' | 'resolution'>;
+
+/** A metric recorded through `POST /api/monitoring/deployment` (`action: "metric"`). */
+export interface MetricRecord {
+  app: string;
+  environment: string;
+  at: string;
+  deploymentId: string | null;
+  phase: string;
+  status: string | null;
+  durationMs: number | null;
+  requests: number | null;
+  errors: number | null;
+  /** Everything that was sent, as sent (after validation). */
+  data: Record<string, unknown>;
+}
+
 export interface LockRow {
   app: string;
   environment: string;
@@ -120,6 +192,45 @@ export interface AcknowledgementRow {
   at: string;
 }
 
+/** `shipgate incident export --type`: what kind of incident. */
+export const INCIDENT_TYPES = ['rollback', 'outage', 'degradation', 'security', 'data', 'other'] as const;
+export type IncidentType = (typeof INCIDENT_TYPES)[number];
+/** `--severity`, PagerDuty's four levels. */
+export const INCIDENT_SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
+export type IncidentSeverity = (typeof INCIDENT_SEVERITIES)[number];
+export type IncidentStatus = 'open' | 'resolved';
+
+/** An incident exported to the audit trail, linked to deployments; its resolution ends a time to restore. */
+export interface IncidentRow {
+  id: string;
+  app: string;
+  environment: string;
+  type: IncidentType;
+  severity: IncidentSeverity;
+  details: string;
+  status: IncidentStatus;
+  /** The deployments it concerns, the first one carrying its journal event. */
+  deploymentIds: string[];
+  openedBy: string;
+  openedAt: string;
+  resolvedBy: string | null;
+  resolvedAt: string | null;
+  resolution: string | null;
+}
+
+export interface ListIncidentsQuery {
+  app: string;
+  environment?: string;
+  status?: IncidentStatus;
+  /** Only those opened at or after this time. */
+  openedSince?: string;
+  /** Newest first; at most this many. @default 50 */
+  limit?: number;
+}
+
+/** A deployment's report: the failure report, or the rollback instructions of a success. */
+export type ReportKind = 'failure' | 'success';
+
 export interface ListDeploymentsQuery {
   app: string;
   environment?: string;
@@ -147,8 +258,13 @@ export interface Store {
   /** The newest succeeded deployment of app/env: what is live. */
   lastSucceeded(app: string, environment: string): Promise<DeploymentRow | undefined>;
 
-  /** Appends to the journal (append-only); returns the event's seq. */
-  appendEvent(event: NewEvent): Promise<number>;
+  /**
+   * Appends to the journal (append-only); returns the event's seq. `notifications` go to the
+   * outbox in the same transaction: an event is never journaled without its deliveries.
+   */
+  appendEvent(event: NewEvent, notifications?: readonly NewNotification[]): Promise<number>;
+  /** Appends an event from outside a run (an agent's) unless one with `id` was: exactly once, however often it is offered. Resolves to its seq, or null when it was there. */
+  appendEventOnce(id: string, event: NewEvent): Promise<number | null>;
   listEvents(deploymentId: string, afterSeq?: number): Promise<EventRow[]>;
   /**
    * The durable read of the journal: events of every deployment (of `app`, if given) with
@@ -192,6 +308,39 @@ export interface Store {
 
   saveRecord(deploymentId: string, record: Record<string, unknown>): Promise<void>;
   getRecord(deploymentId: string): Promise<Record<string, unknown> | undefined>;
+
+  createIncident(row: IncidentRow): Promise<void>;
+  getIncident(id: string): Promise<IncidentRow | undefined>;
+  /** Newest first. */
+  listIncidents(query: ListIncidentsQuery): Promise<IncidentRow[]>;
+  /** Resolves an open incident; false (and nothing changes) when it was resolved already. */
+  resolveIncident(id: string, resolution: { by: string; at: string; text: string | null }): Promise<boolean>;
+
+  /** Keeps a deployment's report (overwritten on save). */
+  saveReport(deploymentId: string, kind: ReportKind, report: Record<string, unknown>): Promise<void>;
+  getReport(deploymentId: string): Promise<{ kind: ReportKind; report: Record<string, unknown> } | undefined>;
+
+  /** Pending notifications due at `now`, oldest first. */
+  listDueNotifications(now: string, limit: number): Promise<NotificationRow[]>;
+  /** Notifications, newest first; only those of `status` when given. */
+  listNotifications(query: { status?: NotificationStatus; limit: number }): Promise<NotificationRow[]>;
+  getNotification(id: string): Promise<NotificationRow | undefined>;
+  /**
+   * Takes a due notification for one attempt: moves its `nextAt` from `expectedNextAt` to `leaseUntil`.
+   * False when another sender took it first (it then sends it, not this one).
+   */
+  claimNotification(id: string, expectedNextAt: string, leaseUntil: string): Promise<boolean>;
+  /**
+   * The outcome of one attempt: sent, or failed with the next try at `nextAt` (null: give up).
+   * Written only while the row is still held under `lease` (the claim's `leaseUntil`); false when
+   * the lease ran out and another sender took the row (its outcome wins).
+   */
+  finishNotification(id: string, lease: string, outcome: { sentAt: string } | { error: string; nextAt: string | null }): Promise<boolean>;
+  /** Failed notifications (those of `ids`, or all) become pending again, due at `now`; returns how many. */
+  retryNotifications(now: string, ids?: readonly string[]): Promise<number>;
+
+  /** An alert of a monitor rule (what its notifications tell about). */
+  getAlert(id: string): Promise<AlertRow | undefined>;
 
   /** The store's own schema version (upgraded automatically on open). */
   schemaVersion(): Promise<number>;

@@ -1,6 +1,7 @@
 /** The events table: the append-only journal. `seq` is assigned by the database. */
-import type { DeploymentKind, EventRow, NewEvent, StoredEvent } from './contract.js';
+import type { DeploymentKind, EventRow, NewEvent, NewNotification, StoredEvent } from './contract.js';
 import type { SqlDriver, SqlExecutor, SqlRow } from './driver.js';
+import { insertNotifications } from './notifications.js';
 import { fromJson, toJson, toNumber } from './values.js';
 
 const SELECT = 'SELECT seq, deployment_id, at, type, stage, step, data FROM events';
@@ -17,13 +18,32 @@ function fromRow(r: SqlRow): EventRow {
   };
 }
 
-/** Appends in `seq` order of commit (see Dialect.eventOrderLockSql). */
-export async function appendEvent(db: SqlDriver, e: NewEvent): Promise<number> {
+/** Appends in `seq` order of commit (see Dialect.eventOrderLockSql), with the event's outbox rows in the same transaction. */
+export async function appendEvent(db: SqlDriver, e: NewEvent, notifications: readonly NewNotification[] = []): Promise<number> {
   const lock = db.dialect.eventOrderLockSql;
-  if (lock === null) return insertEvent(db, e);
+  if (lock === null && notifications.length === 0) return insertEvent(db, e);
   return db.transaction(async (tx) => {
-    await tx.exec(lock);
-    return insertEvent(tx, e);
+    if (lock !== null) await tx.exec(lock);
+    const seq = await insertEvent(tx, e);
+    await insertNotifications(tx, seq, e.deploymentId, e.at, notifications);
+    return seq;
+  });
+}
+
+/**
+ * Appends an event that comes from outside a run (the agent's own log) unless one with the same
+ * `id` was appended before: the id is claimed in the same transaction, so a reader that crashed
+ * after the commit, or two readers at once, journal it exactly once. Resolves to its seq, or null.
+ */
+export async function appendEventOnce(db: SqlDriver, id: string, e: NewEvent): Promise<number | null> {
+  const lock = db.dialect.eventOrderLockSql;
+  return db.transaction(async (tx) => {
+    if (lock !== null) await tx.exec(lock);
+    const claimed = await tx.all('INSERT INTO event_ids (id, seq) VALUES (?, 0) ON CONFLICT (id) DO NOTHING RETURNING id', [id]);
+    if (claimed.length === 0) return null;
+    const seq = await insertEvent(tx, e);
+    await tx.all('UPDATE event_ids SET seq = ? WHERE id = ? RETURNING id', [seq, id]);
+    return seq;
   });
 }
 

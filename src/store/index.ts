@@ -13,6 +13,9 @@ import { maskStoreUrl, parseStoreUrl } from './url.js';
 export * from './contract.js';
 export { LATEST_SCHEMA_VERSION } from './schema-version.js';
 export { maskStoreUrl } from './url.js';
+export type { SqlStore } from './sql-store.js';
+export type { DeploymentFacts, GroupAggregate, StatusCount } from './monitoring.js';
+export type { ListAlertsQuery, Resolution } from './alerts.js';
 
 export interface OpenStoreOptions {
   /** Directory a relative `sqlite:PATH` is resolved against (the config file's directory). */
@@ -24,6 +27,11 @@ export interface OpenStoreOptions {
  * creating or upgrading the schema. Close the store when done.
  */
 export async function openStore(url: string, opts: OpenStoreOptions): Promise<Store> {
+  return openSqlStore(url, opts);
+}
+
+/** {@link openStore}, with the read-only aggregates of the monitoring server. */
+export async function openSqlStore(url: string, opts: OpenStoreOptions): Promise<SqlStore> {
   const target = parseStoreUrl(url, opts.root);
   try {
     return await SqlStore.open(await openDriver(target));

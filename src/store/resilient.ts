@@ -26,7 +26,7 @@ const SQLITE_CODES = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|PROTOCOL)/;
 /** A unique key's conflict: after a retry, the first try had committed before its answer was lost. */
 const CONFLICT_CODES = /^(23505|SQLITE_CONSTRAINT_(PRIMARYKEY|UNIQUE))$/;
 /** Inserts whose conflict on a retry means "already done": the row is the one the first try wrote. */
-const INSERTS_DONE_ON_CONFLICT: ReadonlySet<string> = new Set(['createDeployment', 'addApproval']);
+const INSERTS_DONE_ON_CONFLICT: ReadonlySet<string> = new Set(['createDeployment', 'addApproval', 'createIncident']);
 const PG_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|not queryable|the database system is (starting up|shutting down|in recovery)/i;
 
 /** Pure: does this error say "try again later" rather than "this will never work"? */

@@ -1,16 +1,25 @@
 /** The one {@link Store} implementation: hand-written SQL over a {@link SqlDriver} (SQLite or PostgreSQL). */
 import type {
   AcknowledgementRow,
+  AlertRow,
+  MetricRecord,
+  NewAlert,
   AcquireResult,
   ApprovalRow,
   DeploymentPatch,
   DeploymentRow,
   EventRow,
+  IncidentRow,
   ListDeploymentsQuery,
+  ListIncidentsQuery,
   LockRow,
   NewDeployment,
   NewEvent,
+  NewNotification,
+  NotificationRow,
+  NotificationStatus,
   ReleaseRow,
+  ReportKind,
   Store,
   StoredEvent,
 } from './contract.js';
@@ -19,6 +28,8 @@ import * as deployments from './deployments.js';
 import type { SqlDriver } from './driver.js';
 import { migrate, selectVersion, type MigrationResult } from './migrate.js';
 import type { Migration } from './migrations.js';
+import type { DeploymentFacts, GroupAggregate } from './monitoring.js';
+import type { ListAlertsQuery, Resolution } from './alerts.js';
 
 /** Loads a table module on first use: `history` needs only deployments, and every module costs start-up time. */
 function lazy<T>(load: () => Promise<T>): () => Promise<T> {
@@ -27,11 +38,17 @@ function lazy<T>(load: () => Promise<T>): () => Promise<T> {
 }
 
 const acknowledgements = lazy(() => import('./acknowledgements.js'));
+const alerts = lazy(() => import('./alerts.js'));
+const metrics = lazy(() => import('./metrics.js'));
 const approvals = lazy(() => import('./approvals.js'));
 const events = lazy(() => import('./events.js'));
+const incidents = lazy(() => import('./incidents.js'));
 const locks = lazy(() => import('./locks.js'));
+const notifications = lazy(() => import('./notifications.js'));
+const monitoring = lazy(() => import('./monitoring.js'));
 const records = lazy(() => import('./records.js'));
 const releases = lazy(() => import('./releases.js'));
+const reports = lazy(() => import('./reports.js'));
 
 export class SqlStore implements Store {
   readonly dialect: 'sqlite' | 'postgres';
@@ -87,8 +104,12 @@ export class SqlStore implements Store {
     return deployments.lastSucceeded(this.db, app, environment);
   }
 
-  async appendEvent(event: NewEvent): Promise<number> {
-    return (await events()).appendEvent(this.db, event);
+  async appendEvent(event: NewEvent, outbox?: readonly NewNotification[]): Promise<number> {
+    return (await events()).appendEvent(this.db, event, outbox);
+  }
+
+  async appendEventOnce(id: string, event: NewEvent): Promise<number | null> {
+    return (await events()).appendEventOnce(this.db, id, event);
   }
 
   async listEvents(deploymentId: string, afterSeq?: number): Promise<EventRow[]> {
@@ -168,6 +189,115 @@ export class SqlStore implements Store {
 
   async getRecord(deploymentId: string): Promise<Record<string, unknown> | undefined> {
     return (await records()).getRecord(this.db, deploymentId);
+  }
+
+  async createIncident(row: IncidentRow): Promise<void> {
+    return (await incidents()).createIncident(this.db, row);
+  }
+
+  async getIncident(id: string): Promise<IncidentRow | undefined> {
+    return (await incidents()).getIncident(this.db, id);
+  }
+
+  async listIncidents(query: ListIncidentsQuery): Promise<IncidentRow[]> {
+    return (await incidents()).listIncidents(this.db, query);
+  }
+
+  async resolveIncident(id: string, resolution: { by: string; at: string; text: string | null }): Promise<boolean> {
+    return (await incidents()).resolveIncident(this.db, id, resolution);
+  }
+
+  async saveReport(deploymentId: string, kind: ReportKind, report: Record<string, unknown>): Promise<void> {
+    return (await reports()).saveReport(this.db, deploymentId, kind, report);
+  }
+
+  async getReport(deploymentId: string): Promise<{ kind: ReportKind; report: Record<string, unknown> } | undefined> {
+    return (await reports()).getReport(this.db, deploymentId);
+  }
+
+  async listDueNotifications(now: string, limit: number): Promise<NotificationRow[]> {
+    return (await notifications()).listDueNotifications(this.db, now, limit);
+  }
+
+  async listNotifications(query: { status?: NotificationStatus; limit: number }): Promise<NotificationRow[]> {
+    return (await notifications()).listNotifications(this.db, query);
+  }
+
+  async getNotification(id: string): Promise<NotificationRow | undefined> {
+    return (await notifications()).getNotification(this.db, id);
+  }
+
+  async claimNotification(id: string, expectedNextAt: string, leaseUntil: string): Promise<boolean> {
+    return (await notifications()).claimNotification(this.db, id, expectedNextAt, leaseUntil);
+  }
+
+  async finishNotification(id: string, lease: string, outcome: { sentAt: string } | { error: string; nextAt: string | null }): Promise<boolean> {
+    return (await notifications()).finishNotification(this.db, id, lease, outcome);
+  }
+
+  async retryNotifications(now: string, ids?: readonly string[]): Promise<number> {
+    return (await notifications()).retryNotifications(this.db, now, ids);
+  }
+
+  /** Opens an alert with its outbox rows; null when its rule has a firing alert already. */
+  async openAlert(alert: NewAlert, outbox: readonly NewNotification[]): Promise<AlertRow | null> {
+    return (await alerts()).openAlert(this.db, alert, outbox);
+  }
+
+  /** Resolves a firing alert (with the outbox rows `route` gives); undefined for an unknown id, `changed: false` when resolved already. */
+  async resolveAlert(id: string, resolution: Resolution, route: (alert: AlertRow) => readonly NewNotification[]): Promise<{ alert: AlertRow; changed: boolean } | undefined> {
+    return (await alerts()).resolveAlert(this.db, id, resolution, route);
+  }
+
+  async getAlert(id: string): Promise<AlertRow | undefined> {
+    return (await alerts()).getAlert(this.db, id);
+  }
+
+  async listAlerts(query: ListAlertsQuery): Promise<AlertRow[]> {
+    return (await alerts()).listAlerts(this.db, query);
+  }
+
+  async countAlerts(app: string, environment?: string): Promise<{ total: number; active: number }> {
+    return (await alerts()).countAlerts(this.db, app, environment);
+  }
+
+  async recordMetric(metric: MetricRecord): Promise<void> {
+    return (await metrics()).recordMetric(this.db, metric);
+  }
+
+  async listMetrics(query: { app: string; environment?: string; limit: number }): Promise<MetricRecord[]> {
+    return (await metrics()).listMetrics(this.db, query);
+  }
+
+  /** Requests and errors recorded for app/env at or after `since`. */
+  async requestTotals(app: string, environment: string, since: string): Promise<{ requests: number; errors: number }> {
+    return (await metrics()).requestTotals(this.db, app, environment, since);
+  }
+
+  /** Per environment, kind and status: counts and summed durations of deployments with `fromId <= id < toId`. */
+  async aggregateDeployments(app: string, range: { fromId?: string; toId?: string }): Promise<GroupAggregate[]> {
+    return (await monitoring()).aggregateDeployments(this.db, this.dialect, app, range);
+  }
+
+  async oldestUnfinishedId(app: string): Promise<string | null> {
+    return (await monitoring()).oldestUnfinishedId(this.db, app);
+  }
+
+  async lastStartedAt(app: string, environment?: string): Promise<string | null> {
+    return (await monitoring()).lastStartedAt(this.db, app, environment);
+  }
+
+  async listEnvironments(app: string): Promise<string[]> {
+    return (await monitoring()).listEnvironments(this.db, app);
+  }
+
+  /** What DORA needs of every deployment with `fromId <= id < toId`, oldest first. */
+  async listFactsBetween(app: string, fromId: string, toId?: string): Promise<DeploymentFacts[]> {
+    return (await monitoring()).listFactsBetween(this.db, this.dialect, app, fromId, toId);
+  }
+
+  async ping(): Promise<void> {
+    return (await monitoring()).ping(this.db);
   }
 
   schemaVersion(): Promise<number> {

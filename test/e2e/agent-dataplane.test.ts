@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { json, REPO_ROOT } from '../support/project.js';
 import { eventually, httpGet, makeLocalProject, type AgentView, type LocalProject } from '../support/local-project.js';
+import { pace } from '../support/pace.js';
 
 /**
  * The data plane split, with real processes: the router runs in a process of
@@ -42,6 +43,7 @@ function startLoad(port: number, loops = 4): { counts: LoadCounts; stop: () => P
       counts.requests++;
       counts[outcome]++;
       counts.ends.push({ at: Date.now(), ok: outcome === 'ok' });
+      await pace();
     }
   };
   const all = Promise.all(Array.from({ length: loops }, client));

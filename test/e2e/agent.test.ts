@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json } from '../support/project.js';
 import { eventually, freePort, httpGet, makeLocalProject, type LocalProject } from '../support/local-project.js';
+import { pace } from '../support/pace.js';
 
 /** The agent's lifecycle: start, status, the control socket, restart without dropping traffic, stop. */
 
@@ -70,6 +71,7 @@ describe('the local agent', () => {
         const r = await p.get('/').catch(() => ({ status: 0 }));
         requests++;
         if (r.status !== 200) failures++;
+        await pace();
       }
     })();
     const loads = [load, load, load];

@@ -1,5 +1,5 @@
 /** `shipgate backup create|list|verify|restore`: what an on-call engineer reads, pinned. */
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -107,6 +107,24 @@ describe('shipgate backup restore (SQLite)', () => {
   });
 });
 
+describe('shipgate backup list: what cannot be restored is said so', () => {
+  it('a manifest without its archive, and an archive without its manifest, are listed as not restorable; restoring the first says why', async () => {
+    const p = await sqliteProject();
+    const [gone, orphan, kept] = [await createOne(p), await createOne(p), await createOne(p)];
+    const dir = join(p.dir, '.shipgate/backups/bk/production/app/manual');
+    await rm(join(dir, `${gone}.sqlite.gz`));
+    await rm(join(dir, `${orphan}.sqlite.gz.manifest.json`));
+    const r = expectExit(await p.run(['backup', 'list', '--db', 'app']), 0);
+    expect(r.stdout).toContain(`  not restorable: ${gone} has a manifest but its archive ${join(dir, `${gone}.sqlite.gz`)} is missing\n`);
+    expect(r.stdout).toContain(`  not restorable: archive without a manifest (a backup under way, or an interrupted prune): ${join(dir, `${orphan}.sqlite.gz`)}\n`);
+    expect(r.stdout).toMatch(new RegExp(`${gone} +manual .* NO ARCHIVE`));
+    const rows = json<{ id: string | null; kind: string; restorable: boolean }[]>(expectExit(await p.run(['backup', 'list', '--db', 'app', '--json']), 0));
+    expect(rows.map((x) => [x.id, x.kind, x.restorable])).toEqual([[kept, 'manual', true], [gone, 'manual', false], [null, 'orphan', false]]);
+    const restore = expectExit(await p.run(['backup', 'restore', gone, '--db', 'app']), 2);
+    expect(restore.stderr).toBe(`backup ${gone} cannot be restored: its archive ${join(dir, `${gone}.sqlite.gz`)} is missing (only its manifest is left)\n`);
+  });
+});
+
 describe('shipgate backup restore (PostgreSQL)', () => {
   const dbs: TestDatabase[] = [];
   afterEach(async () => {
@@ -136,7 +154,7 @@ describe('shipgate backup restore (PostgreSQL)', () => {
     expect(await pgQuery(other.url, 'SELECT v FROM t')).toEqual([{ v: 'before' }]);
     expect(await pgQuery(src.url, 'SELECT v FROM t')).toEqual([{ v: 'after' }]);
     const over = expectExit(await p.run(['backup', 'restore', id], { env }), 0);
-    expect(over.stdout).toMatch(new RegExp(`^main: safety backup (bk_\\S+) at .*/safety/\\1\\.pgdump\\.gz\nmain: restored backup ${id} over main itself \\(undo with: shipgate backup restore \\1 --db main\\)\n$`));
+    expect(over.stdout).toMatch(new RegExp(`^main: safety backup (bk_\\S+) at .*/safety/\\1\\.pgdump\nmain: restored backup ${id} over main itself \\(undo with: shipgate backup restore \\1 --db main\\)\n$`));
     expect(await pgQuery(src.url, 'SELECT v FROM t')).toEqual([{ v: 'before' }]);
   });
 });

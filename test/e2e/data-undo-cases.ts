@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ADD_COLUMN, dataProject, DROP_COLUMN, FAILING, type DataProject, type Engine } from '../support/data-project.js';
 import { fingerprintDatabase } from '../support/fingerprint.js';
-import { createMysqlTestDatabase } from '../support/mysql.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
-import { json, makeProject, SCRIPTS_PROVIDER, STATE_SCRIPTS, type Project } from '../support/project.js';
+import { json } from '../support/project.js';
 
 /**
  * Acceptance: backup -> proof -> migrate -> a failing stage -> undo leaves the
@@ -13,55 +12,11 @@ import { json, makeProject, SCRIPTS_PROVIDER, STATE_SCRIPTS, type Project } from
  * rollback.database: down.
  */
 
-export type Engine = 'postgres' | 'mysql' | 'sqlite';
-
-let p: Project | null = null;
-let db: TestDatabase | null = null;
+let made: DataProject | null = null;
 afterEach(async () => {
-  await p?.cleanup();
-  await db?.drop();
-  p = null;
-  db = null;
+  await made?.cleanup();
+  made = null;
 });
-
-const TABLES = {
-  postgres: 'CREATE TABLE users (id integer PRIMARY KEY, name text NOT NULL, note text);\nINSERT INTO users VALUES (1, \'ada\', NULL), (2, \'grace\', \'ünïcode\');\nCREATE TABLE log (at text, what text);\nINSERT INTO log VALUES (\'t1\', \'first\');\n',
-  mysql: 'CREATE TABLE users (id integer PRIMARY KEY, name varchar(50) NOT NULL, note text);\nINSERT INTO users VALUES (1, \'ada\', NULL), (2, \'grace\', \'ünïcode\');\nCREATE TABLE log (at varchar(20), what varchar(50));\nINSERT INTO log VALUES (\'t1\', \'first\');\n',
-  sqlite: 'CREATE TABLE users (id integer PRIMARY KEY, name text NOT NULL, note text);\nINSERT INTO users VALUES (1, \'ada\', NULL), (2, \'grace\', \'ünïcode\');\nCREATE TABLE log (at text, what text);\nINSERT INTO log VALUES (\'t1\', \'first\');\n',
-} as const;
-
-async function database(engine: Engine): Promise<string> {
-  if (engine === 'sqlite') return 'sqlite:app.db';
-  db = engine === 'postgres' ? await createTestDatabase() : await createMysqlTestDatabase();
-  return db.url;
-}
-
-function config(engine: Engine, url: string, mode: 'down' | 'restore'): string {
-  return `app: datatest
-${SCRIPTS_PROVIDER}databases:
-  main:
-    type: ${engine}
-    url: "${url}"
-    backup: { verify: restore, storage: { type: local, path: backups } }
-    migrations: { tool: builtin, dir: migrations }
-rollback: { database: ${mode} }
-`;
-}
-
-async function project(engine: Engine, mode: 'down' | 'restore'): Promise<{ p: Project; url: string }> {
-  const url = await database(engine);
-  const q = await makeProject(config(engine, url, mode), STATE_SCRIPTS);
-  await q.write('migrations/0001_base.up.sql', TABLES[engine]);
-  await q.write('migrations/0001_base.down.sql', 'DROP TABLE log;\nDROP TABLE users;\n');
-  const first = await q.run(['deploy', 'v1.0.0']);
-  expect(first.code, first.stdout + first.stderr).toBe(0);
-  return { p: q, url };
-}
-
-// A new table too: a restore must drop what the migration created (pg_restore --clean alone left it).
-const ADD_COLUMN = 'CREATE TABLE extra (id integer);\nALTER TABLE users ADD COLUMN email varchar(100);\nINSERT INTO log VALUES (\'t2\', \'second\');\n';
-const DROP_COLUMN = { postgres: 'DROP TABLE extra;\nALTER TABLE users DROP COLUMN email;\nDELETE FROM log WHERE at = \'t2\';\n', mysql: 'DROP TABLE extra;\nALTER TABLE users DROP COLUMN email;\nDELETE FROM log WHERE at = \'t2\';\n', sqlite: 'DROP TABLE extra;\nALTER TABLE users DROP COLUMN email;\nDELETE FROM log WHERE at = \'t2\';\n' };
-const FAILING = 'INSERT INTO no_such_table VALUES (1);\n';
 
 interface Path {
   name: string;
@@ -86,11 +41,11 @@ const PATHS: Path[] = [
 export function describeDataUndo(engine: Engine): void {
   describe(`${engine}: undo leaves the database identical to before`, () => {
     it.each(PATHS)('$name', async (path) => {
-      const made = await project(engine, path.mode);
-      p = made.p;
+      made = await dataProject(engine, path.mode);
+      const { p } = made;
       const before = await fingerprintDatabase(engine, made.url, p.dir);
       await p.write('migrations/0002_email.up.sql', ADD_COLUMN);
-      if (path.down) await p.write('migrations/0002_email.down.sql', DROP_COLUMN[engine]);
+      if (path.down) await p.write('migrations/0002_email.down.sql', DROP_COLUMN);
       if (path.migrateFails) await p.write('migrations/0003_broken.up.sql', FAILING);
       const r = await p.run(['deploy', 'v2.0.0'], { env: path.migrateFails ? {} : { FAIL_DEPLOY: '1' } });
       expect(r.code, r.stdout + r.stderr).toBe(path.exit);
@@ -104,8 +59,8 @@ export function describeDataUndo(engine: Engine): void {
     });
 
     it('deploy fails after migrate, a down missing, rollback.database down: undo refuses to lose writes (exit 4, stop sign), the schema stays migrated', async () => {
-      const made = await project(engine, 'down');
-      p = made.p;
+      made = await dataProject(engine, 'down');
+      const { p } = made;
       const before = await fingerprintDatabase(engine, made.url, p.dir);
       await p.write('migrations/0002_email.up.sql', ADD_COLUMN);
       const r = await p.run(['deploy', 'v2.0.0'], { env: { FAIL_DEPLOY: '1' } });

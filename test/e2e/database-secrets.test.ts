@@ -109,6 +109,8 @@ function expectNoSecret(where: string, text: string, forms: string[]): void {
 
 interface Session {
   project: Project;
+  /** Set while a process watch runs: its PATH, with the database tools' shims first. */
+  path?: string;
   outputs: { args: string[]; result: CliResult }[];
   run(args: string[], env?: Record<string, string>, expectCode?: number): Promise<CliResult>;
 }
@@ -117,13 +119,13 @@ async function session(type: string, url: string, targetUrl: string): Promise<Se
   const project = await makeProject(config(type), { ...STATE_SCRIPTS, ...MIGRATIONS });
   cleanups.push(() => project.cleanup());
   const outputs: Session['outputs'] = [];
-  const run = async (args: string[], env: Record<string, string> = {}, expectCode = 0): Promise<CliResult> => {
-    const result = await project.run(args, { env: { DATABASE_URL: url, TARGET_URL: targetUrl, ...env } });
+  const s: Session = { project, outputs, run: async (args, env = {}, expectCode = 0) => {
+    const result = await project.run(args, { env: { DATABASE_URL: url, TARGET_URL: targetUrl, ...(s.path ? { PATH: s.path } : {}), ...env } });
     outputs.push({ args, result });
     expect(result.code, `shipgate ${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(expectCode);
     return result;
-  };
-  return { project, outputs, run };
+  } };
+  return s;
 }
 
 /** Every command that touches the database, with and without --json. */
@@ -166,11 +168,13 @@ async function expectNoLeak(s: Session, seen: string[], pw: string): Promise<voi
 }
 
 /** The command lines seen while `fn` ran. */
-async function watching(dir: string, fn: () => Promise<void>): Promise<string[]> {
-  const watch = watchProcesses(dir);
+async function watching(s: Session, fn: () => Promise<void>): Promise<string[]> {
+  const watch = watchProcesses(s.project.dir);
+  s.path = watch.path;
   try {
     await fn();
   } finally {
+    delete s.path;
     watch.stop();
   }
   return watch.stop();
@@ -181,7 +185,7 @@ describe('database URL secrets', () => {
     const pw = password();
     const { url, targetUrl } = await postgresUser(pw);
     const s = await session('postgres', url, targetUrl);
-    const seen = await watching(s.project.dir, () => everyCommand(s));
+    const seen = await watching(s, () => everyCommand(s));
     expect(seen.some((c) => c.includes('shipgate.js deploy'))).toBe(true);
     expect(seen.some((c) => /(^|\/)pg_dump /.test(c))).toBe(true);
     expect(seen.some((c) => /(^|\/)pg_restore /.test(c))).toBe(true);
@@ -193,7 +197,7 @@ describe('database URL secrets', () => {
     const pw = password();
     const { url, targetUrl } = await mysqlUser(pw);
     const s = await session('mysql', url, targetUrl);
-    const seen = await watching(s.project.dir, () => everyCommand(s));
+    const seen = await watching(s, () => everyCommand(s));
     expect(seen.some((c) => /(^|\/)(mariadb-dump|mysqldump) /.test(c))).toBe(true);
     await expectEvidence(s.project.dir);
     await expectNoLeak(s, seen, pw);

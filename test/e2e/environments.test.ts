@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cliEnv, json, REPO_ROOT } from '../support/project.js';
 import { eventually, freePort, httpGet, makeDemoProject, type LocalProject } from '../support/local-project.js';
+import { pace } from '../support/pace.js';
 
 /**
  * Two environments of one project on one host: each has an agent of its own
@@ -52,10 +53,16 @@ describe('two environments on one host', () => {
     const weightsSeen = new Set<string>();
     let running = true;
     const load = (async () => {
-      while (running) answers.push(await q.get('/').then((r) => `${r.status} ${r.version}`, (err: Error) => `error ${err.message}`));
+      while (running) {
+        answers.push(await q.get('/').then((r) => `${r.status} ${r.version}`, (err: Error) => `error ${err.message}`));
+        await pace();
+      }
     })();
     const watch = (async () => {
-      while (running) weightsSeen.add(JSON.stringify((await q.agent('production')).weights));
+      while (running) {
+        weightsSeen.add(JSON.stringify((await q.agent('production')).weights));
+        await pace();
+      }
     })();
     const staging = await q.run(['deploy', 'v2.0.0', '--env', 'staging']);
     running = false;

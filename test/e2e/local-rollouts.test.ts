@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { json, type CliResult } from '../support/project.js';
 import { eventually, makeLocalProject, type LocalProject } from '../support/local-project.js';
+import { pace } from '../support/pace.js';
 
 /** Progressive rollouts through the CLI with the local agent and the demo app. */
 
@@ -19,6 +20,8 @@ const CANARY_HALF_MANUAL = `rollout:
 /** provider.deadman and rollout.analysis.interval of the dead-man test (see localConfig and CANARY_HALF_MANUAL). */
 const DEADMAN_MS = 3000;
 const INTERVAL_MS = 500;
+/** How late timers may fire on a loaded 2-core machine. */
+const TIMER_SLACK_MS = 500;
 
 let p: LocalProject | null = null;
 afterEach(async () => {
@@ -47,7 +50,8 @@ describe('strategies', () => {
 
   it('rolling with maxSurge 0 and maxUnavailable 1: traffic leaves the old version before its last instance stops', async () => {
     p = await makeLocalProject('rollout: { strategy: rolling, maxSurge: 0, maxUnavailable: 1, pause: 0s }\n');
-    expect((await p.run(['deploy', 'v1.0.0'])).code).toBe(0);
+    const first = await p.run(['deploy', 'v1.0.0']);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
     const r = await p.run(['deploy', 'v1.1.0']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(await weightsOf(p)).toEqual({ 'v1.1.0': 100 });
@@ -134,8 +138,9 @@ describe('the dead-man switch', () => {
     await eventually(async () => ((await weightsOf(q))['v1.0.0'] === 100 ? true : undefined), 'the dead-man switch', 15_000);
     const rollout = (await p.agent()).rollout as { state: string; abortedAt: string | null } | null;
     expect(rollout).toMatchObject({ state: 'aborted_by_deadman' });
-    // The agent moved the weights in the tick that set abortedAt.
-    expect(Date.parse(rollout!.abortedAt!) - killedAt).toBeLessThanOrEqual(DEADMAN_MS + INTERVAL_MS);
+    // The agent moved the weights in the tick that set abortedAt. The bound is the design's (dead-man time plus one
+    // interval) plus what a timer may fire late on a loaded shared machine (CI saw 35 ms over): a bound, not a benchmark.
+    expect(Date.parse(rollout!.abortedAt!) - killedAt).toBeLessThanOrEqual(DEADMAN_MS + INTERVAL_MS + TIMER_SLACK_MS);
     const status = await p.run(['status']);
     expect(status.stdout).toContain('deploy v1.1.0 INTERRUPTED');
     expect(status.stdout).toContain(`rollout of v1.1.0 ABORTED by the dead-man switch at ${rollout!.abortedAt} (its deploy process stopped sending heartbeats; traffic went back to v1.0.0)`);
@@ -148,9 +153,13 @@ describe('the dead-man switch', () => {
     expect((await p.get('/')).version).toBe('v1.0.0');
     // The revert the agent made on its own is in the journal, written by the command that settled the deployment.
     const id = json<{ recovered: { deployment_id: string }[] }>(r).recovered[0]!.deployment_id;
-    const events = json<{ events: { type: string; data: { reason?: string; weights?: Record<string, number> } }[] }>(await p.run(['show', id, '--events', '--json'])).events;
+    const events = json<{ events: { type: string; data: { reason?: string; weights?: Record<string, number>; message?: string } }[] }>(await p.run(['show', id, '--events', '--json'])).events;
     const revert = events.find((e) => e.type === 'rollout:weights' && e.data.reason?.startsWith('dead-man switch'));
     expect(revert?.data).toMatchObject({ weights: { 'v1.0.0': 100 }, reason: `dead-man switch: no heartbeat for 3s from the process driving the rollout, so the agent returned all traffic to v1.0.0 at ${rollout!.abortedAt}` });
+    // The agent's own record of the abort, journaled once by the commands that came after (resume read it at its start and its end).
+    const aborts = events.filter((e) => e.type === 'agent:deadman_abort');
+    expect(aborts).toHaveLength(1);
+    expect(aborts[0]!.data).toMatchObject({ deploymentId: id, version: 'v1.1.0', environment: 'production', message: expect.stringMatching(/^dead-man switch: no heartbeat from rollout dep_\S+ for 3000ms; all traffic back to v1\.0\.0$/) });
   });
 });
 
@@ -293,7 +302,10 @@ describe('analysis', () => {
     const q = p;
     let running = true;
     const load = (async () => {
-      while (running) await q.get('/').catch(() => undefined);
+      while (running) {
+        await q.get('/').catch(() => undefined);
+        await pace();
+      }
     })();
     const r = await p.run(['deploy', 'v1.1.0', '--json']);
     running = false;
@@ -321,6 +333,7 @@ describe('analysis', () => {
       while (running) {
         const res = await q.get('/').catch(() => null);
         if (res === null || res.status >= 500) failed++;
+        await pace();
       }
     })();
     const r = await p.run(['deploy', 'v1.1.0', '--json']);

@@ -241,8 +241,9 @@ describe('the control API of a real agent process', () => {
     expect(await res.text()).toMatch(/^hello from v1 on \d+$/);
     // The dead-man switch: a rollout whose driver never beats gets its traffic back on stable.
     await agent.call('POST', '/v1/versions/ensure', { spec: spec('v2', releaseDir), count: 1 });
-    await agent.call('POST', '/v1/rollout/begin', { id: 'fuzz-1', stable: 'v1', candidate: 'v2', deadmanMs: 1000 });
+    // Weights first: on a loaded machine the dead-man's second can pass between two calls.
     await agent.call('POST', '/v1/weights', { weights: { v1: 50, v2: 50 } });
+    await agent.call('POST', '/v1/rollout/begin', { id: 'fuzz-1', stable: 'v1', candidate: 'v2', deadmanMs: 1000 });
     const aborted = await eventually(async () => {
       const s = await agent.call<{ weights: Record<string, number>; rollout: { state: string } }>('GET', '/v1/status');
       return s.rollout.state === 'aborted_by_deadman' ? s : undefined;

@@ -409,6 +409,16 @@ describe('DeploymentManager.rollback and status', () => {
     await expect(manager().rollback()).rejects.toBeInstanceOf(NotFound);
   });
 
+  it('rollback({ type }) checks its options as the CLI checks its flags, before anything runs', async () => {
+    await newProject();
+    const m = manager();
+    await m.deploy({ version: 'v1.0.0' });
+    await expect(m.rollback({ type: 'sideways' as 'app' })).rejects.toThrow(new UsageError('--type: expected one of app, migration, database, auto (got "sideways")'));
+    await expect(m.rollback({ type: 'database', steps: 2 })).rejects.toThrow('--steps goes with --type migration, not --type database');
+    await expect(m.rollback({ type: 'migration' })).rejects.toThrow(/^no databases in \S+shipgate\.yaml \(environment "production"\): add a databases section$/);
+    expect(calls()).toEqual(['deploy v1.0.0']);
+  });
+
   it('status() tells what is live, the rollback target and window, and that nothing runs', async () => {
     await newProject();
     const m = manager();

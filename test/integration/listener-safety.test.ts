@@ -50,6 +50,13 @@ const PAYLOADS: { [K in LifecycleEventName]: Record<string, unknown> } = {
   'stage:noted': { stage: 'deploy', output: { startedFrom: 'v0.9.0' } },
   'deploy:warning': { message: 'x' },
   'deploy:acknowledged': { by: 'bob', reason: 'x' },
+  'agent:crash_loop': { agentEventId: 'a1', environment: 'production', version: 'v1', message: 'v1#1 is crash-looping', data: {} },
+  'agent:ejected': { agentEventId: 'a2', environment: 'production', version: 'v1', message: 'router: v1 ejected', data: {} },
+  'agent:deadman_abort': { agentEventId: 'a3', environment: 'production', version: 'v1', message: 'dead-man switch', data: {} },
+  'backups:pruned': { pruned: [{ database: 'main', id: 'bk_1' }], errors: [] },
+  'scratch:dropped': { database: 'main', names: ['shipgate_verify_x'] },
+  'incident:opened': { incident: { id: 'inc_1', type: 'rollback', severity: 'warning', details: 'x', openedBy: 'bob', deploymentIds: [] } },
+  'incident:resolved': { incidentId: 'inc_1', by: 'bob', resolution: null },
   'deploy:finished': { status: 'succeeded', durationMs: 1, error: null, recordPath: null },
 };
 const ALL_TYPES = Object.keys(PAYLOADS) as LifecycleEventName[];

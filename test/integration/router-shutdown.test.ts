@@ -18,6 +18,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RoutingTable } from '../../src/agent/contract.js';
 import { createRouter, type Router } from '../../src/agent/router/index.js';
 import { backendOf, listenLocal, send, startUpstream, until, type SimpleResponse, type Upstream } from '../support/upstream.js';
+import { pace } from '../support/pace.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 let cleanups: (() => Promise<void> | void)[] = [];
@@ -158,6 +159,7 @@ describe('router: hand-over to a successor process', () => {
           failures.push(String((err as NodeJS.ErrnoException).code ?? err));
         }
         progress.emit('answer');
+        await pace();
       }
     };
     const answered = (check: () => boolean): Promise<void> => until(check, progress, 'answer');

@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NotFound } from '../../src/errors.js';
-import type { DeploymentStatus, LockRow, NewDeployment, ReleaseRow, Store } from '../../src/store/contract.js';
+import type { DeploymentStatus, IncidentRow, LockRow, NewDeployment, ReleaseRow, Store } from '../../src/store/contract.js';
 import { listDeploymentsSql } from '../../src/store/deployments.js';
 import type { SqlDriver } from '../../src/store/driver.js';
 import { LATEST_SCHEMA_VERSION, openStore } from '../../src/store/index.js';
@@ -355,6 +355,16 @@ function describeStoreSuite(name: string, makeTarget: () => Promise<Target>): vo
         expect(await store.listEvents('dep_missing')).toEqual([]);
       });
 
+      it('appendEventOnce journals an id once, also when offered again or by two callers at once', async () => {
+        const e = { deploymentId: depId(1), at: iso(1), type: 'agent:crash_loop', stage: null, step: null, data: { n: 1 } };
+        const first = await store.appendEventOnce('agent-ev-1', e);
+        expect(first).toBeTypeOf('number');
+        expect(await store.appendEventOnce('agent-ev-1', e)).toBeNull();
+        const both = await Promise.all([store.appendEventOnce('agent-ev-2', e), store.appendEventOnce('agent-ev-2', e)]);
+        expect(both.filter((s) => s !== null)).toHaveLength(1);
+        expect((await store.listEvents(depId(1))).filter((x) => x.type === 'agent:crash_loop')).toHaveLength(2);
+      });
+
       it('filters with afterSeq', async () => {
         const seqs: number[] = [];
         for (let i = 0; i < 4; i++) seqs.push(await store.appendEvent({ deploymentId: depId(1), at: iso(i), type: 'x', stage: 's', step: `k${i}`, data: {} }));
@@ -543,6 +553,47 @@ function describeStoreSuite(name: string, makeTarget: () => Promise<Target>): vo
         await store.saveRecord(depId(1), { id: depId(1), ok: false });
         expect(await store.getRecord(depId(1))).toEqual({ id: depId(1), ok: false });
         expect(await store.getRecord(depId(2))).toBeUndefined();
+      });
+    });
+
+    describe('incidents and reports', () => {
+      const incident = (i: number, over: Partial<IncidentRow> = {}): IncidentRow => ({
+        id: `inc_${i}`,
+        app: 'api',
+        environment: 'production',
+        type: 'rollback',
+        severity: 'warning',
+        details: `details ${i}`,
+        status: 'open',
+        deploymentIds: [depId(1), depId(2)],
+        openedBy: 'alice',
+        openedAt: iso(i),
+        resolvedBy: null,
+        resolvedAt: null,
+        resolution: null,
+        ...over,
+      });
+
+      it('keeps incidents, lists them newest first by environment, status and time, and resolves each once', async () => {
+        await createAll(store, [dep(1), dep(2)]);
+        for (const row of [incident(10), incident(11, { environment: 'staging' }), incident(12), incident(13, { app: 'other' })]) await store.createIncident(row);
+        expect(await store.getIncident('inc_10')).toEqual(incident(10));
+        expect((await store.listIncidents({ app: 'api' })).map((i) => i.id)).toEqual(['inc_12', 'inc_11', 'inc_10']);
+        expect((await store.listIncidents({ app: 'api', environment: 'production', limit: 1 })).map((i) => i.id)).toEqual(['inc_12']);
+        expect((await store.listIncidents({ app: 'api', openedSince: iso(11) })).map((i) => i.id)).toEqual(['inc_12', 'inc_11']);
+        expect(await store.resolveIncident('inc_10', { by: 'bob', at: iso(20), text: 'fixed' })).toBe(true);
+        expect(await store.resolveIncident('inc_10', { by: 'carol', at: iso(21), text: null })).toBe(false);
+        expect(await store.getIncident('inc_10')).toEqual(incident(10, { status: 'resolved', resolvedBy: 'bob', resolvedAt: iso(20), resolution: 'fixed' }));
+        expect((await store.listIncidents({ app: 'api', status: 'open' })).map((i) => i.id)).toEqual(['inc_12', 'inc_11']);
+      });
+
+      it('saves, overwrites and gets a deployment\'s report', async () => {
+        await createAll(store, [dep(1)]);
+        expect(await store.getReport(depId(1))).toBeUndefined();
+        await store.saveReport(depId(1), 'failure', { a: 1 });
+        await store.saveReport(depId(1), 'success', { b: [2] });
+        expect(await store.getReport(depId(1))).toEqual({ kind: 'success', report: { b: [2] } });
+        await expect(store.saveReport('dep_missing', 'failure', {})).rejects.toThrow();
       });
     });
 

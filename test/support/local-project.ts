@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 /** A project that deploys the demo app with the local agent, for end-to-end tests. */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
@@ -25,8 +26,25 @@ export interface AgentView {
 }
 
 /** A free port on 127.0.0.1 (the supervisor's allocator). */
-export function freePort(): Promise<number> {
+/**
+ * A free port for a test's router, below the kernel's ephemeral range (32768 and up here): a port the OS hands out for
+ * port 0 may be taken by any client connection of a parallel test before the router binds it, one picked here only by
+ * another test picking the same number at random.
+ */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canBind(port)) return port;
+  }
   return allocatePort(new Set());
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
 }
 
 export function localConfig(port: number, rollout: string, extra = ''): string {

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopBackgroundSenders } from './background-senders.js';
 import { makeTempDir } from './tmp.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -127,7 +128,10 @@ export async function makeProject(config: string, files: Record<string, string> 
     write,
     read: (path) => readFile(join(tmp.path, path), 'utf8'),
     readOr: (path, fallback) => readFile(join(tmp.path, path), 'utf8').catch(() => fallback),
-    cleanup: tmp.cleanup,
+    cleanup: async () => {
+      stopBackgroundSenders(tmp.path);
+      await tmp.cleanup();
+    },
   };
   return project;
 }

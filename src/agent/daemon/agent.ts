@@ -15,13 +15,20 @@ import { instanceBaseEnv } from './instance-env.js';
 import { SignalWaiters } from './signal-waiters.js';
 import { writeState, type HandoverState } from './state-file.js';
 import { validateWeights } from './weights.js';
+import type { ProcessLog } from '../process-log.js';
+import { AgentEventLog, agentEventsFile, type AgentEvent } from '../event-log.js';
+import { Masker, secretsFromEnv } from '../../runtime/secrets.js';
 
 export interface AgentOptions {
   paths: AgentPaths;
   agentVersion: string;
   clock?: Clock;
   http?: HttpClient;
-  log: (line: string) => void;
+  log: ProcessLog;
+  /** The log's masker: learns the secrets of each spec's environment. @default one of its own */
+  masker?: Masker;
+  /** Where the agent's own events go for the journal. @default `events.jsonl` in the state folder */
+  events?: AgentEventLog;
 }
 
 export interface ConfigureRequest {
@@ -61,11 +68,17 @@ export class Agent {
   /** Drivers long-polling for a rollout signal. */
   private readonly waiters = new SignalWaiters();
 
+  private readonly masker: Masker;
+  private readonly events: AgentEventLog;
+
   constructor(private readonly opts: AgentOptions) {
+    this.masker = opts.masker ?? new Masker();
+    this.events = opts.events ?? new AgentEventLog(agentEventsFile(opts.paths.dir));
     this.clock = opts.clock ?? systemClock;
     this.http = opts.http ?? fetchHttp;
     this.startedAt = new Date(this.clock.now()).toISOString();
-    this.supervisor = createSupervisor({ stateDir: opts.paths.dir, clock: this.clock, http: this.http, env: instanceBaseEnv(process.env), onChange: () => this.refreshSoon(), log: opts.log });
+    this.supervisor = createSupervisor({ stateDir: opts.paths.dir, clock: this.clock, http: this.http, env: instanceBaseEnv(process.env), onChange: () => this.refreshSoon(), log: opts.log,
+      onCrashLoop: (l) => this.record('agent:crash_loop', l.version, `${l.id} is crash-looping: ${l.exits} exits within ${l.windowMs / 1000}s (${l.reason})`, { instance: l.id, exits: l.exits, windowMs: l.windowMs }) });
     this.dataPlane = new DataPlane(opts.paths, { log: opts.log, onEjection: (e) => this.onEjection(e), resync: () => this.refresh() });
     this.timers.push(setInterval(() => void this.tick(), DEADMAN_CHECK_MS));
     for (const t of this.timers) t.unref();
@@ -78,7 +91,10 @@ export class Agent {
     this.routerOptions = state.router;
     this.weights = state.weights;
     this.rollout = state.rollout;
-    for (const spec of state.specs) this.specs.set(spec.version, spec);
+    for (const spec of state.specs) {
+      for (const secret of secretsFromEnv(spec.env)) this.masker.add(secret);
+      this.specs.set(spec.version, spec);
+    }
     for (const [v, until] of Object.entries(state.warmUntil)) this.warmUntil.set(v, Date.parse(until));
     const known = state.specs.filter((s) => !incomplete.has(s.version));
     for (const v of incomplete) this.opts.log(`${v}: its environment was not kept on disk; its instances keep running, and are restarted if they exit only once a command sends the spec again (the next deploy, rollback or resume does)`);
@@ -146,6 +162,7 @@ export class Agent {
 
   /** Keeps how to run a version (with its environment) so its running instances can be restarted; starts and stops nothing. */
   rememberSpec(spec: VersionSpec): void {
+    for (const secret of secretsFromEnv(spec.env)) this.masker.add(secret);
     this.specs.set(spec.version, spec);
     this.supervisor.remember(spec);
     this.specMissing.delete(spec.version);
@@ -244,7 +261,7 @@ export class Agent {
   /** The router ejected a version: when it is the candidate of the active rollout, its driver hears of it at once. */
   private onEjection(e: RouterEvent): void {
     const r = this.rollout;
-    this.opts.log(`router: ${e.version} ejected at ${e.at} (${e.stats.errors5xx + e.stats.connErrors} of ${e.stats.requests} requests failed in the last ${e.stats.windowMs / 1000}s)`);
+    this.record('agent:ejected', e.version, `router: ${e.version} ejected at ${e.at} (${e.stats.errors5xx + e.stats.connErrors} of ${e.stats.requests} requests failed in the last ${e.stats.windowMs / 1000}s)`, { ejectedAt: e.at, stats: e.stats });
     if (r === null || r.state !== 'active' || r.candidate !== e.version || r.ejection) return;
     if (r.beganAt !== undefined && Date.parse(e.at) < Date.parse(r.beganAt)) return;
     r.ejection = { version: e.version, at: e.at, stats: e.stats };
@@ -364,6 +381,22 @@ export class Agent {
     return done;
   }
 
+  /**
+   * One of the agent's own events: in its log, and in its event file for the journal (the
+   * rollout's deployment when the version is part of it). Never fails the caller.
+   */
+  private record(type: AgentEvent['type'], version: string, message: string, data: Record<string, unknown>): void {
+    const r = this.rollout;
+    const deploymentId = r && (r.candidate === version || r.stable === version) ? r.id : null;
+    let id: string | null = null;
+    try {
+      id = this.events.append({ at: new Date(this.clock.now()).toISOString(), type, deploymentId, version, message: this.masker.mask(message), data: this.masker.maskValue(data) }).id;
+    } catch (err) {
+      this.opts.log(`could not keep the event for the journal: ${(err as Error).message}`);
+    }
+    this.opts.log(message, { event: type, event_id: id, deployment_id: deploymentId, version, ...data });
+  }
+
   /** An instance changed (supervisor): the router hears of it without the caller waiting. */
   private refreshSoon(): void {
     this.refresh().catch((err: Error) => this.opts.log(`could not send the table to the router: ${err.message}`));
@@ -378,7 +411,11 @@ export class Agent {
       r.abortedAt = new Date(now).toISOString();
       this.weights = deadmanWeights(r);
       this.refreshSoon();
-      this.opts.log(`dead-man switch: no heartbeat from rollout ${r.id} for ${r.deadmanMs}ms; all traffic back to ${r.stable ?? 'nothing'}`);
+      this.record('agent:deadman_abort', r.candidate, `dead-man switch: no heartbeat from rollout ${r.id} for ${r.deadmanMs}ms; all traffic back to ${r.stable ?? 'nothing'}`, {
+        deadmanMs: r.deadmanMs,
+        stable: r.stable,
+        weights: this.weights,
+      });
       this.persist();
       this.waiters.wake();
     }

@@ -5,8 +5,11 @@ import { controlSettingsFrom } from '../control-args.js';
 import { StartRefused } from './control-tcp.js';
 import { runAgent } from './main.js';
 import { installDaemonGuard } from '../process-log.js';
+import { Masker } from '../../runtime/secrets.js';
 
-installDaemonGuard('agent');
+// One masker for the agent's whole log: it learns the control token and each spec's secrets.
+const masker = new Masker();
+installDaemonGuard('agent', masker);
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -31,8 +34,9 @@ runAgent({
   controlTls: control?.tls,
   controlFd: arg('--control-fd') === undefined ? undefined : Number(arg('--control-fd')),
   controlToken,
+  masker,
 }).catch((err: Error) => {
-  process.stderr.write(`agent failed to start: ${err instanceof StartRefused ? err.message : (err.stack ?? err.message)}\n`);
+  process.stderr.write(masker.mask(`agent failed to start: ${err instanceof StartRefused ? err.message : (err.stack ?? err.message)}\n`));
   if (process.send) process.send({ type: 'failed', error: err.message });
   process.exit(1);
 });

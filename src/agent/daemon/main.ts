@@ -5,6 +5,7 @@ import { controlArgs } from '../control-args.js';
 import { describeWeights } from '../describe.js';
 import { AGENT_ENTRY, agentPaths, type AgentPaths } from '../paths.js';
 import { processLogger } from '../process-log.js';
+import { Masker } from '../../runtime/secrets.js';
 import { Agent } from './agent.js';
 import { createControlServer, listenOnSocket } from './control-server.js';
 import { listenControlTcp, prepareControlTcp } from './control-tcp.js';
@@ -25,6 +26,8 @@ export interface RunAgentOptions {
   controlTls?: { cert: string; key: string };
   /** The inherited TCP control socket (handover). */
   controlFd?: number;
+  /** Masks the agent's log: knows the control token and the secrets of the specs it is sent. @default a new one */
+  masker?: Masker;
 }
 
 /** Runs the agent in this process until it is stopped or hands over. */
@@ -33,8 +36,10 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
   // Checked before anything is bound: an agent that refuses its control settings leaves nothing behind.
   const tcp = opts.controlListen && opts.controlToken ? prepareControlTcp({ listen: opts.controlListen, tls: opts.controlTls }) : null;
   ensurePrivateDir(paths.logsDir);
-  const log = processLogger('agent');
-  const agent = new Agent({ paths, agentVersion: opts.agentVersion, log });
+  const masker = opts.masker ?? new Masker();
+  masker.add(opts.controlToken);
+  const log = processLogger('agent', masker);
+  const agent = new Agent({ paths, agentVersion: opts.agentVersion, log, masker });
   const controlHandle = opts.controlFd === undefined ? null : { fd: opts.controlFd };
   if (opts.handover) {
     agent.restore(await receiveHandover());

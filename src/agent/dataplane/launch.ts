@@ -7,7 +7,7 @@ import { systemClock, type Clock } from '../../runtime/clock.js';
 import { isAlive } from '../../runtime/process-identity.js';
 import type { RouterProcessStatus, RouterTableState } from '../contract.js';
 import { fdOf } from '../daemon/handover.js';
-import { instanceBaseEnv } from '../daemon/instance-env.js';
+import { daemonEnv } from '../daemon/instance-env.js';
 import { KEEPER_ENTRY, type AgentPaths } from '../paths.js';
 import { runningKeeper } from './keeper-file.js';
 import { RouterLink } from './router-link.js';
@@ -68,7 +68,7 @@ function spawnKeeper(paths: AgentPaths, listen: string, fd: number): ChildProces
   try {
     const args = [KEEPER_ENTRY, '--state-dir', paths.dir, '--listen', listen, '--listener-fd', String(KEEPER_LISTENER_FD)];
     // The keeper and the router need no secrets: the allowlist the instances get.
-    const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out, fd], env: instanceBaseEnv(process.env) });
+    const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out, fd], env: daemonEnv(process.env) });
     child.unref();
     return child;
   } finally {
@@ -90,6 +90,7 @@ export async function launchRouter(paths: AgentPaths, state: RouterTableState, c
     table.discard();
   }
   let exited: string | null = null;
+  const reaped = new Promise<void>((resolve) => keeper.once('exit', () => resolve()));
   keeper.once('exit', (code, signal) => (exited = signal ?? `code ${code}`));
   const link = new RouterLink(paths.routerSocket);
   const until = clock.now() + ROUTER_START_TIMEOUT_MS;
@@ -100,7 +101,7 @@ export async function launchRouter(paths: AgentPaths, state: RouterTableState, c
     if (clock.now() > until) {
       // Nothing may keep the address while the caller is told the start failed: the keeper and its router go (one process group).
       // The group, and the keeper itself: killed right after the spawn, it may not have made its own group yet.
-      if (keeper.pid !== undefined) for (const target of [-keeper.pid, keeper.pid]) signal(target, 'SIGKILL');
+      if (keeper.pid !== undefined) await killGroup(keeper.pid, reaped);
       throw new Error(`the router on ${state.listen} did not answer within ${ROUTER_START_TIMEOUT_MS / 1000}s, so it was stopped; last lines of ${paths.routerLogFile}:\n${logTail(paths.routerLogFile)}`);
     }
     await clock.sleep(POLL_MS);
@@ -123,6 +124,32 @@ export async function stopRouter(pids: { keeper: number | null; router: number |
       return;
     }
     await clock.sleep(POLL_MS);
+  }
+}
+
+/** How long a killed keeper group may take to be gone (its sockets are closed only when a process has fully exited). */
+const KILL_SETTLE_MS = 5_000;
+
+/**
+ * SIGKILLs the keeper's group, and the keeper itself (killed right after the
+ * spawn, it may not have made its own group yet), then waits until the keeper
+ * was reaped and no process of its group is left. A killed process releases its
+ * memory (and with it what the process list shows of it) before it closes its
+ * sockets, so "signalled" is not yet "the address is free".
+ */
+async function killGroup(pid: number, reaped: Promise<void>): Promise<void> {
+  for (const target of [-pid, pid]) signal(target, 'SIGKILL');
+  const until = Date.now() + KILL_SETTLE_MS;
+  await Promise.race([reaped, new Promise((r) => setTimeout(r, KILL_SETTLE_MS).unref())]);
+  while (groupExists(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, POLL_MS));
+}
+
+function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

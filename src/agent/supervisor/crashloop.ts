@@ -21,3 +21,11 @@ export function recordExit(exits: readonly number[], now: number, rule: CrashLoo
 export function isCrashLoop(exits: readonly number[], now: number, rule: CrashLoopRule = DEFAULT_CRASH_LOOP): boolean {
   return exits.filter((t) => t <= now && now - t < rule.windowMs).length >= rule.exits;
 }
+
+/**
+ * True on the exit that makes it a loop (exactly `rule.exits` within the window): reported once
+ * per loop, not on every exit after it, even when the instance was briefly ready in between.
+ */
+export function entersCrashLoop(exits: readonly number[], now: number, rule: CrashLoopRule = DEFAULT_CRASH_LOOP): boolean {
+  return exits.filter((t) => t <= now && now - t < rule.windowMs).length === rule.exits;
+}

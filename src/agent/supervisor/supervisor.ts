@@ -7,7 +7,7 @@ import { fetchHttp, type HttpClient } from '../../runtime/http.js';
 import { InstancesFailed, type InstanceInfo } from '../../rollout/contract.js';
 import type { VersionSpec } from '../contract.js';
 import { backoffDelay, DEFAULT_BACKOFF, nextAttempt, type BackoffPolicy } from './backoff.js';
-import { DEFAULT_CRASH_LOOP, isCrashLoop, recordExit, type CrashLoopRule } from './crashloop.js';
+import { DEFAULT_CRASH_LOOP, entersCrashLoop, isCrashLoop, recordExit, type CrashLoopRule } from './crashloop.js';
 import { exitReason, FAILURE_LOG_LINES, notReadyReason, startFailureMessage, type StartFailure } from './failure.js';
 import { fromRecord, instanceId, instanceNumber, newManaged, toInfo, toRecord, type AdoptRecord, type Managed } from './instance.js';
 import { DEFAULT_ROTATION, instanceLogPath, logsDir, startRotationLoop, tailSinceMarker, writeMarker, type RotationPolicy } from './logs.js';
@@ -37,6 +37,8 @@ export interface SupervisorOptions {
   backoff?: Partial<BackoffPolicy>;
   /** What counts as a crash loop. @default { exits: 3, windowMs: 60000 } */
   crashLoop?: Partial<CrashLoopRule>;
+  /** Called once when an instance enters a crash loop (not again until it was ready in between). */
+  onCrashLoop?: (loop: { id: string; version: string; exits: number; windowMs: number; reason: string }) => void;
   /** Failed probes in a row that make a ready instance `unhealthy`. @default 3 */
   unhealthyAfter?: number;
   /** Log rotation. @default { maxBytes: 10 MiB, keep: 3, checkEveryMs: 10000 } */
@@ -404,6 +406,7 @@ class ProcessSupervisor implements Supervisor {
     this.update(m, { state: looping ? 'crashloop' : 'starting' });
     const loop = looping ? ` (crash loop: ${m.exits.length} exits within ${humanDuration(this.crashLoop.windowMs)})` : '';
     this.log(`${m.id}: ${reason}${loop}; restarting in ${humanDuration(delay)}`);
+    if (entersCrashLoop(m.exits, exit.at, this.crashLoop)) this.opts.onCrashLoop?.({ id: m.id, version: m.version, exits: m.exits.length, windowMs: this.crashLoop.windowMs, reason });
   }
 
   private async moveToNewPort(m: Managed): Promise<void> {

@@ -4,11 +4,11 @@ import { MAX_DURATION, MAX_DURATION_MS, parseDuration } from '../../config/durat
 import { UsageError } from '../../errors.js';
 import { dryRun } from '../../pipeline/dry-run.js';
 import { resolveActor } from '../../runtime/actor.js';
-import { fullConfig, gitFacts, inferVersion } from '../pipeline-context.js';
+import { commitTime, fullConfig, gitFacts, inferVersion } from '../pipeline-context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';
 import { runPipeline } from '../run-pipeline.js';
-import { printPlan } from './plan-output.js';
+import { isBlocked, printPlan } from './plan-output.js';
 import { openExistingStore } from '../../store/index.js';
 
 export interface DeployFlags extends GlobalOptions {
@@ -25,6 +25,7 @@ export interface DeployFlags extends GlobalOptions {
   backup?: boolean;
   skipMigrations?: boolean;
   allowDestructive?: boolean;
+  commitAt?: string;
 }
 
 export function durationFlag(name: string, value: string | undefined): number | undefined {
@@ -45,8 +46,9 @@ export async function deployCommand(versionArg: string | undefined, flags: Deplo
   if (!version) throw new UsageError('no version given: pass one (shipgate deploy v1.2.3) or run on a tagged commit');
   const actor = resolveActor(flags.actor);
   const git = await gitFacts(loaded.root, flags, process.env, undefined, inferred);
+  const commitAt = await commitTime(loaded.root, flags.commitAt, git.gitSha);
   const emergency = flags.emergency ? { by: actor, reason: flags.reason!.trim() } : null;
-  const request = { version, actor, reason: flags.reason ?? null, ...git, emergency, autoRollback: flags.rollback === false ? false : undefined, data: dataFlags(flags) };
+  const request = { version, actor, reason: flags.reason ?? null, ...git, commitAt, emergency, autoRollback: flags.rollback === false ? false : undefined, data: dataFlags(flags) };
   if (flags.dryRun) return dryRunCommand(loaded, request, out);
   return runPipeline(loaded, out, { lockWaitMs, timeoutMs }, (p, control) => p.deploy(request, control));
 }
@@ -61,7 +63,7 @@ async function dryRunCommand(loaded: LoadedConfig, request: Parameters<typeof dr
   try {
     const plan = await dryRun(loaded, store, request);
     printPlan(plan, out);
-    return plan.gates.some((g) => g.result === 'block') ? EXIT.blocked : EXIT.ok;
+    return isBlocked(plan) ? EXIT.blocked : EXIT.ok;
   } finally {
     await store?.close();
   }

@@ -1,3 +1,4 @@
+import type { LoadedConfig } from '../../config/load.js';
 import { UsageError } from '../../errors.js';
 import { checkGates } from '../../pipeline/gate-check.js';
 import { resolveActor } from '../../runtime/actor.js';
@@ -23,6 +24,19 @@ export function parseAt(value: string | undefined): number | null {
   return ms;
 }
 
+/** The live version and its commit (the secrets gate scans the commits since it). */
+async function liveVersion(loaded: LoadedConfig): Promise<{ version: string; sha: string | null } | null> {
+  const { openExistingStore } = await import('../../store/index.js');
+  const store = await openExistingStore(loaded.config.store.url, { root: loaded.root });
+  if (!store) return null;
+  try {
+    const live = await store.lastSucceeded(loaded.config.app, loaded.environment);
+    return live ? { version: live.version, sha: live.gitSha } : null;
+  } finally {
+    await store.close();
+  }
+}
+
 /** `shipgate gates check`: evaluates every gate without deploying; exit 3 when one blocks. */
 export async function gatesCheckCommand(versionArg: string | undefined, flags: GatesCheckFlags, out: Output): Promise<number> {
   const version = flags.version ?? versionArg;
@@ -33,7 +47,8 @@ export async function gatesCheckCommand(versionArg: string | undefined, flags: G
   const actor = resolveActor(flags.actor);
   const { gitSha } = await gitFacts(loaded.root, { sha: flags.sha });
   const emergency = flags.emergency ? { by: actor, reason: flags.reason!.trim() } : null;
-  const results = await checkGates(loaded, { version, actor, gitSha, emergency, at, kind: flags.rollback ? 'rollback' : 'deploy' });
+  const live = loaded.config.gates.secrets && loaded.config.gates.secrets.commits ? await liveVersion(loaded) : null;
+  const results = await checkGates(loaded, { version, actor, gitSha, emergency, at, kind: flags.rollback ? 'rollback' : 'deploy', live });
   const blocked = results.some((r) => r.result === 'block');
   if (out.json) {
     out.result({ app: loaded.config.app, environment: loaded.environment, version, at: at === null ? null : new Date(at).toISOString(), allowed: !blocked, gates: results });

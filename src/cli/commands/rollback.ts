@@ -1,13 +1,27 @@
 import { existsSync } from 'node:fs';
+import type { LoadedConfig } from '../../config/load.js';
+import { NotFound } from '../../errors.js';
+import type { RollbackRequest } from '../../pipeline/deployment.js';
+import { dryRun } from '../../pipeline/dry-run.js';
+import { planRollback } from '../../pipeline/rollback-plan.js';
+import { checkRollbackFlags } from '../../pipeline/rollback-type.js';
+import { systemClock } from '../../runtime/clock.js';
+import { openExistingStore } from '../../store/index.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveActor } from '../../runtime/actor.js';
 import { fullConfig } from '../pipeline-context.js';
 import type { GlobalOptions, Output } from '../output.js';
 import { runPipeline } from '../run-pipeline.js';
 import { durationFlag } from './deploy.js';
+import { printPlan } from './plan-output.js';
 
 export interface RollbackFlags extends GlobalOptions {
+  type?: string;
   to?: string;
+  db?: string;
+  steps?: string;
+  backup?: string;
+  dryRun?: boolean;
   reason?: string;
   force?: boolean;
   actor?: string;
@@ -15,13 +29,34 @@ export interface RollbackFlags extends GlobalOptions {
   timeout?: string;
 }
 
-/** `shipgate rollback`: redeploys the previous release (or --to) through the provider; gates skipped unless applyToRollback. */
+/**
+ * `shipgate rollback [--type app|migration|database|auto]`: the app redeploys the previous
+ * release (or --to) through the provider; the data types undo what the live deployment did to
+ * its databases, after a safety backup. Gates are skipped unless applyToRollback.
+ */
 export async function rollbackCommand(flags: RollbackFlags, out: Output): Promise<number> {
+  // Flags that contradict each other are refused before anything is loaded or opened.
+  const choice = checkRollbackFlags(flags);
   const lockWaitMs = durationFlag('lock-wait', flags.lockWait);
   const timeoutMs = durationFlag('timeout', flags.timeout);
   const loaded = await fullConfig(flags, out);
-  const request = { to: flags.to ?? null, actor: resolveActor(flags.actor), reason: flags.reason ?? null, force: flags.force === true };
+  const request: RollbackRequest = { to: flags.to ?? null, actor: resolveActor(flags.actor), reason: flags.reason ?? null, force: flags.force === true, ...choice };
+  if (flags.dryRun) return rollbackDryRun(loaded, request, out);
   return runPipeline(loaded, out, { lockWaitMs, timeoutMs }, (p, control) => p.rollback(request, control));
+}
+
+/** Decides the rollback as a real one would (read-only: no lock, no store created), and prints it. */
+async function rollbackDryRun(loaded: LoadedConfig, request: RollbackRequest, out: Output): Promise<number> {
+  const store = await openExistingStore(loaded.config.store.url, { root: loaded.root });
+  if (!store) throw new NotFound(`nothing to roll back: ${loaded.config.app}/${loaded.environment} has no deployment yet`);
+  try {
+    const plan = await planRollback(loaded, store, systemClock.now(), request);
+    const described = await dryRun(loaded, store, { kind: 'rollback', version: plan.version, previousVersion: plan.live.version, rollbackOf: plan.rollbackOf, actor: request.actor, reason: request.reason, rollback: plan.rollback });
+    printPlan(described, out);
+    return described.gates.some((g) => g.result === 'block') ? EXIT.blocked : EXIT.ok;
+  } finally {
+    await store.close();
+  }
 }
 
 export interface ResumeFlags extends GlobalOptions {

@@ -17,7 +17,8 @@ const DONE: Record<RolloutCommand, string> = {
 
 /** `shipgate promote [--full] | abort | pause | resume`: steers the rollout in progress. */
 export async function rolloutCommand(command: RolloutCommand, flags: GlobalOptions, out: Output): Promise<number> {
-  const { dir } = await agentDirOf(flags, out);
+  const { dir, providerType } = await agentDirOf(flags, out);
+  if (providerType !== null && providerType !== 'local') throw new UsageError(noSessionMessage(command, providerType));
   try {
     const r = await clientFor(agentPaths(dir)).command(command);
     if (out.json) out.result({ rollout: r.id, candidate: r.candidate, command });
@@ -27,4 +28,10 @@ export async function rolloutCommand(command: RolloutCommand, flags: GlobalOptio
     if (err instanceof AgentUnavailable) throw new UsageError('no rollout is in progress: the agent is not running');
     throw new UsageError((err as Error).message);
   }
+}
+
+/** A provider without a rollout session (Fly.io, command scripts) cannot be steered mid-rollout: say so, and what works instead. */
+export function noSessionMessage(command: RolloutCommand, providerType: string): string {
+  const name = command === 'promote-full' ? 'promote --full' : command;
+  return `provider type ${providerType} has no rollout session, so \`shipgate ${name}\` cannot steer its rollout (only provider type local has one); stop a rollout in progress with Ctrl-C, which undoes it`;
 }

@@ -73,8 +73,9 @@ async function targetStatus(flags: GlobalOptions, s: EnvironmentStatus): Promise
   } catch (err) {
     return { ok: false, output: [], error: `not run: ${errorMessage(err)}` };
   }
-  const [{ runStatusScript }, { execaRunner }] = await Promise.all([import('../../providers/command/status.js'), import('../../runtime/process.js')]);
-  return (await runStatusScript(loaded, s.live ? { version: s.live.version, id: s.live.id } : null, execaRunner)) ?? { ok: false, output: [], error: 'not run: no status script' };
+  if (loaded.config.provider.type === 'fly') return (await import('../../providers/fly/status.js')).flyStatus(loaded);
+  const [{ runStatusScript }, { processRunner }] = await Promise.all([import('../../providers/command/status.js'), import('../../runtime/process.js')]);
+  return (await runStatusScript(loaded, s.live ? { version: s.live.version, id: s.live.id } : null, processRunner)) ?? { ok: false, output: [], error: 'not run: no status script' };
 }
 
 function printStatus(s: EnvironmentStatus, target: TargetStatus | null, warnings: string[], out: Output, gap: boolean): void {
@@ -90,7 +91,8 @@ function printStatus(s: EnvironmentStatus, target: TargetStatus | null, warnings
     out.line(`  rollback:  none: rolled back from ${s.rolledBackFrom} (shipgate deploy ${s.rolledBackFrom} goes forward again; shipgate rollback --to VERSION goes further back)`);
   }
   if (target) {
-    const lines = target.ok ? target.output : [...target.output, out.paint('red', `status script failed: ${target.error}`)];
+    const failed = target.source === 'fly' ? 'the machines could not be listed' : 'status script failed';
+    const lines = target.ok ? target.output : [...target.output, out.paint('red', `${failed}: ${target.error}`)];
     lines.forEach((line, i) => out.line(`  ${i === 0 ? 'target:   ' : '          '} ${line}`));
     if (lines.length === 0) out.line('  target:    (the status script printed nothing)');
   }

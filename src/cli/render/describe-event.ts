@@ -5,6 +5,8 @@ import type { JournaledEvent } from '../../pipeline/events.js';
 export function describeEvent(e: JournaledEvent, verbose: boolean): string | null {
   switch (e.type) {
     case 'deploy:started':
+      // A rollback of the data only (no rollback stage) leaves the app as it is: its version is the live one.
+      if (e.kind === 'rollback' && !e.stages.includes('rollback')) return `rollback of the data of ${e.app}/${e.environment} (${e.version} stays live) as ${e.deploymentId}; stages: ${e.stages.join(' → ')}`;
       return `${e.kind} ${e.version} to ${e.app}/${e.environment} (${e.previousVersion ? `live: ${e.previousVersion}` : 'first deployment'}) as ${e.deploymentId}; stages: ${e.stages.join(' → ')}`;
     case 'gate:evaluated':
       return `gate ${e.gate.name}: ${e.gate.result} — ${e.gate.reason}`;
@@ -60,9 +62,29 @@ export function describeEvent(e: JournaledEvent, verbose: boolean): string | nul
       return verbose ? `  ${e.stage} noted ${JSON.stringify(e.output)}` : null;
     case 'deploy:warning':
       return `WARNING: ${e.message}`;
+    case 'backups:pruned':
+      // The summary after the deploy says it (run-pipeline.ts).
+      return verbose ? `pruned backups: ${prunedText(e.pruned) || 'none'}${e.errors.length > 0 ? ` (${e.errors.length} not deleted)` : ''}` : null;
+    case 'scratch:dropped':
+      return `${e.database}: dropped ${e.names.join(', ')}, left by a proof whose process is gone`;
+    case 'agent:crash_loop':
+    case 'agent:ejected':
+    case 'agent:deadman_abort':
+      return `agent (${e.environment}): ${e.message}`;
     case 'deploy:acknowledged':
       return `failed rollback acknowledged by ${e.by}: ${e.reason}`;
+    case 'incident:opened':
+      return `incident ${e.incident.id} (${e.incident.type}, ${e.incident.severity}) exported by ${e.incident.openedBy}: ${e.incident.details}`;
+    case 'incident:resolved':
+      return `incident ${e.incidentId} resolved by ${e.by}${e.resolution ? `: ${e.resolution}` : ''}`;
   }
+}
+
+/** `main: bk_1, bk_2; cache: bk_3` (an archive without a manifest is named by its key). */
+export function prunedText(pruned: readonly { database: string; id: string; orphan?: boolean }[]): string {
+  const by = new Map<string, string[]>();
+  for (const p of pruned) by.set(p.database, [...(by.get(p.database) ?? []), p.orphan ? `${p.id} (archive without manifest)` : p.id]);
+  return [...by].map(([db, ids]) => `${db}: ${ids.join(', ')}`).join('; ');
 }
 
 export function weightsText(w: Record<string, number>): string {

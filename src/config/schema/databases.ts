@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { parseIdentities, recipientProblem } from '../../databases/archive/age-keys.js';
 import { DATABASE_TYPES } from '../../databases/contract.js';
 import { type Duration } from '../duration.js';
+import { SECRET_ISSUE } from '../issues.js';
 import { duration } from './duration.js';
 import { CommandSchema, NameSchema } from './primitives.js';
 
@@ -29,11 +31,24 @@ export const StorageSchema = z
   .describe('Where backup archives are kept.');
 export type StorageConfig = z.infer<typeof StorageSchema>;
 
+const AgeRecipientSchema = z.string({ error: 'expected an age recipient string (age1…)' }).superRefine((value, ctx) => {
+  const problem = recipientProblem(value);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, input: value });
+});
+
+const AgeIdentitySchema = z.string({ error: 'expected an age identity (use ${BACKUP_AGE_IDENTITY} from the environment)' }).superRefine((value, ctx) => {
+  const parsed = parseIdentities(value);
+  if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem, params: SECRET_ISSUE });
+});
+
 const EncryptionSchema = z
   .strictObject({
-    key: z.string().min(32, { error: 'expected at least 32 characters (use ${BACKUP_KEY} from the environment)' }).describe('A passphrase from the environment (`${BACKUP_KEY}`); archives are encrypted with AES-256-GCM under a key derived from it (scrypt).'),
+    key: z.string().min(32, { error: 'expected at least 32 characters (use ${BACKUP_KEY} from the environment)' }).optional().describe('A passphrase from the environment (`${BACKUP_KEY}`); archives are encrypted with AES-256-GCM under a key derived from it (scrypt). Either this or `recipients`.'),
+    recipients: z.array(AgeRecipientSchema, { error: 'expected a list of age recipients (age1…)' }).min(1, { error: 'expected at least one age recipient (age1…)' }).optional().describe('age X25519 public keys (`age1…`, as `age-keygen` prints): archives are encrypted so that any one of their identities can decrypt them (an `.age` file the `age` tool reads). Either this or `key`.'),
+    identity: AgeIdentitySchema.optional().describe('With `recipients`: the age identity (`AGE-SECRET-KEY-1…`, or the text of an identity file) that decrypts archives for the proof and restores, from the environment (`${BACKUP_AGE_IDENTITY}`). Masked everywhere. Without it (nor `identityFile`), `verify` must be `list` (the sha256 only) or `none`.'),
+    identityFile: z.string().min(1).optional().describe('With `recipients`: an age identity file (as `age-keygen -o` writes; relative to the config file, readable by its owner only), read when an archive is decrypted. Instead of `identity`.'),
   })
-  .describe('Encrypts archives before they leave the host.');
+  .describe('Encrypts archives before they leave the host: with a passphrase (`key`) or to age recipients (`recipients`).');
 
 const RetentionSchema = z.strictObject({
   keep: z.number().int().min(1).max(10_000).default(DEFAULT_BACKUP_KEEP).describe('At most this many backups are kept per database; older ones are deleted.'),
@@ -45,7 +60,7 @@ export const BackupSchema = z.strictObject({
   verify: z.enum(VERIFY_METHODS).default('restore').describe('`restore`: restore into a scratch database and compare per-table row counts and checksums with the source; `list`: read the archive\'s table of contents and check its sha256; `none`: no proof (not recommended).'),
   verifyUrl: z.string().min(1).optional().describe('Server for the scratch database of `verify: restore` (default: the same server).'),
   storage: StorageSchema.default({ type: 'local', path: DEFAULT_BACKUP_PATH }),
-  compression: z.enum(['gzip', 'none']).default('gzip').describe('Compression of the archive.'),
+  compression: z.enum(['auto', 'gzip', 'none']).default('auto').describe('Compression of the archive. auto: gzip, except for PostgreSQL, whose custom-format dump pg_dump compresses already (gzip would only spend CPU on it).'),
   encryption: EncryptionSchema.optional(),
   retention: RetentionSchema.default({ keep: DEFAULT_BACKUP_KEEP, maxAge: DEFAULT_BACKUP_MAX_AGE }).describe('Which backups are kept.'),
 });
@@ -72,7 +87,7 @@ export type MigrationsConfig = z.infer<typeof MigrationsSchema>;
 export const DatabaseSchema = z.strictObject({
   type: z.enum(DATABASE_TYPES).describe('`postgres`, `mysql` (MariaDB too), `sqlite` or `mongodb`.'),
   url: z.string({ error: 'expected a connection URL (use ${DATABASE_URL})' }).min(1, { error: 'expected a connection URL (use ${DATABASE_URL})' }).describe('Connection URL, usually `${DATABASE_URL}`; `sqlite:PATH` for SQLite. Its password is masked everywhere.'),
-  backup: BackupSchema.default({ enabled: true, verify: 'restore', storage: { type: 'local', path: DEFAULT_BACKUP_PATH }, compression: 'gzip', retention: { keep: DEFAULT_BACKUP_KEEP, maxAge: DEFAULT_BACKUP_MAX_AGE } }).describe('The backup taken before migrations.'),
+  backup: BackupSchema.default({ enabled: true, verify: 'restore', storage: { type: 'local', path: DEFAULT_BACKUP_PATH }, compression: 'auto', retention: { keep: DEFAULT_BACKUP_KEEP, maxAge: DEFAULT_BACKUP_MAX_AGE } }).describe('The backup taken before migrations.'),
   migrations: MigrationsSchema.optional(),
 });
 export type DatabaseConfig = z.infer<typeof DatabaseSchema>;

@@ -99,6 +99,30 @@ export const ApprovalGateSchema = z.strictObject({
   applyToRollback,
 });
 
+/** Fingerprints are the first 16 hex digits of a sha256 (see gates/secrets/findings.ts). */
+export const FINGERPRINT_RE = /^[0-9a-f]{16}$/;
+
+/** Each entry needs a path, a fingerprint or both (ensureAllowEntriesNarrow). */
+export const SecretsAllowSchema = z
+  .strictObject({
+    path: z.string({ error: 'expected a glob like "dist/vendor/**"' }).min(1, { error: 'expected a glob like "dist/vendor/**"' }).optional().describe('Glob of paths in the release (`dist/vendor/**`, `**/*.map`) or in the repository (commits).'),
+    fingerprint: z
+      .string({ error: 'expected 16 hex digits as a blocked message prints them' })
+      .regex(FINGERPRINT_RE, { error: 'expected 16 hex digits as a blocked message prints them' })
+      .optional()
+      .describe('One finding, by the fingerprint a blocked message prints (it names the finding without showing it).'),
+    reason: z
+      .string({ error: 'expected a reason: why this finding is not a leaked secret' })
+      .trim()
+      .min(1, { error: 'expected a reason: why this finding is not a leaked secret' })
+      .describe('Why this is not a leaked secret (recorded with every finding it lets through).'),
+  });
+
+export const SecretsGateSchema = z.strictObject({
+  commits: z.boolean().default(false).describe('Also scan what the commits since the live version added (`git log -p LIVE..DEPLOYED`).'),
+  allow: z.array(SecretsAllowSchema, { error: 'expected a list of { path, fingerprint, reason }' }).default([]).describe('Findings that are not secrets; an entry matches when every field it sets matches.'),
+});
+
 export const GatesSchema = z
   .strictObject({
     semver: gate(SemverGateSchema)
@@ -108,6 +132,7 @@ export const GatesSchema = z
     checks: gate(ChecksGateSchema).describe('Required CI checks must have passed for the deployed commit.'),
     health: gate(HealthGateSchema, HEALTH_GATE_SHAPE).describe('URLs that must answer healthy before deploying (e.g. staging).'),
     approval: gate(ApprovalGateSchema).describe('N approvals from listed approvers (`shipgate approve`).'),
+    secrets: gate(SecretsGateSchema).describe('Scan the release (and optionally the commits since the live version) for secrets; runs right after the build. Not applied to rollbacks.'),
   })
   .default({ semver: { allowPrerelease: false, applyToRollback: false } });
 export type GatesConfig = z.infer<typeof GatesSchema>;

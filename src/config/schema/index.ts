@@ -7,3 +7,6 @@ export * from './smoke.js';
 export * from './root.js';
 export * from './local.js';
 export * from './rollout.js';
+export * from './notify.js';
+export * from './monitor.js';
+export * from './fly.js';

@@ -4,6 +4,7 @@ import { duration } from './duration.js';
 import { CommandSchema, EnvMapSchema } from './primitives.js';
 import { HealthTargetSchema } from './health.js';
 import { LocalProviderSchema } from './local.js';
+import { FlyProviderSchema } from './fly.js';
 
 export const DEFAULT_SCRIPT_TIMEOUT = '15m' as Duration;
 
@@ -21,7 +22,7 @@ export const CommandProviderSchema = z.strictObject({
 });
 export type CommandProviderConfig = z.infer<typeof CommandProviderSchema>;
 
-export const ProviderSchema = z.discriminatedUnion('type', [CommandProviderSchema, LocalProviderSchema], {
-  error: 'expected a provider with type: command or local',
+export const ProviderSchema = z.discriminatedUnion('type', [CommandProviderSchema, LocalProviderSchema, FlyProviderSchema], {
+  error: 'expected a provider with type: command, local or fly',
 });
 export type ProviderConfig = z.infer<typeof ProviderSchema>;

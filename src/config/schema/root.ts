@@ -9,6 +9,8 @@ import { RolloutSchema } from './rollout.js';
 import { GatesSchema } from './gates.js';
 import { SmokeTestSchema } from './smoke.js';
 import { DatabasesSchema } from './databases.js';
+import { NotifySchema } from './notify.js';
+import { MonitorSchema } from './monitor.js';
 
 export { DEFAULT_STORE_URL } from '../constants.js';
 /** Mirrors DEFAULT_STORE_RETRY_MS of the store (the schema does not load store code). */
@@ -46,9 +48,11 @@ export const settingsShape = {
   store: StoreSchema.default({ url: DEFAULT_STORE_URL, retry: DEFAULT_STORE_RETRY as Duration }).describe('Where shipgate keeps its state.'),
   provider: ProviderSchema.describe('How a version is deployed.'),
   build: BuildSchema.optional().describe('How a version is built into a release.'),
-  rollout: RolloutSchema.optional().describe('How traffic moves to the new version (providers that split traffic: local).'),
+  rollout: RolloutSchema.optional().describe('How traffic moves to the new version (providers that split traffic: local; fly reads its steps, pause and analysis, and its strategy from provider.strategy).'),
   gates: GatesSchema.describe('Checks that must pass before anything changes.'),
   databases: DatabasesSchema.optional(),
+  notify: NotifySchema,
+  monitor: MonitorSchema,
   smoke: z.array(SmokeTestSchema).default([]).describe('HTTP checks after rollout; a failure undoes the deploy.'),
   rollback: RollbackSchema.default({ auto: true, window: DEFAULT_ROLLBACK_WINDOW, database: 'down' }).describe('Automatic and manual rollback.'),
   resume: ResumeSchema.default({ policy: 'rollback' }).describe('Recovery of a deployment interrupted by a crash.'),

@@ -2,7 +2,7 @@ import { toMs } from '../../config/duration.js';
 import { toArgv, type Command } from '../../config/schema/primitives.js';
 import type { MigrationsConfig } from '../../config/schema/databases.js';
 import type { SqlClient } from '../contract.js';
-import { describeRunFailure, execaRunner, type Runner } from '../../runtime/process.js';
+import { describeRunFailure, processRunner, type Runner } from '../../runtime/process.js';
 import { Masker } from '../../runtime/secrets.js';
 import { MigrationError } from './errors.js';
 
@@ -32,7 +32,7 @@ export interface CommandMigrationsOptions {
   name: string;
   cwd: string;
   deploymentId?: string;
-  /** @default execaRunner */
+  /** @default processRunner */
   run?: Runner;
   /** Each output line, masked, as it arrives. */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
@@ -127,7 +127,7 @@ async function runCommand(opts: CommandMigrationsOptions, masker: Masker, where:
     opts.onLine?.(masked, stream);
   };
   const env = migrationCommandEnv(opts.type, opts.url, opts.deploymentId);
-  const result = await (opts.run ?? execaRunner)({ argv, cwd: opts.cwd, env, timeoutMs, signal: opts.signal, onLine });
+  const result = await (opts.run ?? processRunner)({ argv, cwd: opts.cwd, env, timeoutMs, signal: opts.signal, onLine });
   if (result.exitCode === 0) return { argv, lines };
   const tail = lines.slice(-DEFAULT_FAILURE_TAIL_LINES).map((l) => `\n  ${l}`).join('');
   throw new MigrationError(`${where} ${JSON.stringify(argv)} ${describeRunFailure(result, timeoutMs)}${tail}`);

@@ -37,7 +37,7 @@ export interface OpenMigrationsOptions {
   clock?: Clock;
   /** How long a builtin runner waits for another's lock. @default DEFAULT_LOCK_TIMEOUT_MS */
   lockTimeoutMs?: number;
-  /** Runs `tool: command` commands. @default execaRunner */
+  /** Runs `tool: command` commands. @default processRunner */
   run?: Runner;
   /** Output of `tool: command` commands, masked. */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;

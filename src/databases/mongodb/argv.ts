@@ -23,9 +23,9 @@ export async function writeMongoToolConfig(dir: string, uri: string): Promise<st
   return path;
 }
 
-/** A gzip archive of the URI's database(s) in one file. */
-export function mongodumpArgv(o: { configFile: string; archive: string }): string[] {
-  return ['mongodump', `--config=${o.configFile}`, `--archive=${o.archive}`, '--gzip'];
+/** A gzip archive of the URI's database(s), to stdout (`--archive` without a file), streamed into the archive like the other engines' dumps. */
+export function mongodumpArgv(o: { configFile: string }): string[] {
+  return ['mongodump', `--config=${o.configFile}`, '--archive', '--gzip'];
 }
 
 const DB_NAME_RE = /^[^\s/\\."$*<>:|?]{1,63}$/;

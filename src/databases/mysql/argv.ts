@@ -48,9 +48,9 @@ function connArgs(c: MysqlConnection): string[] {
   return ['--host', c.host, '--port', c.port, '--user', c.user];
 }
 
-/** A dump of one database (no CREATE DATABASE or USE: it restores into any database) from a consistent snapshot. */
-export function mysqlDumpArgv(bin: string, c: MysqlConnection, file: string): string[] {
-  return [bin, '--single-transaction', '--routines', '--triggers', '--hex-blob', '--default-character-set=utf8mb4', ...connArgs(c), `--result-file=${file}`, c.database];
+/** A dump of one database (no CREATE DATABASE or USE: it restores into any database) from a consistent snapshot, to stdout. */
+export function mysqlDumpArgv(bin: string, c: MysqlConnection): string[] {
+  return [bin, '--single-transaction', '--routines', '--triggers', '--hex-blob', '--default-character-set=utf8mb4', ...connArgs(c), c.database];
 }
 
 /** The client that reads a dump on stdin into `c.database`. */

@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { openSql } from '../connection.js';
+import type { Writable } from 'node:stream';
+import { connectEngine, urlSecrets } from '../engine-connect.js';
+import { scratchName } from '../scratch.js';
 import type { SqlClient, TableFingerprint } from '../contract.js';
-import type { BackupEngine, EngineOptions } from '../engine.js';
-import { BackupError, scratchRefused } from '../errors.js';
+import { checkFingerprintVersion, LEGACY_FINGERPRINT_VERSION, type BackupEngine, type DumpedSnapshot, type EngineOptions } from '../engine.js';
+import { scratchRefused } from '../errors.js';
 import { runTool } from '../tool-run.js';
 import { copyWithoutDefiners } from './definers.js';
 import { firstExecutable, mysqlClientArgv, mysqlDumpArgv, parseMysqlUrl, tablesOfDump } from './argv.js';
@@ -19,32 +20,19 @@ import { mysqlFingerprints, quoteMysqlIdent } from './fingerprints.js';
  * writes are paused.
  */
 
-export const SCRATCH_PREFIX = 'shipgate_verify_';
+const connect = (url: string, what: string): Promise<SqlClient> => connectEngine('mysql', 'MySQL', parseMysqlUrl, url, what);
+const secretsOf = (url: string): string[] => urlSecrets(url, parseMysqlUrl);
 
-async function connect(url: string, what: string): Promise<SqlClient> {
-  try {
-    return await openSql('mysql', url);
-  } catch (err) {
-    const { conn } = parseMysqlUrl(url);
-    throw new BackupError(`could not connect to MySQL database ${conn.database} at ${conn.host}:${conn.port} for ${what}: ${(err as Error).message}`);
-  }
-}
-
-function secretsOf(url: string): string[] {
-  const p = parseMysqlUrl(url).password;
-  return p === null ? [url] : [url, p];
-}
-
-async function dumpSnapshot(opts: EngineOptions, file: string): Promise<TableFingerprint[]> {
+async function dumpSnapshot(opts: EngineOptions, out: Writable): Promise<DumpedSnapshot> {
   const { conn, env } = parseMysqlUrl(opts.url);
   const sql = await connect(opts.url, 'the backup');
   try {
     await sql.exec('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
     const bin = firstExecutable(['mariadb-dump', 'mysqldump']);
-    const dumping = runTool({ run: opts.run, argv: mysqlDumpArgv(bin, conn, file), env, signal: opts.signal, secrets: secretsOf(opts.url), what: `${bin} of database ${conn.database}` });
+    const dumping = runTool({ run: opts.run, argv: mysqlDumpArgv(bin, conn), env, stdout: out, signal: opts.signal, secrets: secretsOf(opts.url), what: `${bin} of database ${conn.database}` });
     const [fingerprints] = await Promise.all([mysqlFingerprints(sql), dumping]);
     await sql.exec('COMMIT');
-    return fingerprints;
+    return { fingerprintVersion: LEGACY_FINGERPRINT_VERSION, tables: fingerprints };
   } finally {
     await sql.close();
   }
@@ -52,7 +40,7 @@ async function dumpSnapshot(opts: EngineOptions, file: string): Promise<TableFin
 
 async function withScratch<T>(opts: EngineOptions, fn: (url: string) => Promise<T>): Promise<T> {
   const adminUrl = opts.verifyUrl ?? opts.url;
-  const name = `${SCRATCH_PREFIX}${randomBytes(6).toString('hex')}`;
+  const name = scratchName();
   const admin = await connect(adminUrl, 'the scratch database of the proof');
   try {
     await admin.exec(`CREATE DATABASE ${quoteMysqlIdent(name)} CHARACTER SET utf8mb4`).catch((err: unknown) => {
@@ -122,12 +110,14 @@ export function createMysqlEngine(opts: EngineOptions): BackupEngine {
   parseMysqlUrl(opts.url);
   return {
     extension: 'sql',
-    dump: (file) => dumpSnapshot(opts, file),
-    prove: (file) =>
-      withScratch(opts, async (url) => {
+    dump: (out) => dumpSnapshot(opts, out),
+    prove: (file, _workDir, version) => {
+      checkFingerprintVersion('MySQL', [LEGACY_FINGERPRINT_VERSION], version);
+      return withScratch(opts, async (url) => {
         await restoreInto(opts, file, url);
         return fingerprintsAt(url);
-      }),
+      });
+    },
     restore: (file, targetUrl) => restoreInto(opts, file, targetUrl, true),
     list: async (file) => tablesOfDump(await createTableLines(file)),
   };

@@ -55,9 +55,9 @@ function connArgs(c: PgConnection): string[] {
   return ['--host', c.host, '--port', c.port, '--username', c.user, '--dbname', c.database];
 }
 
-/** A custom-format dump of the exported snapshot `snapshot` into `file`; --no-password: fail rather than prompt. */
-export function pgDumpArgv(c: PgConnection, snapshot: string, file: string): string[] {
-  return ['pg_dump', '--format=custom', `--snapshot=${snapshot}`, '--no-password', '--file', file, ...connArgs(c)];
+/** A custom-format dump of the exported snapshot `snapshot` to stdout (no --file); --no-password: fail rather than prompt. */
+export function pgDumpArgv(c: PgConnection, snapshot: string): string[] {
+  return ['pg_dump', '--format=custom', `--snapshot=${snapshot}`, '--no-password', ...connArgs(c)];
 }
 
 /**

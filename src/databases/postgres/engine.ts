@@ -1,42 +1,33 @@
-import { randomBytes } from 'node:crypto';
-import { openSql } from '../connection.js';
-import type { SqlClient, TableFingerprint } from '../contract.js';
-import type { BackupEngine, EngineOptions } from '../engine.js';
-import { BackupError, scratchRefused } from '../errors.js';
+import { connectEngine, urlSecrets } from '../engine-connect.js';
+import { scratchName } from '../scratch.js';
+import type { SqlClient } from '../contract.js';
+import type { BackupEngine, DumpedSnapshot, EngineOptions } from '../engine.js';
+import { scratchRefused } from '../errors.js';
 import { runTool } from '../tool-run.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PRIVATE_FILE_MODE } from '../../runtime/private-files.js';
 import { dropSchemasSql, parsePostgresUrl, pgDumpArgv, pgListArgv, pgRestoreArgv, pgScriptArgv, psqlFileArgv, tablesOfList, withDatabase } from './argv.js';
-import { fingerprintDatabase, postgresFingerprints, quoteIdent, USER_SCHEMAS_SQL } from './fingerprints.js';
+import { fingerprintDatabase, quoteIdent, snapshotFingerprints, USER_SCHEMAS_SQL } from './fingerprints.js';
 
 /**
  * PostgreSQL: one REPEATABLE READ transaction exports its snapshot; pg_dump
- * dumps that snapshot while the same transaction computes the fingerprints, so
- * the dump and the fingerprints see exactly the same data, whatever is written
- * meanwhile. The proof restores into `shipgate_verify_<random>` on the same
+ * dumps that snapshot to its stdout (streamed into the archive) while the same
+ * transaction computes the fingerprints, so the dump and the fingerprints see
+ * exactly the same data, whatever is written meanwhile. A custom-format dump
+ * written to a pipe has no data offsets in its table of contents: pg_restore
+ * reads it in order (as the proof and a restore do), but cannot restore it with
+ * several jobs (`-j`). The proof restores into `shipgate_verify_<random>` on the same
  * server (or `verifyUrl`), which is dropped afterwards, also on failure.
  */
 
-export const SCRATCH_PREFIX = 'shipgate_verify_';
+const connect = (url: string, what: string): Promise<SqlClient> => connectEngine('postgres', 'PostgreSQL', parsePostgresUrl, url, what);
+const secretsOf = (url: string): string[] => urlSecrets(url, parsePostgresUrl);
 
-async function connect(url: string, what: string): Promise<SqlClient> {
-  try {
-    return await openSql('postgres', url);
-  } catch (err) {
-    const { conn } = parsePostgresUrl(url);
-    throw new BackupError(`could not connect to PostgreSQL database ${conn.database} at ${conn.host}:${conn.port} for ${what}: ${(err as Error).message}`);
-  }
-}
-
-function secretsOf(url: string): string[] {
-  const p = parsePostgresUrl(url).password;
-  return p === null ? [url] : [url, p];
-}
-
-async function dumpSnapshot(opts: EngineOptions, file: string): Promise<TableFingerprint[]> {
+async function dumpSnapshot(opts: EngineOptions, out: Writable): Promise<DumpedSnapshot> {
   const { conn, env } = parsePostgresUrl(opts.url);
   const sql = await connect(opts.url, 'the backup');
   const stop = new AbortController();
@@ -44,10 +35,10 @@ async function dumpSnapshot(opts: EngineOptions, file: string): Promise<TableFin
   try {
     await sql.exec('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const [{ snapshot }] = (await sql.query<{ snapshot: string }>('SELECT pg_export_snapshot() AS snapshot')) as [{ snapshot: string }];
-    const dumping = runTool({ run: opts.run, argv: pgDumpArgv(conn, snapshot, file), env, signal, secrets: secretsOf(opts.url), what: `pg_dump of database ${conn.database}` });
+    const dumping = runTool({ run: opts.run, argv: pgDumpArgv(conn, snapshot), env, stdout: out, signal, secrets: secretsOf(opts.url), what: `pg_dump of database ${conn.database}` });
     // Awaited below; until then a failure must not count as unhandled.
     dumping.catch(() => undefined);
-    const fingerprints = await postgresFingerprints(sql).catch(async (err: unknown) => {
+    const fingerprints = await snapshotFingerprints(sql).catch(async (err: unknown) => {
       stop.abort();
       await dumping.catch(() => undefined);
       throw err;
@@ -62,7 +53,7 @@ async function dumpSnapshot(opts: EngineOptions, file: string): Promise<TableFin
 
 async function withScratch<T>(opts: EngineOptions, fn: (url: string) => Promise<T>): Promise<T> {
   const adminUrl = opts.verifyUrl ?? opts.url;
-  const name = `${SCRATCH_PREFIX}${randomBytes(6).toString('hex')}`;
+  const name = scratchName();
   const admin = await connect(adminUrl, 'the scratch database of the proof');
   try {
     await admin.exec(`CREATE DATABASE ${quoteIdent(name)}`).catch((err: unknown) => {
@@ -114,13 +105,13 @@ export function createPostgresEngine(opts: EngineOptions): BackupEngine {
   parsePostgresUrl(opts.url);
   return {
     extension: 'pgdump',
-    dump: (file) => dumpSnapshot(opts, file),
-    prove: (file) =>
+    dump: (out) => dumpSnapshot(opts, out),
+    prove: (file, _workDir, version) =>
       withScratch(opts, async (url) => {
         await restoreInto(opts, file, url, false);
         const sql = await connect(url, 'the proof');
         try {
-          return await fingerprintDatabase(sql);
+          return await fingerprintDatabase(sql, version);
         } finally {
           await sql.close();
         }

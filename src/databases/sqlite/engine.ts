@@ -1,17 +1,20 @@
+import { createReadStream } from 'node:fs';
 import { copyFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { tightenFile } from '../../runtime/private-files.js';
 import { sqlitePath } from '../connection.js';
 import type { TableFingerprint } from '../contract.js';
-import type { BackupEngine, EngineOptions } from '../engine.js';
+import { checkFingerprintVersion, LEGACY_FINGERPRINT_VERSION, type BackupEngine, type EngineOptions } from '../engine.js';
 import { BackupError } from '../errors.js';
 import { canonicalRow, fingerprintOf } from '../fingerprint.js';
 
 /**
  * SQLite: the online backup API copies a consistent snapshot while writers go
  * on; that copy is checked (`PRAGMA integrity_check`) and fingerprinted, and it
- * is the dump. A restore replaces the database file, so the application must
- * not have it open.
+ * is the dump, streamed from the work folder into the archive (the backup API
+ * writes a file, not a stream, so SQLite keeps this one local copy). A restore
+ * replaces the database file, so the application must not have it open.
  */
 
 type Db = import('better-sqlite3').Database;
@@ -60,23 +63,32 @@ async function inspect<T>(file: string, what: string, fn: (db: Db) => T): Promis
   }
 }
 
+/** A consistent copy of the database at `source` in `file` (0600), by the online backup API. */
+async function snapshotTo(source: string, file: string): Promise<void> {
+  const db = await openFile(source, true).catch((err: Error) => {
+    throw new BackupError(`SQLite database ${source} could not be opened: ${err.message}`);
+  });
+  try {
+    await db.backup(file);
+  } finally {
+    db.close();
+  }
+  tightenFile(file);
+}
+
 export function createSqliteEngine(opts: EngineOptions): BackupEngine {
   const source = sqlitePath(opts.url, opts.root);
   return {
     extension: 'sqlite',
-    async dump(file) {
-      const db = await openFile(source, true).catch((err: Error) => {
-        throw new BackupError(`SQLite database ${source} could not be opened: ${err.message}`);
-      });
-      try {
-        await db.backup(file);
-      } finally {
-        db.close();
-      }
-      tightenFile(file);
-      return inspect(file, 'the backup copy', sqliteFingerprints);
+    async dump(out, workDir) {
+      const file = join(workDir, 'dump');
+      await snapshotTo(source, file);
+      const tables = await inspect(file, 'the backup copy', sqliteFingerprints);
+      await pipeline(createReadStream(file), out, { end: false });
+      return { fingerprintVersion: LEGACY_FINGERPRINT_VERSION, tables };
     },
-    async prove(file, workDir) {
+    async prove(file, workDir, version) {
+      checkFingerprintVersion('SQLite', [LEGACY_FINGERPRINT_VERSION], version);
       const scratch = join(workDir, 'scratch.sqlite');
       await copyFile(file, scratch);
       try {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { BackupOutput } from '../../databases/contract.js';
+import { ENCRYPTION_KINDS, type BackupOutput } from '../../databases/contract.js';
+import { encryptionOf } from '../../databases/encryption.js';
 import type { DeploymentRecord } from '../record.js';
 
 /** What the backup stage journals: one proven backup per database. The migrate stage's undo reads it, also after a crash. */
@@ -13,7 +14,8 @@ export const BackupOutputSchema = z.strictObject({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   compression: z.enum(['gzip', 'none']),
   encrypted: z.boolean(),
-  verify: z.strictObject({ method: z.enum(['restore', 'list', 'none']), ok: z.boolean(), tables: z.number().int(), rows: z.number().int(), ms: z.number() }),
+  encryption: z.enum(ENCRYPTION_KINDS).optional(),
+  verify: z.strictObject({ method: z.enum(['restore', 'list', 'none']), ok: z.boolean(), tables: z.number().int(), rows: z.number().int(), ms: z.number(), sha256Only: z.literal(true).optional() }),
 }) satisfies z.ZodType<BackupOutput>;
 
 export const BackupStageOutputSchema = z.strictObject({
@@ -33,7 +35,8 @@ function recordOf(b: BackupOutput): Record<string, unknown> {
     sha256: b.sha256,
     compression: b.compression,
     encrypted: b.encrypted,
-    verification: { method: b.verify.method, ok: b.verify.ok, tables: b.verify.tables, rows: b.verify.rows, seconds: Math.round(b.verify.ms) / 1000 },
+    encryption: encryptionOf(b),
+    verification: { method: b.verify.method, ok: b.verify.ok, tables: b.verify.tables, rows: b.verify.rows, seconds: Math.round(b.verify.ms) / 1000, ...(b.verify.sha256Only ? { sha256_only: true } : {}) },
   };
 }
 

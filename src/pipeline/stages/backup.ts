@@ -2,14 +2,18 @@ import { existsSync } from 'node:fs';
 import type { DatabaseConfig } from '../../config/schema/databases.js';
 import { sqlitePath } from '../../databases/connection.js';
 import { createBackup } from '../../databases/backup.js';
-import { saveManifest } from '../../databases/catalog.js';
+import { databaseFolder, saveManifest } from '../../databases/catalog.js';
+import type { EncryptionKind } from '../../databases/contract.js';
+import { archiveCompression, configuredEncryption } from '../../databases/encryption.js';
 import { createStorage } from '../../storage/index.js';
 import type { Stage, StageContext } from '../stage.js';
 import { BackupStageOutputSchema, type BackupStageOutput } from './backup-output.js';
 
+const ENCRYPTION_DETAIL: Record<EncryptionKind, string> = { none: '', passphrase: ', encrypted', age: ', encrypted to age recipients' };
+
 /** Storage key folder of a database's archives. */
 export function backupKeyOf(ctx: Pick<StageContext, 'facts'>, database: string, kind: 'deploy' | 'safety' | 'manual' = 'deploy'): string {
-  const base = `${ctx.facts.app}/${ctx.facts.environment}/${database}`;
+  const base = databaseFolder(ctx.facts.app, ctx.facts.environment, database);
   return kind === 'deploy' ? base : `${base}/${kind}`;
 }
 
@@ -28,7 +32,7 @@ export function createBackupStage(databases: Record<string, DatabaseConfig>): St
     plan: (ctx) =>
       entries.map(([name, db]) => ({
         step: `backup:${name}`,
-        detail: db.backup.enabled && ctx.facts.data.backup ? `${db.type} dump, ${db.backup.compression}${db.backup.encryption ? ', encrypted' : ''}, proven by ${db.backup.verify}, to ${db.backup.storage.type}` : 'skipped (backup off)',
+        detail: db.backup.enabled && ctx.facts.data.backup ? `${db.type} dump, ${archiveCompression(db)}${ENCRYPTION_DETAIL[configuredEncryption(db)]}, proven by ${db.backup.verify}, to ${db.backup.storage.type}` : 'skipped (backup off)',
       })),
     async run(ctx) {
       const out: BackupStageOutput = { backups: [], skipped: [] };
@@ -47,7 +51,7 @@ export function createBackupStage(databases: Record<string, DatabaseConfig>): St
         const created = await ctx.step(`backup:${name}`, () => createBackup({ db, name, storage, key: backupKeyOf(ctx, name), root: ctx.paths.root, run: ctx.run, clock: ctx.clock, signal: ctx.signal }), `${db.type} to ${db.backup.storage.type}, proven by ${db.backup.verify}`);
         // Next to the archive: what a later proof or restore needs, readable from the storage alone.
         await saveManifest(storage, created, { kind: 'deploy', deploymentId: ctx.facts.id, type: db.type });
-        const { fingerprints: _fingerprints, ...backup } = created;
+        const { fingerprints: _fingerprints, fingerprintVersion: _version, ...backup } = created;
         out.backups.push(backup);
         await ctx.note({ ...out });
       }

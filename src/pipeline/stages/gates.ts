@@ -1,6 +1,6 @@
 import { GateBlocked } from '../../errors.js';
 import type { GateContext, GateResult } from '../../gates/contract.js';
-import { createGates, evaluateGates } from '../../gates/index.js';
+import { AFTER_BUILD_GATES, createGates, evaluateGates } from '../../gates/index.js';
 import type { Stage, StageContext } from '../stage.js';
 
 /** Builds the gate context of a running deployment: real effects, approvals from the store. */
@@ -27,11 +27,16 @@ export function gateContext(ctx: StageContext, onWait: GateContext['onWait']): G
   };
 }
 
+/** The gates this stage evaluates: all but those that look at the built release (stages/secrets.ts). */
+function gatesBeforeBuild(ctx: { config: StageContext['config'] }) {
+  return createGates(ctx.config.gates).filter((g) => !AFTER_BUILD_GATES.includes(g.name));
+}
+
 /** Evaluates every gate; the first block stops the deployment before anything changes. */
 export function createGatesStage(): Stage {
   return {
     name: 'gates',
-    plan: (ctx) => createGates(ctx.config.gates).map((g) => ({ step: g.name, detail: ctx.facts.kind === 'rollback' && !g.applyToRollback ? 'skipped for rollbacks' : `evaluate the ${g.name} gate` })),
+    plan: (ctx) => gatesBeforeBuild(ctx).map((g) => ({ step: g.name, detail: ctx.facts.kind === 'rollback' && !g.applyToRollback ? 'skipped for rollbacks' : `evaluate the ${g.name} gate` })),
     async run(ctx) {
       let journaled: Promise<void> = Promise.resolve();
       const later = (fn: () => Promise<void>): void => {
@@ -49,7 +54,7 @@ export function createGatesStage(): Stage {
       const onResult = (gate: GateResult): void => later(() => ctx.journal.append('gate:evaluated', { deploymentId: ctx.facts.id, gate }));
       let results: GateResult[];
       try {
-        results = await evaluateGates(createGates(ctx.config.gates), gateContext(ctx, onWait), { stopOnBlock: true, onResult });
+        results = await evaluateGates(gatesBeforeBuild(ctx), gateContext(ctx, onWait), { stopOnBlock: true, onResult });
       } finally {
         await journaled;
         if (parked) await ctx.store.updateDeployment(ctx.facts.id, { status: 'running' });

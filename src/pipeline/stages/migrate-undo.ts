@@ -28,15 +28,31 @@ export interface MigrateUndoInput {
   servedTraffic: boolean;
   /** `rollback.database`. */
   mode: 'down' | 'restore';
+  /**
+   * The backup can be decrypted here: false when it is encrypted to age recipients and no
+   * identity is set on this host (it is restored where the identity is). @default true
+   */
+  backupReadable?: boolean;
 }
 
 export function decideMigrateUndo(i: MigrateUndoInput): MigrateUndo {
+  const d = decideWithBackup(i);
+  if (d.action !== 'restore' || i.backupReadable !== false) return d;
+  const id = d.backup.id;
+  return { action: 'refuse', why: `${i.database}: ${missingDowns(i.withoutDown)}; the backup ${id} is encrypted to age recipients and no identity is set here (backup.encryption.identity or identityFile), so it cannot be restored here; restore it where the identity is, with \`shipgate backup restore ${id} --db ${i.database}\`, or write the down` };
+}
+
+function missingDowns(withoutDown: readonly string[]): string {
+  return `${withoutDown.join(', ')} ${withoutDown.length === 1 ? 'has' : 'have'} no down`;
+}
+
+function decideWithBackup(i: MigrateUndoInput): MigrateUndo {
   if (i.applied.length === 0) return { action: 'nothing', why: `${i.database}: this deployment applied no migration` };
   const names = [...i.applied].reverse();
   if (i.withoutDown.length === 0) {
     return { action: 'down', names, why: `${i.database}: every migration this deployment applied has a down: running them newest first (${names.join(', ')})${i.servedTraffic ? '; the writes made since are kept' : ''}` };
   }
-  const missing = `${i.withoutDown.join(', ')} ${i.withoutDown.length === 1 ? 'has' : 'have'} no down`;
+  const missing = missingDowns(i.withoutDown);
   const backup = i.backup !== null && i.backup.verify.ok ? i.backup : null;
   if (!i.servedTraffic) {
     if (backup) return { action: 'restore', backup, why: `${i.database}: ${missing}; restoring the backup ${backup.id} taken at ${backup.timestamp} (the new version never served, so no write is lost)` };

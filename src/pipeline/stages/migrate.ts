@@ -1,16 +1,14 @@
 import { resolve } from 'node:path';
 import type { DatabaseConfig } from '../../config/schema/databases.js';
 import type { RolloutConfig } from '../../config/schema/rollout.js';
-import { createBackup, restoreBackup } from '../../databases/backup.js';
-import { saveManifest } from '../../databases/catalog.js';
+import { canDecrypt, encryptionOf } from '../../databases/encryption.js';
 import { readMigrationFiles } from '../../databases/migrations/files.js';
 import { guardMigrations, openMigrations, type Finding, type Migrations } from '../../databases/migrations/index.js';
 import { GateBlocked, StageFailed } from '../../errors.js';
-import { createStorage } from '../../storage/index.js';
 import { deriveSagaState } from '../saga-state.js';
 import type { Stage, StageContext, UndoOutcome } from '../stage.js';
 import { BackupStageOutputSchema, type BackupStageOutput } from './backup-output.js';
-import { backupKeyOf } from './backup.js';
+import { restoreOver, takeSafetyBackup } from './safety-backup.js';
 import { MigrateStageOutputSchema, type MigratedDatabase, type MigrateStageOutput } from './migrate-output.js';
 import { decideMigrateUndo, type MigrateUndo } from './migrate-undo.js';
 
@@ -134,8 +132,9 @@ async function undoMigrations(ctx: StageContext, entries: Entry[], output: Migra
 
 async function decide(ctx: StageContext, name: string, db: DatabaseConfig, entry: MigratedDatabase, backup: BackupStageOutput['backups'][number] | null, served: boolean): Promise<MigrateUndo> {
   const mode = ctx.config.rollback.database;
+  const backupReadable = backup === null || canDecrypt(db, encryptionOf(backup));
   const m = db.migrations!;
-  if (m.tool === 'command') return decideMigrateUndo({ database: name, applied: entry.applied, withoutDown: m.down ? [] : entry.applied, backup, servedTraffic: served, mode });
+  if (m.tool === 'command') return decideMigrateUndo({ database: name, applied: entry.applied, withoutDown: m.down ? [] : entry.applied, backup, servedTraffic: served, mode, backupReadable });
   // The history table names this deployment: the truth even when the last note was lost to a crash.
   const opened = await open(ctx, name, db);
   try {
@@ -143,7 +142,7 @@ async function decide(ctx: StageContext, name: string, db: DatabaseConfig, entry
     const applied = (status?.applied ?? []).filter((a) => a.deploymentId === ctx.facts.id).map((a) => a.name);
     const files = await readMigrationFiles(resolve(ctx.paths.root, m.dir));
     const withoutDown = applied.filter((n) => !files.find((f) => f.name === n)?.down);
-    return decideMigrateUndo({ database: name, applied, withoutDown, backup, servedTraffic: served, mode });
+    return decideMigrateUndo({ database: name, applied, withoutDown, backup, servedTraffic: served, mode, backupReadable });
   } finally {
     await opened.close();
   }
@@ -153,15 +152,13 @@ async function carryOut(ctx: StageContext, name: string, db: DatabaseConfig, d: 
   if (d.action === 'nothing') return;
   if (d.action === 'refuse') throw new StageFailed('migrate', d.why);
   if (d.action === 'down') return runDowns(ctx, name, db, d.names);
-  const storage = createStorage(db.backup.storage, ctx.paths.root);
   // A restore can itself be undone: first a backup of what is there now.
-  const safety = await createBackup({ db, name, storage, key: backupKeyOf(ctx, name, 'safety'), root: ctx.paths.root, run: ctx.run, clock: ctx.clock });
-  await saveManifest(storage, safety, { kind: 'safety', deploymentId: ctx.facts.id, type: db.type });
+  const safety = await takeSafetyBackup(ctx, name, db);
   await ctx.note({ safetyBackups: { [name]: safety.id } });
-  await restoreBackup({ db, storage, root: ctx.paths.root, run: ctx.run, clock: ctx.clock, backup: d.backup });
+  await restoreOver(ctx, db, d.backup);
 }
 
-async function runDowns(ctx: StageContext, name: string, db: DatabaseConfig, names: string[]): Promise<void> {
+export async function runDowns(ctx: StageContext, name: string, db: DatabaseConfig, names: string[]): Promise<void> {
   const lines: string[] = [];
   const m = await open(ctx, name, db, lines);
   try {

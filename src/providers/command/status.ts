@@ -15,6 +15,8 @@ export interface TargetStatus {
   output: string[];
   /** Why it failed, masked; null when it exited 0. */
   error: string | null;
+  /** Who answered: the status script (the default) or the Fly.io Machines API. */
+  source?: 'script' | 'fly';
 }
 
 /**

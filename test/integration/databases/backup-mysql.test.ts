@@ -9,10 +9,11 @@ import { createBackup, restoreBackup, verifyBackup, type CreatedBackup } from '.
 import { openSql } from '../../../src/databases/connection.js';
 import { mysqlFingerprints } from '../../../src/databases/mysql/fingerprints.js';
 import { FakeClock } from '../../../src/runtime/clock.js';
-import { execaRunner, type Runner } from '../../../src/runtime/process.js';
+import { processRunner, type Runner } from '../../../src/runtime/process.js';
 import { folderStorage } from '../../support/folder-storage.js';
 import { createMysqlTestDatabase, MYSQL_ADMIN_URL } from '../../support/mysql.js';
 import type { TestDatabase } from '../../support/pg.js';
+import { scratchTracker } from '../../support/scratch-tracking.js';
 import { makeTempDir, type TempDir } from '../../support/tmp.js';
 
 const KEY = 'a backup passphrase of at least thirty-two characters';
@@ -74,24 +75,15 @@ async function fingerprintsOf(url: string) {
 
 const scratchDatabases = () => admin(async (c) => ((await c.query("SHOW DATABASES LIKE 'shipgate\\_verify\\_%'"))[0] as Record<string, string>[]).map((r) => Object.values(r)[0]));
 /** Scratch databases the proofs restored into (the client's last argument), to check they are gone afterwards. */
-const scratches: string[] = [];
-const tracking: Runner = (req) => {
+const { run: tracking, expectDropped: expectScratchesDropped } = scratchTracker((req) => {
   const target = req.argv[req.argv.length - 1]!;
-  if (req.stdinFile !== undefined && target.startsWith('shipgate_verify_')) scratches.push(target);
-  return execaRunner(req);
-};
-
-async function expectScratchesDropped(): Promise<void> {
-  expect(scratches.length).toBeGreaterThan(0);
-  const left = await scratchDatabases();
-  expect(scratches.filter((name) => left.includes(name))).toEqual([]);
-  scratches.length = 0;
-}
+  return req.stdinFile !== undefined && target.startsWith('shipgate_verify_') ? target : null;
+}, async () => (await scratchDatabases()).filter((n): n is string => n !== undefined));
 
 const config = (url = userUrl(), backup: Record<string, unknown> = { encryption: { key: KEY } }) => DatabaseSchema.parse({ type: 'mysql', url, backup });
 const storage = () => folderStorage(join(dir.path, 'backups'));
 const backup = (db = config(), run: Runner = tracking) => createBackup({ db, name: 'main', storage: storage(), key: 'app/prod/main', root: dir.path, clock, run });
-const verify = (b: CreatedBackup, db = config()) => verifyBackup({ db, storage: storage(), backup: b, fingerprints: b.fingerprints, method: 'restore', root: dir.path, clock, run: tracking });
+const verify = (b: CreatedBackup, db = config()) => verifyBackup({ db, storage: storage(), backup: b, fingerprints: b.fingerprints, fingerprintVersion: b.fingerprintVersion, method: 'restore', root: dir.path, clock, run: tracking });
 
 describe('MySQL/MariaDB backups', () => {
   it('round-trips: dump, proof ok in a scratch database, and a restore into a fresh database gives the same fingerprints', async () => {
@@ -126,7 +118,7 @@ describe('MySQL/MariaDB backups', () => {
   it('keeps the password out of mariadb-dump argv (it goes by MYSQL_PWD) and out of error texts', async () => {
     const seen: { cmdline: string; environ: string }[] = [];
     const watching: Runner = (req) =>
-      execaRunner({ ...req, onSpawn: req.stdinFile ? undefined : async (g) => void seen.push({ cmdline: readFileSync(`/proc/${g.pgid}/cmdline`, 'utf8'), environ: readFileSync(`/proc/${g.pgid}/environ`, 'utf8') }) });
+      processRunner({ ...req, onSpawn: req.stdinFile ? undefined : async (g) => void seen.push({ cmdline: readFileSync(`/proc/${g.pgid}/cmdline`, 'utf8'), environ: readFileSync(`/proc/${g.pgid}/environ`, 'utf8') }) });
     await backup(config(), watching);
     const dump = seen.find((s) => s.cmdline.includes('mariadb-dump'));
     expect(dump?.cmdline.split('\0')).toEqual(expect.arrayContaining(['mariadb-dump', '--host', '127.0.0.1', '--user', user, src.name]));
@@ -158,7 +150,7 @@ describe('MySQL/MariaDB backups', () => {
       const b = await backup(config(userUrl(), { compression: 'none' }));
       // Without TRIGGER rights on the scratch the restore fails halfway; the proof must say so and clean up.
       await admin((c) => c.query(`REVOKE TRIGGER ON \`shipgate\\_verify\\_%\`.* FROM '${user}'@'%'`));
-      await expect(verify(b)).rejects.toThrow(/^mariadb restore into database shipgate_verify_[0-9a-f]{12} failed \(exited with code 1\): .*TRIGGER command denied/);
+      await expect(verify(b)).rejects.toThrow(/^mariadb restore into database shipgate_verify_\w+ failed \(exited with code 1\): .*TRIGGER command denied/);
       await expectScratchesDropped();
     });
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatabaseSchema } from '../../../src/config/schema/databases.js';
@@ -9,9 +10,10 @@ import { createBackup, restoreBackup, verifyBackup, type CreatedBackup } from '.
 import { openSql } from '../../../src/databases/connection.js';
 import { fingerprintDatabase } from '../../../src/databases/postgres/fingerprints.js';
 import { FakeClock } from '../../../src/runtime/clock.js';
-import { execaRunner, type Runner } from '../../../src/runtime/process.js';
+import { processRunner, type Runner } from '../../../src/runtime/process.js';
 import { folderStorage } from '../../support/folder-storage.js';
 import { ADMIN_URL, createTestDatabase, type TestDatabase } from '../../support/pg.js';
+import { scratchTracker } from '../../support/scratch-tracking.js';
 import { makeTempDir, type TempDir } from '../../support/tmp.js';
 
 const KEY = 'a backup passphrase of at least thirty-two characters';
@@ -76,24 +78,16 @@ async function scratchDatabases(): Promise<string[]> {
 }
 
 /** Scratch databases the proofs restored into (from pg_restore's argv), to check they are gone afterwards. */
-const scratches: string[] = [];
-const tracking: Runner = (req) => {
+const { run: tracking, expectDropped: expectScratchesDropped } = scratchTracker((req) => {
   const at = req.argv.indexOf('--dbname');
-  if (req.argv[0] === 'pg_restore' && req.argv[at + 1]?.startsWith('shipgate_verify_')) scratches.push(req.argv[at + 1]!);
-  return execaRunner(req);
-};
-
-async function expectScratchesDropped(): Promise<void> {
-  expect(scratches.length).toBeGreaterThan(0);
-  const left = await scratchDatabases();
-  expect(scratches.filter((name) => left.includes(name))).toEqual([]);
-  scratches.length = 0;
-}
+  const name = req.argv[at + 1];
+  return req.argv[0] === 'pg_restore' && name?.startsWith('shipgate_verify_') ? name : null;
+}, scratchDatabases);
 
 const config = (url = src.url, backup: Record<string, unknown> = { encryption: { key: KEY } }) => DatabaseSchema.parse({ type: 'postgres', url, backup });
 const storage = () => folderStorage(join(dir.path, 'backups'));
 const backup = (db = config(), run: Runner = tracking) => createBackup({ db, name: 'main', storage: storage(), key: 'app/prod/main', root: dir.path, clock, run });
-const verify = (b: CreatedBackup, db = config()) => verifyBackup({ db, storage: storage(), backup: b, fingerprints: b.fingerprints, method: 'restore', root: dir.path, clock, run: tracking });
+const verify = (b: CreatedBackup, db = config()) => verifyBackup({ db, storage: storage(), backup: b, fingerprints: b.fingerprints, fingerprintVersion: b.fingerprintVersion, method: 'restore', root: dir.path, clock, run: tracking });
 
 describe('PostgreSQL backups', () => {
   it('round-trips: pg_dump of an exported snapshot, proof ok, and a restore into a fresh database gives the same fingerprints', async () => {
@@ -108,10 +102,27 @@ describe('PostgreSQL backups', () => {
     await expectScratchesDropped();
   });
 
+  it('age recipients: an .age archive proven by a restore, restored into a fresh database with the same fingerprints; a wrong identity fails the proof', async () => {
+    const identity = await generateX25519Identity();
+    const db = config(src.url, { encryption: { recipients: [await identityToRecipient(identity)], identity } });
+    const b = await backup(db);
+    expect(b).toMatchObject({ encryption: 'age', verify: { method: 'restore', ok: true, tables: 3, rows: 8 } });
+    // compression auto: pg_dump's custom format is compressed already, so no gzip on top.
+    expect(b).toMatchObject({ compression: 'none' });
+    expect(b.key).toMatch(/\.pgdump\.age$/);
+    const target = await createTestDatabase();
+    extra.push(target);
+    await restoreBackup({ db, storage: storage(), backup: b, root: dir.path, clock, targetUrl: target.url });
+    expect(await fingerprintsOf(target.url)).toEqual(b.fingerprints);
+    await expectScratchesDropped();
+    const wrong = config(src.url, { encryption: { recipients: [await identityToRecipient(identity)], identity: await generateX25519Identity() } });
+    await expect(verify(b, wrong)).rejects.toThrow(/could not be decoded: the age identity matches none of this archive's recipients/);
+  });
+
   it('dump and fingerprints share one snapshot: a write that lands while pg_dump starts is in neither, and the proof holds', async () => {
     let wrote = false;
     const writing: Runner = (req) =>
-      execaRunner({
+      processRunner({
         ...req,
         onSpawn: req.argv[0] === 'pg_dump' ? async () => {
           await sql(src.url, "INSERT INTO users (name) VALUES ('written during the backup'); DELETE FROM events WHERE kind = 'b'");
@@ -141,7 +152,7 @@ describe('PostgreSQL backups', () => {
   it('keeps the password out of pg_dump and pg_restore argv (it goes by PGPASSWORD) and out of error texts', async () => {
     const seen: { cmdline: string; environ: string }[] = [];
     const watching: Runner = (req) =>
-      execaRunner({
+      processRunner({
         ...req,
         onSpawn: req.stdinFile ? undefined : async (g) => void seen.push({ cmdline: readFileSync(`/proc/${g.pgid}/cmdline`, 'utf8'), environ: readFileSync(`/proc/${g.pgid}/environ`, 'utf8') }),
       });
@@ -160,7 +171,7 @@ describe('PostgreSQL backups', () => {
 
   describe('corrupted archives are all caught by the proof, and the scratch database is dropped after each', () => {
     it('a truncated archive', async () => {
-      const b = await backup();
+      const b = await backup(config(src.url, { encryption: { key: KEY }, compression: 'gzip' }));
       await truncate(storage().path(b.key), b.size - 1);
       await expect(verify(b)).rejects.toThrow(/^archive .*\.pgdump\.gz\.enc is damaged: its sha256 is [0-9a-f]{64} \(\d+ bytes\) but the backup wrote [0-9a-f]{64} \(\d+ bytes\)$/);
     });

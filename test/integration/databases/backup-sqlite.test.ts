@@ -36,7 +36,7 @@ function config(extra: Record<string, unknown> = {}) {
 
 const storage = () => folderStorage(join(dir.path, 'backups'));
 const backup = (db = config()) => createBackup({ db, name: 'main', storage: storage(), key: 'app/prod/main', root: dir.path, clock });
-const verify = (b: CreatedBackup, db = config()) => verifyBackup({ db, storage: storage(), backup: b, fingerprints: b.fingerprints, method: 'restore', root: dir.path, clock });
+const verify = (b: CreatedBackup, db = config()) => verifyBackup({ db, storage: storage(), backup: b, fingerprints: b.fingerprints, fingerprintVersion: b.fingerprintVersion, method: 'restore', root: dir.path, clock });
 
 describe('SQLite backups', () => {
   it('round-trips: backup with a restore proof, then a restore into a fresh file gives the same fingerprints', async () => {
@@ -96,7 +96,7 @@ describe('SQLite backups', () => {
       db.exec('DROP TABLE users');
       db.close();
       const partial = await backup();
-      const listed = verifyBackup({ db: config(), storage: storage(), backup: partial, fingerprints: full.fingerprints, method: 'list', root: dir.path, clock });
+      const listed = verifyBackup({ db: config(), storage: storage(), backup: partial, fingerprints: full.fingerprints, fingerprintVersion: full.fingerprintVersion, method: 'list', root: dir.path, clock });
       await expect(listed).rejects.toThrow(/^backup .* failed its proof \(list\): table users is missing from the archive's table of contents$/);
     });
 

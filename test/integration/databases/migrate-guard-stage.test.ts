@@ -15,7 +15,7 @@ import { GateBlocked } from '../../../src/errors.js';
 import { createMigrateStage } from '../../../src/pipeline/stages/migrate.js';
 import type { StageContext } from '../../../src/pipeline/stage.js';
 import { FakeClock } from '../../../src/runtime/clock.js';
-import { execaRunner } from '../../../src/runtime/process.js';
+import { processRunner } from '../../../src/runtime/process.js';
 import { createTestDatabase, type TestDatabase } from '../../support/pg.js';
 
 const BASE = 'CREATE SCHEMA billing;\nCREATE TABLE users (id integer, name text, age integer, email text);\nINSERT INTO users VALUES (1, \'ada\', 36, \'a@x\');\nCREATE TABLE old (id integer);\n';
@@ -59,7 +59,7 @@ function context(strategy: 'canary' | 'immediate', allowDestructive = false): St
     config: { rollout: { strategy }, rollback: { database: 'down' } },
     paths: { root: root! },
     clock: new FakeClock(Date.parse('2026-12-03T12:00:00Z')),
-    run: execaRunner,
+    run: processRunner,
     signal: new AbortController().signal,
     note: async (o: unknown) => void noted.push(o),
     step: <T>(_name: string, fn: () => Promise<T>) => fn(),

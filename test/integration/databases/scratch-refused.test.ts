@@ -51,7 +51,7 @@ describe('a user who may not create the scratch database of the proof', () => {
       await c.query(`DROP ROLE IF EXISTS ${user}`).finally(() => c.end());
     });
     const err = await backupAs('postgres', asUser(ADMIN_URL, src.name, user));
-    expect(err.message).toMatch(new RegExp(`^could not create the scratch database shipgate_verify_[0-9a-f]{12} at 127\\.0\\.0\\.1:5432 that proves the backup \\(verify: restore\\): permission denied to create database; ${ADVICE}; the archive was deleted$`));
+    expect(err.message).toMatch(new RegExp(`^could not create the scratch database shipgate_verify_[0-9a-f]{8}_\\d+_(?:[0-9a-f]{8}|none)_[0-9a-f]{8} at 127\\.0\\.0\\.1:5432 that proves the backup \\(verify: restore\\): permission denied to create database; ${ADVICE}; the archive was deleted$`));
     expect(err.message).not.toContain(PASSWORD);
   });
 
@@ -66,7 +66,7 @@ describe('a user who may not create the scratch database of the proof', () => {
       await c.query(`DROP USER IF EXISTS '${user}'@'%'`).finally(() => c.end());
     });
     const err = await backupAs('mysql', asUser(MYSQL_ADMIN_URL, src.name, user));
-    expect(err.message).toMatch(new RegExp(`^could not create the scratch database shipgate_verify_[0-9a-f]{12} at 127\\.0\\.0\\.1:3306 that proves the backup \\(verify: restore\\): Access denied for user '${user}'@'[^']+' to database 'shipgate_verify_[0-9a-f]{12}'; ${ADVICE}; the archive was deleted$`));
+    expect(err.message).toMatch(new RegExp(`^could not create the scratch database shipgate_verify_[0-9a-f]{8}_\\d+_(?:[0-9a-f]{8}|none)_[0-9a-f]{8} at 127\\.0\\.0\\.1:3306 that proves the backup \\(verify: restore\\): Access denied for user '${user}'@'[^']+' to database 'shipgate_verify_[0-9a-f]{8}_\\d+_(?:[0-9a-f]{8}|none)_[0-9a-f]{8}'; ${ADVICE}; the archive was deleted$`));
     expect(err.message).not.toContain(PASSWORD);
   });
 });

@@ -35,6 +35,17 @@ describe('examples', () => {
     expect(dbOf('dnd-tracker')).toMatchObject({ type: 'mongodb', migrations: { tool: 'command', command: ['npm', 'run', 'migrate:up'], down: ['npm', 'run', 'migrate:down'] } });
   });
 
+  it('run HotDash and D&D Tracker on Fly.io as their fly.toml files do: rolling in ord (2 to 10 machines), canary in iad (2 machines), a smaller staging app', () => {
+    const providerOf = (name: string, environment: string) => {
+      const { path } = configs.find((c) => c.name === name)!;
+      return loadConfig({ configPath: path, environment, env: envFor(readFileSync(path, 'utf8')) }).config.provider;
+    };
+    expect(providerOf('hotdash', 'production')).toMatchObject({ type: 'fly', app: 'hotdash-production', strategy: 'rolling', regions: ['ord'], machines: { min: 2, max: 10 }, releaseCommand: ['npx', 'prisma', 'generate'], port: 3000, check: { path: '/health' }, guest: { cpus: 2, memoryMb: 2048 } });
+    expect(providerOf('hotdash', 'staging')).toMatchObject({ type: 'fly', app: 'hotdash-staging', image: 'registry.fly.io/hotdash-production:{version}', machines: { min: 1, max: 2 } });
+    expect(providerOf('dnd-tracker', 'production')).toMatchObject({ type: 'fly', app: 'dnd-tracker-production', strategy: 'canary', regions: ['iad'], machines: { min: 2 }, port: 3000, check: { path: '/api/health', interval: '15s', timeout: '5s' } });
+    expect(providerOf('dnd-tracker', 'staging')).toMatchObject({ type: 'fly', app: 'dnd-tracker-staging', machines: { min: 1 } });
+  });
+
   describe.each(configs)('$name', ({ path }) => {
     const text = readFileSync(path, 'utf8');
     const env = envFor(text);

@@ -7,6 +7,8 @@ import { ConfigError } from '../../../src/errors.js';
 import { loadConfig, validateAllEnvironments } from '../../../src/config/index.js';
 import { MAX_CONFIG_BYTES } from '../../../src/config/environments.js';
 import { configErrorOf, MINIMAL_YAML as M } from './helpers.js';
+import { show } from '../../../src/config/show.js';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 
 /**
  * Every config error names its key path, what was expected and what was found.
@@ -15,6 +17,13 @@ import { configErrorOf, MINIMAL_YAML as M } from './helpers.js';
 
 const HEAD = 'invalid config shipgate.yaml (environment "production"):';
 const STAGING = 'invalid config shipgate.yaml (environment "staging"):';
+
+// Made here, not written into the repository: an age secret key in a file is what secret scanners look for.
+const AGE_IDENTITY = await generateX25519Identity();
+const AGE_RECIPIENT = await identityToRecipient(AGE_IDENTITY);
+const MISTYPED_RECIPIENT = `${AGE_RECIPIENT.slice(0, 20)}${AGE_RECIPIENT[20] === 'q' ? 'p' : 'q'}${AGE_RECIPIENT.slice(21)}`;
+const ageDb = (encryption: string, backup = ''): string => `${M}databases: { main: { type: postgres, url: "postgres://h/db", backup: { ${backup}encryption: ${encryption} } } }\n`;
+const ENC = '  databases.main.backup.encryption';
 
 interface Case {
   name: string;
@@ -32,9 +41,38 @@ const cases: Case[] = [
     message: [HEAD, '  build: is required with provider type local (instances run from .shipgate/releases/<version>/, which the build fills: add build.command and build.artifacts)'],
   },
   {
+    name: 'a fly provider with bad fields',
+    yaml: `app: hotdash
+provider:
+  type: fly
+  app: HotDash
+  regions: [amsterdam]
+  maxUnavailable: 0
+  strategy: fast
+  apiUrl: "ftp://x"
+  metrics: { type: prometheus, url: "http://p", errorRate: "", bogus: 1 }
+`,
+    message: [
+      HEAD,
+      '  provider.app: expected a Fly.io app name of lowercase letters, digits and "-" (at most 63) (got "HotDash")',
+      '  provider.regions[0]: expected a Fly.io region code like "ams" (got "amsterdam")',
+      '  provider.maxUnavailable: expected a number of machines, or a fraction below 1, above 0 (got 0)',
+      '  provider.strategy: expected one of "immediate", "rolling", "canary", "bluegreen" (got "fast")',
+      '  provider.apiUrl: expected an http(s) URL (got "ftp://x")',
+      '  provider.metrics.errorRate: expected a PromQL query (got "")',
+      '  provider.metrics.bogus: unknown key (expected one of type, url, token, errorRate, p95, requests)',
+    ],
+  },
+  {
+    name: 'fly machines with max below min, in one environment',
+    yaml: 'app: hotdash\nprovider: { type: fly, app: hotdash, regions: [ams], machines: { min: 1 } }\nenvironments:\n  staging: {}\n  production: { provider: { machines: { min: 3, max: 2 } } }\n',
+    env: 'production',
+    message: [HEAD, '  environments.production.provider.machines.max: expected at least machines.min, 3 (got 2)'],
+  },
+  {
     name: 'a canary with a provider that cannot split traffic',
     yaml: `${M}rollout: { strategy: canary }\n`,
-    message: [HEAD, '  rollout.strategy: expected "immediate" with provider type command, which cannot split traffic (got "canary"; use provider type local)'],
+    message: [HEAD, '  rollout.strategy: expected "immediate" with provider type command, which cannot split traffic (got "canary"; use provider type local or fly)'],
   },
   {
     name: 'canary weights going down',
@@ -89,7 +127,7 @@ const cases: Case[] = [
   {
     name: 'unknown top-level key, listing the known ones',
     yaml: `${M}colour: blue\n`,
-    message: [HEAD, '  colour: unknown key (expected one of app, store, provider, build, rollout, gates, databases, smoke, rollback, resume, services, secrets, timeout, environments)'],
+    message: [HEAD, '  colour: unknown key (expected one of app, store, provider, build, rollout, gates, databases, notify, monitor, smoke, rollback, resume, services, secrets, timeout, environments)'],
   },
   {
     name: 'a database of an unknown type',
@@ -130,6 +168,43 @@ const cases: Case[] = [
     name: 'a short encryption key',
     yaml: `${M}databases: { main: { type: postgres, url: "postgres://h/db", backup: { encryption: { key: short } } } }\n`,
     message: [HEAD, '  databases.main.backup.encryption.key: expected at least 32 characters (use ${BACKUP_KEY} from the environment) (got "***")'],
+  },
+  {
+    name: 'backup encryption with both a passphrase and age recipients',
+    yaml: ageDb(`{ key: "\${BACKUP_KEY}", recipients: [${AGE_RECIPIENT}] }`),
+    vars: { BACKUP_KEY: 'a passphrase of at least thirty-two characters' },
+    message: [HEAD, `${ENC}.recipients: expected either key (a passphrase) or recipients (age public keys), not both`],
+  },
+  {
+    name: 'backup encryption with neither a passphrase nor recipients',
+    yaml: ageDb('{}'),
+    message: [HEAD, `${ENC}: expected key (a passphrase, \${BACKUP_KEY}) or recipients (age public keys, age1…)`],
+  },
+  {
+    name: 'a mistyped age recipient, and what is not one',
+    yaml: ageDb(`{ recipients: [${AGE_RECIPIENT}, ${MISTYPED_RECIPIENT}, "ssh-ed25519 AAAAC3Nz"] }`, 'verify: none, '),
+    message: [
+      HEAD,
+      `${ENC}.recipients[1]: expected an X25519 age recipient (age1 followed by 58 characters): its checksum does not match (a mistyped character?) (got ${show(MISTYPED_RECIPIENT)})`,
+      `${ENC}.recipients[2]: expected an X25519 age recipient (age1 followed by 58 characters), as \`age-keygen\` prints (got "ssh-ed25519 AAAAC3Nz")`,
+    ],
+  },
+  {
+    name: 'age recipients with verify: restore and no identity to decrypt with',
+    yaml: ageDb(`{ recipients: [${AGE_RECIPIENT}] }`),
+    message: [HEAD, `${ENC}.identity: is required by verify: restore, which decrypts the archive to restore it (set identity from the environment or identityFile, or set backup.verify to list, which then checks the sha256 only, or none)`],
+  },
+  {
+    name: 'a damaged age identity from the environment (never quoted)',
+    yaml: ageDb(`{ recipients: [${AGE_RECIPIENT}], identity: "\${BACKUP_AGE_IDENTITY}" }`),
+    vars: { BACKUP_AGE_IDENTITY: `${AGE_IDENTITY.slice(0, 50)}${AGE_IDENTITY.slice(51)}` },
+    message: [HEAD, `${ENC}.identity: expected an X25519 age identity (AGE-SECRET-KEY-1 followed by 58 characters, as \`age-keygen\` writes), or the text of an identity file; it is not an age identity`],
+  },
+  {
+    name: 'an age identity with a passphrase key, and both identity and identityFile',
+    yaml: `${M}databases:\n  main: { type: postgres, url: "postgres://h/db", backup: { encryption: { key: "\${BACKUP_KEY}", identityFile: age.txt } } }\n  other: { type: postgres, url: "postgres://h/db2", backup: { encryption: { recipients: [${AGE_RECIPIENT}], identity: "\${BACKUP_AGE_IDENTITY}", identityFile: age.txt } } }\n`,
+    vars: { BACKUP_KEY: 'a passphrase of at least thirty-two characters', BACKUP_AGE_IDENTITY: AGE_IDENTITY },
+    message: [HEAD, `${ENC}.identityFile: goes with recipients (age); a passphrase key decrypts by itself`, '  databases.other.backup.encryption.identityFile: expected either identity or identityFile, not both'],
   },
   {
     name: 'an unknown rollback.database mode',
@@ -227,17 +302,17 @@ const cases: Case[] = [
   {
     name: 'missing provider',
     yaml: 'app: demo\n',
-    message: [HEAD, '  provider: is required (expected a provider with type: command or local)'],
+    message: [HEAD, '  provider: is required (expected a provider with type: command, local or fly)'],
   },
   {
     name: 'provider without a type',
     yaml: 'app: demo\nprovider: { deploy: ["./deploy.sh"] }\n',
-    message: [HEAD, '  provider.type: is required (expected one of "command", "local")'],
+    message: [HEAD, '  provider.type: is required (expected one of "command", "local", "fly")'],
   },
   {
     name: 'bad provider type',
     yaml: 'app: demo\nprovider: { type: kubernetes, deploy: ["./deploy.sh"] }\n',
-    message: [HEAD, '  provider.type: expected one of "command", "local" (got "kubernetes")'],
+    message: [HEAD, '  provider.type: expected one of "command", "local", "fly" (got "kubernetes")'],
   },
   {
     name: 'empty deploy argv',
@@ -293,6 +368,20 @@ const cases: Case[] = [
     name: 'more approvals required than approvers',
     yaml: `${M}gates: { approval: { required: 3, approvers: [alice, bob] } }\n`,
     message: [HEAD, '  gates.approval.required: expected at most the number of approvers (2) (got 3)'],
+  },
+  {
+    name: 'a secrets allowlist entry without a reason, or with a bad fingerprint',
+    yaml: `${M}gates: { secrets: { allow: [{ path: "dist/**" }, { fingerprint: "abc", reason: "x" }] } }\n`,
+    message: [
+      HEAD,
+      '  gates.secrets.allow[0].reason: is required (expected a reason: why this finding is not a leaked secret)',
+      '  gates.secrets.allow[1].fingerprint: expected 16 hex digits as a blocked message prints them (got "abc")',
+    ],
+  },
+  {
+    name: 'a secrets allowlist entry with neither path nor fingerprint',
+    yaml: `${M}gates: { secrets: { allow: [{ path: "a/**", reason: "fixtures" }, { reason: "everything" }] } }\n`,
+    message: [HEAD, '  gates.secrets.allow[1]: expected a path, a fingerprint or both: an entry with neither would let every finding through'],
   },
   {
     name: 'unknown holiday region',
@@ -437,7 +526,7 @@ const cases: Case[] = [
     yaml: 'provider: { type: command, deploy: ["./deploy.sh"] }\n__proto__: { app: demo }\n',
     message: [
       HEAD,
-      '  __proto__: unknown key (expected one of app, store, provider, build, rollout, gates, databases, smoke, rollback, resume, services, secrets, timeout, environments)',
+      '  __proto__: unknown key (expected one of app, store, provider, build, rollout, gates, databases, notify, monitor, smoke, rollback, resume, services, secrets, timeout, environments)',
       '  app: is required (expected a name)',
     ],
   },
@@ -513,5 +602,16 @@ describe('invalid config files', () => {
       `invalid config ${file} (environment "staging"):\n  environments.staging.rollback.window: expected a duration like "10s", "5m" or "1h" (got "soon")`,
       `invalid config ${file} (environment "production"):\n  environments.production.smoke[0].url: expected an http(s) URL (got "nowhere")`,
     ]);
+  });
+});
+
+describe('a long secret in a bad value', () => {
+  it('is masked before "(got …)" cuts it short: no piece of it shows', () => {
+    const secret = `tok_${'a1b2c3d4e5'.repeat(8)}`;
+    const err = configErrorOf(`${M}rollout: { strategy: "\${DEPLOY_TOKEN}" }\nnotify: [{ type: webhook, url: "https://example.com/\${DEPLOY_TOKEN}", on: ["\${DEPLOY_TOKEN}"] }]\n`, undefined, { DEPLOY_TOKEN: secret });
+    const text = err.message + err.details.join('\n');
+    expect(text).toMatch(/rollout\.strategy: expected one of .* \(got "\*\*\*"\)/);
+    expect(text).toContain('notify[0].on[0]');
+    for (let i = 0; i + 12 <= secret.length; i++) expect(text).not.toContain(secret.slice(i, i + 12));
   });
 });

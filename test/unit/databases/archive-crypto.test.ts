@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { pipeline } from 'node:stream/promises';
-import { PassThrough } from 'node:stream';
+import { through as throughStage } from '../../support/through.js';
 import { describe, expect, it } from 'vitest';
 import { createDecryptor, createEncryptor } from '../../../src/databases/archive/crypto.js';
 import { HEADER_BYTES } from '../../../src/databases/archive/frames.js';
@@ -12,15 +11,7 @@ const KEY = 'correct horse battery staple, thirty-two+ chars';
 // A small scrypt cost and frame keep these tests fast; the format is the same.
 const FAST = { logN: 10, frameBytes: 16 };
 
-async function through(data: Buffer, t: import('node:stream').Transform, chunk = 7): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for (let i = 0; i < data.length; i += chunk) parts.push(data.subarray(i, i + chunk));
-  const out = new PassThrough();
-  const collected = buffer(out);
-  collected.catch(() => undefined); // the pipeline's own rejection is the one that counts
-  await pipeline(Readable.from(parts), t, out);
-  return collected;
-}
+const through = (data: Buffer, t: Duplex, chunk = 7): Promise<Buffer> => throughStage(data, t, chunk);
 
 const encrypt = (data: Buffer): Promise<Buffer> => through(data, createEncryptor(KEY, FAST));
 const decrypt = (data: Buffer, key = KEY): Promise<Buffer> => through(data, createDecryptor(key, { frameBytes: FAST.frameBytes }));

@@ -20,11 +20,11 @@ describe('pg_dump and pg_restore argv', () => {
   });
 
   it('builds exact argv', () => {
-    expect(pgDumpArgv(conn, '00000003-00000002-1', '/w/dump')).toEqual(['pg_dump', '--format=custom', '--snapshot=00000003-00000002-1', '--no-password', '--file', '/w/dump', '--host', 'db.internal', '--port', '6543', '--username', 'app', '--dbname', 'shop']);
+    expect(pgDumpArgv(conn, '00000003-00000002-1')).toEqual(['pg_dump', '--format=custom', '--snapshot=00000003-00000002-1', '--no-password', '--host', 'db.internal', '--port', '6543', '--username', 'app', '--dbname', 'shop']);
     expect(pgRestoreArgv(conn, '/w/dump', { clean: false })).toEqual(['pg_restore', '--no-owner', '--no-acl', '--single-transaction', '--exit-on-error', '--no-password', '--host', 'db.internal', '--port', '6543', '--username', 'app', '--dbname', 'shop', '/w/dump']);
     expect(pgRestoreArgv(conn, '/w/dump', { clean: true })).toEqual(['pg_restore', '--no-owner', '--no-acl', '--single-transaction', '--exit-on-error', '--no-password', '--clean', '--if-exists', '--host', 'db.internal', '--port', '6543', '--username', 'app', '--dbname', 'shop', '/w/dump']);
     expect(pgListArgv('/w/dump')).toEqual(['pg_restore', '--list', '/w/dump']);
-    for (const argv of [pgDumpArgv(conn, 's', 'f'), pgRestoreArgv(conn, 'f', { clean: true })]) expect(argv.join(' ')).not.toContain('w0rd');
+    for (const argv of [pgDumpArgv(conn, 's'), pgRestoreArgv(conn, 'f', { clean: true })]) expect(argv.join(' ')).not.toContain('w0rd');
   });
 
   it('refuses bad URLs without quoting them', () => {
@@ -49,7 +49,7 @@ describe('mariadb-dump and mariadb argv', () => {
 
   it('keeps the password in MYSQL_PWD and builds exact argv', () => {
     expect(env).toEqual({ MYSQL_PWD: PASSWORD });
-    expect(mysqlDumpArgv('mariadb-dump', conn, '/w/dump')).toEqual(['mariadb-dump', '--single-transaction', '--routines', '--triggers', '--hex-blob', '--default-character-set=utf8mb4', '--host', 'db.internal', '--port', '3307', '--user', 'app', '--result-file=/w/dump', 'shop']);
+    expect(mysqlDumpArgv('mariadb-dump', conn)).toEqual(['mariadb-dump', '--single-transaction', '--routines', '--triggers', '--hex-blob', '--default-character-set=utf8mb4', '--host', 'db.internal', '--port', '3307', '--user', 'app', 'shop']);
     expect(mysqlClientArgv('mysql', conn)).toEqual(['mysql', '--default-character-set=utf8mb4', '--binary-mode', '--host', 'db.internal', '--port', '3307', '--user', 'app', 'shop']);
     expect(parseMysqlUrl('mariadb://h/x').conn).toEqual({ host: 'h', port: '3306', user: 'root', database: 'x' });
     expect(() => parseMysqlUrl('mysql://h/-x')).toThrow('the database url must name a database');
@@ -72,8 +72,8 @@ describe('mongodump and mongorestore argv', () => {
       const file = await writeMongoToolConfig(dir.path, uri);
       expect((await stat(file)).mode & 0o777).toBe(0o600);
       expect(await readFile(file, 'utf8')).toBe(`uri: "${uri}"\n`);
-      const dump = mongodumpArgv({ configFile: file, archive: '/w/dump' });
-      expect(dump).toEqual(['mongodump', `--config=${file}`, '--archive=/w/dump', '--gzip']);
+      const dump = mongodumpArgv({ configFile: file });
+      expect(dump).toEqual(['mongodump', `--config=${file}`, '--archive', '--gzip']);
       expect(dump.join(' ')).not.toContain(encodeURIComponent(PASSWORD));
     } finally {
       await dir.cleanup();

@@ -58,4 +58,11 @@ describe('decideMigrateUndo', () => {
     });
     expect(decide({ withoutDown: ['0002_b'], servedTraffic: true, mode: 'restore', backup: null })).toMatchObject({ action: 'refuse', why: 'main: 0002_b has no down; there is no proven backup of this deployment either' });
   });
+
+  it('a restore it cannot decrypt here (age recipients, no identity on this host): refuse, naming where to restore it', () => {
+    const why = 'main: 0002_b has no down; the backup bk_20261203_1 is encrypted to age recipients and no identity is set here (backup.encryption.identity or identityFile), so it cannot be restored here; restore it where the identity is, with `shipgate backup restore bk_20261203_1 --db main`, or write the down';
+    expect(decide({ withoutDown: ['0002_b'], backupReadable: false })).toEqual({ action: 'refuse', why });
+    expect(decide({ withoutDown: ['0002_b'], servedTraffic: true, mode: 'restore', backupReadable: false })).toEqual({ action: 'refuse', why });
+    expect(decide({ backupReadable: false })).toMatchObject({ action: 'down' });
+  });
 });

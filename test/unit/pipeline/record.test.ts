@@ -286,10 +286,18 @@ describe('buildRecord: fields the backup and migrate stages contribute', () => {
     const record = buildRecord({ row: makeRow({ status: 'succeeded', finishedAt: t(9) }), events, rollbackWindowMs: HOUR, services: ['web'] });
     expect(record.database_backup).toEqual({
       backup_id: 'bk_1', database: 'main', location: '.shipgate/backups/k', timestamp: t(2), size_bytes: 2048, sha256: 'b'.repeat(64), compression: 'gzip', encrypted: true,
+      // Journaled before age recipients existed: an encrypted backup then used the passphrase.
+      encryption: 'passphrase',
       verification: { method: 'restore', ok: true, tables: 4, rows: 1000, seconds: 1.5 },
     });
     expect(record.migrations_applied).toBe(2);
     expect(record.migrations).toEqual([{ database: 'main', tool: 'builtin', applied: ['0001_users', '0002_orders'] }]);
+  });
+
+  it('database_backup says which encryption the backup used', () => {
+    const aged = events.map((e) => (e.stage === 'backup' && e.type === 'stage:finished' ? { ...e, data: { ...e.data, output: { backups: [{ ...backup, key: 'k.age', encryption: 'age' }], skipped: [] } } } : e));
+    const record = buildRecord({ row: makeRow({ status: 'succeeded', finishedAt: t(9) }), events: aged, rollbackWindowMs: HOUR, services: ['web'] });
+    expect(record.database_backup).toMatchObject({ encrypted: true, encryption: 'age' });
   });
 
   it('without those stages: null and 0, as before', () => {

@@ -60,11 +60,14 @@ async function types(): Promise<string[]> {
 describe('factsFromRow', () => {
   it('gives a later process everything it needs to finish the deployment', () => {
     const row = makeRow({ triggeredBy: 'bob', reason: 'hotfix', gitSha: 'abc', gitRef: 'refs/tags/v1.1.0', rollbackOf: null, meta: { emergency: { by: 'bob', reason: 'outage' } } });
-    const expected: DeploymentFacts = { id: row.id, app: 'demo', environment: 'production', kind: 'deploy', version: 'v1.1.0', previousVersion: 'v1.0.0', actor: 'bob', reason: 'hotfix', gitSha: 'abc', gitRef: 'refs/tags/v1.1.0', emergency: { by: 'bob', reason: 'outage' }, rollbackOf: null, data: { backup: true, skipMigrations: false, allowDestructive: false } };
+    const expected: DeploymentFacts = { id: row.id, app: 'demo', environment: 'production', kind: 'deploy', version: 'v1.1.0', previousVersion: 'v1.0.0', actor: 'bob', reason: 'hotfix', gitSha: 'abc', gitRef: 'refs/tags/v1.1.0', emergency: { by: 'bob', reason: 'outage' }, rollbackOf: null, data: { backup: true, skipMigrations: false, allowDestructive: false }, rollback: null };
     expect(factsFromRow(row)).toEqual(expected);
     expect(factsFromRow(makeRow({ meta: {} })).emergency).toBeNull();
     // The run's data flags come back with it: a recovery must not migrate what the run was told to skip.
     expect(factsFromRow(makeRow({ meta: { data: { skipMigrations: true } } })).data).toEqual({ backup: true, skipMigrations: true, allowDestructive: false });
+    // A rollback's type and data actions too: a recovery runs (or undoes) the same stages.
+    const rollback = { type: 'migration', live: 'dep_a', subject: 'dep_a', actions: [{ database: 'main', action: 'down', names: ['0002_b'], why: 'main: reverting 0002_b' }] };
+    expect(factsFromRow(makeRow({ kind: 'rollback', meta: { rollback } })).rollback).toEqual(rollback);
   });
 });
 

@@ -61,7 +61,7 @@ describe('releases on disk', () => {
   }
 
   it('releaseDirFor: <releasesDir>/<version>, or null without a build step', () => {
-    const paths = { root, stateDir: join(root, '.shipgate'), releasesDir, recordsDir: join(root, '.shipgate', 'records') };
+    const paths = { root, stateDir: join(root, '.shipgate'), releasesDir, recordsDir: join(root, '.shipgate', 'records'), reportsDir: join(root, '.shipgate', 'reports') };
     expect(releaseDirFor({ config: { build: {} }, paths }, 'v1.2.3')).toBe(join(releasesDir, 'v1.2.3'));
     expect(releaseDirFor({ config: {}, paths }, 'v1.2.3')).toBeNull();
   });

@@ -4,15 +4,15 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cutMarker, DEFAULT_MAX_LINE_CHARS } from '../../../src/runtime/line-splitter.js';
-import { cannotExecute, execaRunner, runningGroups } from '../../../src/runtime/process.js';
+import { cannotExecute, processRunner, runningGroups } from '../../../src/runtime/process.js';
 import { isSameGroup } from '../../../src/runtime/process-group.js';
 
-describe('execaRunner', () => {
+describe('processRunner', () => {
   it('keeps multi-byte characters whole when they straddle chunk boundaries', async () => {
     const lines: string[] = [];
     // 65535 ASCII bytes, then a two-byte "é": the pipe's first chunk ends in the middle of it.
     const script = "process.stdout.write('a'.repeat(65535) + 'é-secret-é\\n')";
-    const r = await execaRunner({ argv: [process.execPath, '-e', script], onLine: (l) => lines.push(l) });
+    const r = await processRunner({ argv: [process.execPath, '-e', script], onLine: (l) => lines.push(l) });
     expect(r.exitCode).toBe(0);
     expect(lines).toHaveLength(1);
     expect(lines[0]!.endsWith('é-secret-é')).toBe(true);
@@ -20,14 +20,14 @@ describe('execaRunner', () => {
   });
 
   it('a timeout longer than a Node timer holds (25 days) does not fire at once', async () => {
-    const r = await execaRunner({ argv: [process.execPath, '-e', 'setTimeout(() => {}, 300)'], timeoutMs: 25 * 86_400_000 });
+    const r = await processRunner({ argv: [process.execPath, '-e', 'setTimeout(() => {}, 300)'], timeoutMs: 25 * 86_400_000 });
     expect(r).toMatchObject({ exitCode: 0, timedOut: false });
   });
 
   it('a 200 MB line without a newline is split in linear time and kept to its first MiB, with a marker naming the bytes cut', async () => {
     const lines: string[] = [];
     const script = "const mb = 'z'.repeat(1 << 20); let i = 0; const w = () => { while (i < 200) if (!process.stdout.write(i++ === 199 ? mb + '\\nafter\\n' : mb)) return process.stdout.once('drain', w); }; w();";
-    const r = await execaRunner({ argv: [process.execPath, '-e', script], onLine: (l) => lines.push(l) });
+    const r = await processRunner({ argv: [process.execPath, '-e', script], onLine: (l) => lines.push(l) });
     expect(r.exitCode).toBe(0);
     expect(lines.map((l) => l.length)).toEqual([DEFAULT_MAX_LINE_CHARS + cutMarker(199 * 1024 * 1024).length, 5]);
     expect(lines[0]!.endsWith(cutMarker(199 * 1024 * 1024))).toBe(true);
@@ -35,8 +35,8 @@ describe('execaRunner', () => {
   }, 60_000);
 
   it('reports a command that cannot start, and a timeout', async () => {
-    expect((await execaRunner({ argv: ['/nonexistent/program'] })).spawnError).toContain('ENOENT');
-    const slow = await execaRunner({ argv: [process.execPath, '-e', 'setTimeout(() => {}, 10000)'], timeoutMs: 200 });
+    expect((await processRunner({ argv: ['/nonexistent/program'] })).spawnError).toContain('ENOENT');
+    const slow = await processRunner({ argv: [process.execPath, '-e', 'setTimeout(() => {}, 10000)'], timeoutMs: 200 });
     expect(slow.timedOut).toBe(true);
   });
 
@@ -60,7 +60,7 @@ describe('execaRunner', () => {
   it('a timeout ends the whole process group, not just the shell', async () => {
     const lines: string[] = [];
     const started = Date.now();
-    const r = await execaRunner({ argv: waitsOnChild, timeoutMs: 300, onLine: (l) => lines.push(l) });
+    const r = await processRunner({ argv: waitsOnChild, timeoutMs: 300, onLine: (l) => lines.push(l) });
     expect(r.timedOut).toBe(true);
     expect(Date.now() - started).toBeLessThan(4000);
     const pid = Number(/child (\d+)/.exec(lines.join('\n'))?.[1]);
@@ -71,7 +71,7 @@ describe('execaRunner', () => {
   it('an aborted signal ends the whole process group and reports a cancellation', async () => {
     const ac = new AbortController();
     const lines: string[] = [];
-    const run = execaRunner({ argv: waitsOnChild, signal: ac.signal, onLine: (l) => lines.push(l) });
+    const run = processRunner({ argv: waitsOnChild, signal: ac.signal, onLine: (l) => lines.push(l) });
     setTimeout(() => ac.abort(), 300);
     const started = Date.now();
     const r = await run;
@@ -81,20 +81,20 @@ describe('execaRunner', () => {
   });
 
   it('a member that ignores SIGTERM is killed after the grace', async () => {
-    const r = await execaRunner({ argv: ['sh', '-c', 'trap "" TERM; sleep 30 & wait; wait'], timeoutMs: 200 });
+    const r = await processRunner({ argv: ['sh', '-c', 'trap "" TERM; sleep 30 & wait; wait'], timeoutMs: 200 });
     expect(r.timedOut).toBe(true);
   }, 15_000);
 });
 
 
-describe('execaRunner with onSpawn (a held command)', () => {
+describe('processRunner with onSpawn (a held command)', () => {
   it('the command runs only once onSpawn has resolved, as the leader of the group it was told about', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shipgate-hold-'));
     const marker = join(dir, 'ran');
     const lines: string[] = [];
     let seenDuringHold: boolean | null = null;
     let group: { pgid: number; start: string | null } | null = null;
-    const r = await execaRunner({
+    const r = await processRunner({
       argv: ['sh', '-c', 'echo "pid $$ pgid $(ps -o pgid= -p $$ | tr -d " ")"; touch "$1"', 'sh', marker],
       onLine: (l) => lines.push(l),
       onSpawn: async (g) => {
@@ -118,7 +118,7 @@ describe('execaRunner with onSpawn (a held command)', () => {
     writeFileSync(file, 'line one\nline two\n');
     const lines: string[] = [];
     let held = false;
-    const r = await execaRunner({ argv: ['cat'], stdinFile: file, onLine: (l) => lines.push(l), onSpawn: async () => void (held = true) });
+    const r = await processRunner({ argv: ['cat'], stdinFile: file, onLine: (l) => lines.push(l), onSpawn: async () => void (held = true) });
     expect(r.exitCode).toBe(0);
     expect(held).toBe(true);
     expect(lines).toEqual(['line one', 'line two']);
@@ -127,7 +127,7 @@ describe('execaRunner with onSpawn (a held command)', () => {
   it('when onSpawn fails, the command never runs and the run rejects with that error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shipgate-hold-'));
     const marker = join(dir, 'ran');
-    const run = execaRunner({ argv: ['touch', marker], onSpawn: () => Promise.reject(new Error('journal unavailable')) });
+    const run = processRunner({ argv: ['touch', marker], onSpawn: () => Promise.reject(new Error('journal unavailable')) });
     await expect(run).rejects.toThrow('journal unavailable');
     await new Promise((res) => setTimeout(res, 200));
     expect(existsSync(marker)).toBe(false);
@@ -139,17 +139,17 @@ describe('execaRunner with onSpawn (a held command)', () => {
     writeFileSync(input, 'first line\nrun\nlast line\n');
     const lines: string[] = [];
     let released = false;
-    const r = await execaRunner({ argv: ['cat'], stdinFile: input, onLine: (l) => lines.push(`${released} ${l}`), onSpawn: async () => void (released = true) });
+    const r = await processRunner({ argv: ['cat'], stdinFile: input, onLine: (l) => lines.push(`${released} ${l}`), onSpawn: async () => void (released = true) });
     expect(r.exitCode).toBe(0);
     expect(lines).toEqual(['true first line', 'true run', 'true last line']);
   });
 
   it('a command that cannot be executed is reported as before, without starting anything', async () => {
     let called = false;
-    const r = await execaRunner({ argv: ['/nonexistent/program'], onSpawn: async () => void (called = true) });
+    const r = await processRunner({ argv: ['/nonexistent/program'], onSpawn: async () => void (called = true) });
     expect(r.spawnError).toBe('spawn /nonexistent/program ENOENT');
     expect(called).toBe(false);
-    const plain = await execaRunner({ argv: ['no-such-command-anywhere'], onSpawn: async () => undefined });
+    const plain = await processRunner({ argv: ['no-such-command-anywhere'], onSpawn: async () => undefined });
     expect(plain.spawnError).toBe('spawn no-such-command-anywhere ENOENT');
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CRASH_LOOP, isCrashLoop, recordExit } from '../../../../src/agent/supervisor/crashloop.js';
+import { DEFAULT_CRASH_LOOP, entersCrashLoop, isCrashLoop, recordExit } from '../../../../src/agent/supervisor/crashloop.js';
 import { FakeClock } from '../../../../src/runtime/clock.js';
 
 describe('crash-loop detection', () => {
@@ -35,5 +35,15 @@ describe('crash-loop detection', () => {
     const rule = { exits: 2, windowMs: 1000 };
     expect(isCrashLoop(recordExit([100], 900, rule), 900, rule)).toBe(true);
     expect(isCrashLoop(recordExit([100], 1100, rule), 1100, rule)).toBe(false);
+  });
+
+  it('says a loop begins once: on the exit that makes it one, not on the exits after it, until they leave the window', () => {
+    let exits: number[] = [];
+    const verdicts: boolean[] = [];
+    for (const at of [0, 1000, 3000, 7000, 15000, 200_000, 201_000, 203_000]) {
+      exits = recordExit(exits, at);
+      verdicts.push(entersCrashLoop(exits, at));
+    }
+    expect(verdicts).toEqual([false, false, true, false, false, false, false, true]);
   });
 });

@@ -11,6 +11,10 @@ const cases: { event: JournaledEvent; plain: string | null; verbose?: string | n
     event: { type: 'deploy:started', at, deploymentId: id, app: 'shop', environment: 'production', version: 'v1.2.0', kind: 'deploy', previousVersion: 'v1.1.0', stages: ['gates', 'deploy', 'verify'] },
     plain: `deploy v1.2.0 to shop/production (live: v1.1.0) as ${id}; stages: gates → deploy → verify`,
   },
+  {
+    event: { type: 'deploy:started', at, deploymentId: id, app: 'shop', environment: 'production', version: 'v1.2.0', kind: 'rollback', previousVersion: 'v1.2.0', stages: ['gates', 'data'] },
+    plain: `rollback of the data of shop/production (v1.2.0 stays live) as ${id}; stages: gates → data`,
+  },
   { event: { type: 'gate:evaluated', at, deploymentId: id, gate: { name: 'window', result: 'block', reason: 'Saturday is not a deploy day' } }, plain: 'gate window: block — Saturday is not a deploy day' },
   { event: { type: 'gate:waiting', at, deploymentId: id, gate: 'approval', message: 'waiting for 1 approval from alice, bob' }, plain: 'gate approval: waiting for 1 approval from alice, bob' },
   { event: { type: 'stage:started', at, deploymentId: id, stage: 'build' }, plain: 'stage build started' },
@@ -65,7 +69,30 @@ const cases: { event: JournaledEvent; plain: string | null; verbose?: string | n
   { event: { type: 'deploy:finished', at, deploymentId: id, status: 'rolled_back', durationMs: 90_000, error: 'smoke failed', recordPath: '/x.json' }, plain: `${id} rolled_back in 1m30s: smoke failed` },
   { event: { type: 'stage:noted', at, deploymentId: id, stage: 'deploy', output: { startedFrom: 'v1.1.0' } }, plain: null, verbose: '  deploy noted {"startedFrom":"v1.1.0"}' },
   { event: { type: 'deploy:warning', at, deploymentId: id, message: 'the store looks lost' }, plain: 'WARNING: the store looks lost' },
+  {
+    event: { type: 'backups:pruned', at, deploymentId: id, pruned: [{ database: 'main', id: 'bk_1' }, { database: 'main', id: 'main/bk_0.sqlite.gz', orphan: true }, { database: 'cache', id: 'bk_2' }], errors: [{ database: 'cache', message: 'x' }] },
+    plain: null,
+    verbose: 'pruned backups: main: bk_1, main/bk_0.sqlite.gz (archive without manifest); cache: bk_2 (1 not deleted)',
+  },
+  { event: { type: 'scratch:dropped', at, deploymentId: id, database: 'main', names: ['shipgate_verify_1', 'shipgate_verify_2'] }, plain: 'main: dropped shipgate_verify_1, shipgate_verify_2, left by a proof whose process is gone' },
   { event: { type: 'deploy:acknowledged', at, deploymentId: id, by: 'alice', reason: 'restored v1 by hand' }, plain: 'failed rollback acknowledged by alice: restored v1 by hand' },
+  {
+    event: { type: 'incident:opened', at, deploymentId: id, incident: { id: 'inc_20260101T000000Z_abcde', type: 'rollback', severity: 'warning', details: 'Rolled back due to: 5xx', openedBy: 'alice', deploymentIds: [id] } },
+    plain: 'incident inc_20260101T000000Z_abcde (rollback, warning) exported by alice: Rolled back due to: 5xx',
+  },
+  { event: { type: 'incident:resolved', at, deploymentId: id, incidentId: 'inc_20260101T000000Z_abcde', by: 'bob', resolution: 'fixed' }, plain: 'incident inc_20260101T000000Z_abcde resolved by bob: fixed' },
+  {
+    event: { type: 'agent:crash_loop', at, deploymentId: id, agentEventId: 'e1', environment: 'production', version: 'v2', message: 'v2#1 is crash-looping: 3 exits within 60s (exited with code 1)', data: {} },
+    plain: 'agent (production): v2#1 is crash-looping: 3 exits within 60s (exited with code 1)',
+  },
+  {
+    event: { type: 'agent:ejected', at, deploymentId: id, agentEventId: 'e2', environment: 'production', version: 'v2', message: 'router: v2 ejected at 2026-01-01T00:00:00.000Z (5 of 9 requests failed in the last 10s)', data: {} },
+    plain: 'agent (production): router: v2 ejected at 2026-01-01T00:00:00.000Z (5 of 9 requests failed in the last 10s)',
+  },
+  {
+    event: { type: 'agent:deadman_abort', at, deploymentId: id, agentEventId: 'e3', environment: 'staging', version: 'v2', message: 'dead-man switch: no heartbeat from rollout x for 3000ms; all traffic back to v1', data: {} },
+    plain: 'agent (staging): dead-man switch: no heartbeat from rollout x for 3000ms; all traffic back to v1',
+  },
 ];
 
 describe('describeEvent', () => {
@@ -107,6 +134,13 @@ describe('describeEvent', () => {
       'stage:noted': true,
       'deploy:warning': true,
       'deploy:acknowledged': true,
+      'agent:crash_loop': true,
+      'agent:ejected': true,
+      'agent:deadman_abort': true,
+      'backups:pruned': true,
+      'scratch:dropped': true,
+      'incident:opened': true,
+      'incident:resolved': true,
     };
     expect([...new Set(cases.map((c) => c.event.type))].sort()).toEqual(Object.keys(all).sort());
   });

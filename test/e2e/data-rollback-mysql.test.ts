@@ -1,0 +1,3 @@
+import { describeDataRollback } from './data-rollback-cases.js';
+
+describeDataRollback('mysql');
