@@ -7,6 +7,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { DeploymentManager } from '../../src/index.js';
+import { FlyClient } from '../../src/providers/fly/client.js';
+import { systemClock } from '../../src/runtime/clock.js';
+import { fetchHttp } from '../../src/runtime/http.js';
 import { startFakeMachinesApi, type FakeMachinesApi } from '../support/fly/fake-machines-api.js';
 import { startFakePrometheus, type FakePrometheus } from '../support/fly/fake-prometheus.js';
 import { makeProject, type Project } from '../support/project.js';
@@ -171,6 +174,29 @@ describe('provider type fly against the fake Machines API', () => {
     const files = readdirSync(project!.dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(project!.dir, f)).isFile());
     expect(files.some((f) => f.endsWith('.db'))).toBe(true);
     expect(files.filter((f) => readFileSync(join(project!.dir, f)).includes(TOKEN))).toEqual([]);
+  });
+
+  it('a connection closed without an answer: a GET is sent again; a lost POST is not (it may have been applied), and says so', async () => {
+    const m = await setup({ strategy: 'rolling', machines: 2 });
+    expect((await m.deploy({ version: 'v1.0.0' })).error).toBeNull();
+    const client = new FlyClient({ apiUrl: fake.url.replace(/\/v1$/, ''), app: 'hotdash', token: TOKEN, http: fetchHttp, clock: systemClock });
+    let seen = fake.requests.length;
+    fake.dropNext(2, { method: 'GET' });
+    expect(await client.list()).toHaveLength(2);
+    expect(fake.requests.slice(seen).map((q) => `${q.method} ${q.status}`)).toEqual(['GET 0', 'GET 0', 'GET 200']);
+
+    const id = fake.machines('hotdash')[0]!.id;
+    seen = fake.requests.length;
+    fake.dropNext(1, { method: 'POST' });
+    await expect(client.lease(id, 30, 'test')).rejects.toThrow(/^Fly\.io Machines API: POST \/machines\/\{id\}\/lease: no answer from http:\/\/127\.0\.0\.1:\d+\/ \(UND_ERR_SOCKET\)$/);
+    expect(fake.requests.slice(seen).map((q) => `${q.method} ${q.status}`)).toEqual(['POST 0']);
+
+    // In a deploy, a dropped GET costs a retry and nothing else.
+    fake.dropNext(1, { method: 'GET' });
+    const r = await m.deploy({ version: 'v2.0.0' });
+    expect(r.error).toBeNull();
+    expect(started()).toEqual([`${IMAGE}:v2.0.0`, `${IMAGE}:v2.0.0`]);
+    expect(fake.rejected).toEqual([]);
   });
 
   it('refuses to deploy without FLY_API_TOKEN, before anything is recorded or changed', async () => {

@@ -1,6 +1,6 @@
 import type { Clock } from '../../runtime/clock.js';
 import { displayUrl, HttpError, type HttpClient, type HttpResponse } from '../../runtime/http.js';
-import { retryDelay } from './retry.js';
+import { networkRetryDelay, retryDelay } from './retry.js';
 
 /** The header that proves a mutation comes from the lease holder. */
 export const LEASE_NONCE_HEADER = 'fly-machine-lease-nonce';
@@ -65,8 +65,8 @@ export interface FlyClientOptions {
   http: HttpClient;
   clock: Clock;
   signal?: AbortSignal;
-  /** Told of each retry (for the journal): what, the status, and how long the wait is. */
-  onRetry?: (operation: string, status: number, waitMs: number) => void | Promise<void>;
+  /** Told of each retry (for the journal): what, the status (0: no answer, `error` says why), and how long the wait is. */
+  onRetry?: (operation: string, status: number, waitMs: number, error?: string) => void | Promise<void>;
 }
 
 interface Call {
@@ -191,7 +191,7 @@ export class FlyClient {
     return JSON.parse(res.body) as T;
   }
 
-  /** One operation, retried on 429 (after Retry-After) and 5xx (with backoff). */
+  /** One operation, retried on 429 (after Retry-After), 5xx and network errors (with backoff; see retry.ts). */
   private async request(call: Call): Promise<HttpResponse> {
     const { http, clock, signal } = this.opts;
     const operation = operationName(call, this.opts.app);
@@ -201,10 +201,17 @@ export class FlyClient {
     if (call.nonce) headers[LEASE_NONCE_HEADER] = call.nonce;
     for (let attempt = 1; ; attempt++) {
       const waitS = call.query?.timeout ? Number(call.query.timeout) : 0;
-      const res = await http({ method: call.method, url: (call.root ? this.root : this.base) + call.path + qs, headers, body: call.body === undefined ? undefined : JSON.stringify(call.body), timeoutMs: REQUEST_TIMEOUT_MS + waitS * 1000, signal }).catch((err: unknown) => {
-        if (err instanceof HttpError && err.kind !== 'aborted') throw new FlyApiError(0, operation, `no answer from ${displayUrl(this.opts.apiUrl)} (${err.message})`);
-        throw err;
-      });
+      let res: HttpResponse;
+      try {
+        res = await http({ method: call.method, url: (call.root ? this.root : this.base) + call.path + qs, headers, body: call.body === undefined ? undefined : JSON.stringify(call.body), timeoutMs: REQUEST_TIMEOUT_MS + waitS * 1000, signal });
+      } catch (err) {
+        if (!(err instanceof HttpError) || err.kind === 'aborted') throw err;
+        const delay = networkRetryDelay(call.method, err.message, attempt);
+        if (delay === null) throw new FlyApiError(0, operation, `no answer from ${displayUrl(this.opts.apiUrl)} (${err.message})`);
+        await this.opts.onRetry?.(operation, 0, delay, err.message);
+        await clock.sleep(delay, signal);
+        continue;
+      }
       if ((res.status >= 200 && res.status < 300) || call.accept?.includes(res.status)) return res;
       const delay = retryDelay(res.status, res.headers['retry-after'], attempt, clock.now());
       if (delay === null) throw new FlyApiError(res.status, operation, errorText(res.body));

@@ -55,8 +55,9 @@ export function createFlyProvider(cfg: FlyProviderConfig, rolloutCfg: RolloutCon
       http: ctx.http,
       clock: ctx.clock,
       signal: ctx.signal,
-      onRetry: async (operation, status, waitMs) => {
-        await ctx.journal.append('step:output', { deploymentId: ctx.facts.id, stage: ctx.stage, step: 'fly-api', lines: [{ stream: 'stderr', text: `${operation} answered ${status}: retrying in ${waitMs} ms` }] });
+      onRetry: async (operation, status, waitMs, error) => {
+        const what = status === 0 ? `got no answer (${error ?? 'network error'})` : `answered ${status}`;
+        await ctx.journal.append('step:output', { deploymentId: ctx.facts.id, stage: ctx.stage, step: 'fly-api', lines: [{ stream: 'stderr', text: `${operation} ${what}: retrying in ${waitMs} ms` }] });
       },
     });
   const fleetFor = (ctx: StageContext, client: FlyClient): Fleet => new Fleet(client, ctx.clock, { deploymentId: ctx.facts.id, waitMs: toMs(cfg.wait), signal: ctx.signal });

@@ -31,3 +31,21 @@ export function retryDelay(status: number, retryAfter: string | undefined, attem
   }
   return status >= 500 && status <= 599 ? backoff : null;
 }
+
+/** Network errors that mean the request never reached a server: safe to send again, whatever the method. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+/** Methods whose repeat changes nothing more than the first request did. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+
+/**
+ * How long to wait before attempt `attempt + 1` after a request got no answer (`error`: the
+ * network error's code, or a timeout), or null to give up. A request that never reached a
+ * server is sent again whatever its method; one whose answer was lost only when repeating it is
+ * harmless: a lost POST may have created a machine or taken a lease, and a second one would do it
+ * again, so it fails and the deployment's undo takes over.
+ */
+export function networkRetryDelay(method: string, error: string, attempt: number): number | null {
+  if (attempt >= MAX_FLY_ATTEMPTS) return null;
+  if (!NEVER_SENT.has(error) && !IDEMPOTENT.has(method.toUpperCase())) return null;
+  return Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempt - 1));
+}

@@ -19,7 +19,8 @@ import { loadFlySpec, type FlySpec, type SpecOperation } from './openapi.js';
  * - a machine with `auto_destroy: true` and `restart.policy: "no"` (how flyctl runs a
  *   `release_command`) runs, exits with `exitCode()` (an `exit` event), and destroys itself;
  * - checks per machine (`config.checks` and the services' checks) pass or fail as the test says;
- * - faults: machines that never start, checks going critical, 5xx, a 429 burst with Retry-After.
+ * - faults: machines that never start, checks going critical, 5xx, a 429 burst with Retry-After,
+ *   connections closed without an answer.
  *
  * Where the spec and flyctl's client disagree the fake follows the spec (e.g. a lease is
  * answered as the flat `Lease` object).
@@ -136,6 +137,8 @@ export interface FakeMachinesApi {
   setExitCode(code: number, selector?: MachineSelector): void;
   /** The next `count` requests (after auth) get `status` (5xx) with the API's error body. */
   failNext(count: number, status?: number, match?: { method?: string; path?: RegExp }): void;
+  /** The next `count` matching requests (after auth) get no answer: the connection is closed (recorded with status 0). */
+  dropNext(count: number, match?: { method?: string; path?: RegExp }): void;
   /** The next `count` requests (after auth) get 429 with `Retry-After: retryAfterSeconds`. */
   rateLimit(count: number, retryAfterSeconds?: number): void;
   /** Called for every request once it is answered (a hook for faults "at a chosen moment"). */
@@ -568,6 +571,12 @@ export async function startFakeMachinesApi(opts: FakeMachinesOptions = {}): Prom
     const failure = failures.findIndex((f) => (f.method === undefined || f.method === method) && (f.path === undefined || f.path.test(u.pathname)));
     if (failure >= 0) {
       const [f] = failures.splice(failure, 1);
+      if (f?.status === 0) {
+        record.status = 0;
+        req.socket.destroy();
+        for (const l of listeners) l(record);
+        return;
+      }
       return error(f?.status ?? 500, 'internal error (injected by the test)');
     }
     if (problems.length > 0) return error(400, `invalid request for ${op.operationId}: ${problems.join('; ')}`);
@@ -617,6 +626,9 @@ export async function startFakeMachinesApi(opts: FakeMachinesOptions = {}): Prom
     },
     failNext(count, status = 500, match = {}) {
       for (let i = 0; i < count; i++) failures.push({ status, ...match });
+    },
+    dropNext(count, match = {}) {
+      for (let i = 0; i < count; i++) failures.push({ status: 0, ...match });
     },
     rateLimit(count, retryAfterSeconds = 1) {
       limited = { count, retryAfter: retryAfterSeconds };

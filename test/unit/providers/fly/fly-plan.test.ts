@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FlyProviderSchema, RolloutSchema } from '../../../../src/config/schema/index.js';
 import { planFly } from '../../../../src/providers/fly/plan.js';
-import { retryAfterMs, retryDelay, MAX_FLY_ATTEMPTS } from '../../../../src/providers/fly/retry.js';
+import { networkRetryDelay, retryAfterMs, retryDelay, MAX_FLY_ATTEMPTS } from '../../../../src/providers/fly/retry.js';
 import { appMachines, batchSize, imageFor, machineConfig, majorityVersion, releaseMachineConfig, targetCount } from '../../../../src/providers/fly/machine-config.js';
 import { exitCodeOf } from '../../../../src/providers/fly/release.js';
 import { queryFor, sampleValue } from '../../../../src/providers/fly/prometheus.js';
@@ -78,6 +78,18 @@ describe('retries of the Machines API', () => {
     expect(retryDelay(503, undefined, MAX_FLY_ATTEMPTS, NOW)).toBeNull();
     expect(retryDelay(429, '3600', 1, NOW)).toBeNull();
     expect(retryAfterMs('soon', NOW)).toBeNull();
+  });
+
+  it('a request without an answer: sent again when it never reached a server or repeating it is harmless; a lost POST is not', () => {
+    expect(networkRetryDelay('POST', 'ECONNREFUSED', 1)).toBe(250);
+    expect(networkRetryDelay('POST', 'ENOTFOUND', 2)).toBe(500);
+    expect(networkRetryDelay('GET', 'UND_ERR_SOCKET', 1)).toBe(250);
+    expect(networkRetryDelay('DELETE', 'ECONNRESET', 3)).toBe(1000);
+    expect(networkRetryDelay('GET', 'no answer within 30000ms', 1)).toBe(250);
+    // It may have created a machine or taken a lease: a second one would do it again.
+    expect(networkRetryDelay('POST', 'ECONNRESET', 1)).toBeNull();
+    expect(networkRetryDelay('POST', 'no answer within 30000ms', 1)).toBeNull();
+    expect(networkRetryDelay('GET', 'ECONNREFUSED', MAX_FLY_ATTEMPTS)).toBeNull();
   });
 });
 
