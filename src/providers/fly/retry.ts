@@ -23,7 +23,7 @@ export function retryAfterMs(header: string | undefined, now: number): number | 
  */
 export function retryDelay(status: number, retryAfter: string | undefined, attempt: number, now: number): number | null {
   if (attempt >= MAX_FLY_ATTEMPTS) return null;
-  const backoff = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempt - 1));
+  const backoff = backoffMs(attempt);
   if (status === 429) {
     const told = retryAfterMs(retryAfter, now);
     if (told !== null && told > MAX_RETRY_AFTER_MS) return null;
@@ -47,5 +47,10 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 export function networkRetryDelay(method: string, error: string, attempt: number): number | null {
   if (attempt >= MAX_FLY_ATTEMPTS) return null;
   if (!NEVER_SENT.has(error) && !IDEMPOTENT.has(method.toUpperCase())) return null;
+  return backoffMs(attempt);
+}
+
+/** The exponential backoff after attempt `attempt` (from 1): 250 ms doubling, at most 10 s. */
+function backoffMs(attempt: number): number {
   return Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempt - 1));
 }
