@@ -61,10 +61,25 @@ export function nextWakeMs(due: readonly number[], now: number, until: number): 
   return Math.max(MIN_WAKE_MS, first - now);
 }
 
+/** How long the shell waits at most for the command that started it to exit (node then waits for a zombie starter too). */
+export const STARTER_EXIT_WAIT_MS = 3_000;
+const STARTER_POLL_S = 0.02;
+
+/**
+ * The shell that starts a background sender at exit: it waits (at most
+ * {@link STARTER_EXIT_WAIT_MS}) while the command that started it is alive, then replaces itself
+ * with node (same pid). Node's start-up would otherwise take a core from that command's exit.
+ * The script is fixed; the pid and the argv are its positional parameters.
+ */
+export const WAIT_THEN_EXEC_SCRIPT = `i=0; while [ "$i" -lt ${Math.round(STARTER_EXIT_WAIT_MS / 1000 / STARTER_POLL_S)} ] && kill -0 "$1" 2>/dev/null; do sleep ${STARTER_POLL_S}; i=$((i+1)); done; shift; exec "$@"`;
+
 /**
  * The argv of the background sender: the same CLI entry, config file and environment as the
- * process handing over (secrets reach it through the environment, never here).
+ * process handing over (secrets reach it through the environment, never here). At exit
+ * (`shell`) it is started through {@link WAIT_THEN_EXEC_SCRIPT}; a stand-by started during a run
+ * (`node`) is node at once, whose entry waits for `starterPid` before loading the CLI.
  */
-export function handOffArgv(node: string, entry: string, configPath: string, environment: string): string[] {
-  return [node, entry, 'notify', 'flush', '--config', configPath, '--env', environment];
+export function handOffArgv(node: string, entry: string, configPath: string, environment: string, starterPid: number, start: 'shell' | 'node'): string[] {
+  const argv = [node, entry, 'notify', 'flush', '--config', configPath, '--env', environment];
+  return start === 'node' ? argv : ['/bin/sh', '-c', WAIT_THEN_EXEC_SCRIPT, 'shipgate-notify-flush', String(starterPid), ...argv];
 }

@@ -29,6 +29,14 @@ export interface OutboxSenderOptions {
   random?: () => number;
   /** Told about each failed attempt (already masked). */
   onFailure?: (row: NotificationRow, error: string) => void;
+  /**
+   * Told once, the first time an attempt has gone `stallMs` without an answer: the CLI then
+   * starts the background sender, which waits for this process's exit (its start-up takes no
+   * CPU from that exit, and a SIGKILL of this process leaves nothing unsent).
+   */
+  onStall?: () => void;
+  /** @default DEFAULT_NOTIFY_EXIT_WAIT_MS */
+  stallMs?: number;
 }
 
 export class OutboxSender {
@@ -36,8 +44,11 @@ export class OutboxSender {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
-  /** Each attempt under way, by row id, with the promise of its end. */
-  private readonly inFlight = new Map<string, AttemptUnderWay & { done: Promise<void> }>();
+  /** Each attempt under way, by row id, with its lease and the promise of its end. */
+  private readonly inFlight = new Map<string, AttemptUnderWay & { lease: string; done: Promise<void> }>();
+  /** Rows the stop released in its one write: their attempts' own outcome is not written. */
+  private readonly released = new Set<string>();
+  private stallTold = false;
   /** Channels on which an attempt of this sender timed out. */
   private readonly stalled = new Set<string>();
   /** Channels that answered an attempt of this sender. */
@@ -63,8 +74,7 @@ export class OutboxSender {
     this.kick();
     await this.idleWithin(maxMs);
     this.stopped = true;
-    this.stop.abort();
-    await this.idleWithin(RELEASE_WAIT_MS);
+    await this.cutOff();
   }
 
   /**
@@ -72,34 +82,69 @@ export class OutboxSender {
    * receiver that answers at all answers within it), then cuts off the rest. A delivery cut
    * off is released, due at once, for the background sender (or the next command) to send
    * again with the same idempotency key. Nothing is waited for beyond the grace, but the
-   * release's write (itself bounded).
+   * release's write (itself bounded). Resolves to how many rows it released.
    */
-  async stopForExit(graceMs = DEFAULT_NOTIFY_EXIT_WAIT_MS): Promise<void> {
+  async stopForExit(graceMs = DEFAULT_NOTIFY_EXIT_WAIT_MS): Promise<number> {
     this.stopped = true;
     const wait = exitWait([...this.inFlight.values()], { stalled: this.stalled, answered: this.answered }, this.opts.clock.now(), graceMs);
     if (wait.ms > 0) await within(Promise.all(wait.ids.map((id) => this.inFlight.get(id)?.done)), wait.ms);
+    return this.cutOff();
+  }
+
+  /** How many attempts are under way now. */
+  get underWay(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Cuts off every attempt under way and releases their rows, due at once, in one write (the
+   * exit waits for that write only, bounded): whoever sends next sends them again.
+   */
+  private async cutOff(): Promise<number> {
     this.stop.abort();
-    await this.idleWithin(RELEASE_WAIT_MS);
+    const held = [...this.inFlight.values()].map((a) => ({ id: a.id, lease: a.lease }));
+    if (held.length === 0) return 0;
+    for (const h of held) this.released.add(h.id);
+    let released = 0;
+    await within(
+      this.opts.store.releaseNotifications(held, { error: STOPPED_ERROR, nextAt: this.iso() }).then(
+        (n) => (released = n),
+        () => undefined,
+      ),
+      RELEASE_WAIT_MS,
+    );
+    return released;
   }
 
   private async idleWithin(ms: number): Promise<void> {
     await within(this.idle(), ms);
   }
 
-  /** Resolves when nothing is being sent. */
+  /** Resolves when nothing is being sent: no pass over the outbox, no attempt under way. */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    for (;;) {
+      if (this.running) await this.running;
+      else if (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()].map((a) => a.done));
+      else return;
+    }
   }
 
+  /**
+   * One pass: claims every due row and starts its attempt without waiting for it, so that a
+   * channel that hangs holds up only its own deliveries, never another channel's or a later
+   * event's. Pages until nothing due is left that this sender may take.
+   */
   private async loop(): Promise<void> {
     try {
       do {
         this.again = false;
         const skipped = new Set<string>();
         for (;;) {
-          const due = (await this.opts.store.listDueNotifications(this.iso(), PAGE)).filter((r) => this.channels.has(r.channel) && !skipped.has(r.id));
+          const stalling = this.stallingChannels();
+          const due = (await this.opts.store.listDueNotifications(this.iso(), PAGE)).filter((r) => this.channels.has(r.channel) && !skipped.has(r.id) && !this.inFlight.has(r.id) && !stalling.has(r.channel));
           if (due.length === 0 || this.stopped) break;
-          await Promise.all(due.map((r) => this.attempt(r).then((done) => void (!done && skipped.add(r.id)))));
+          const taken = await Promise.all(due.map((r) => this.start(r)));
+          due.forEach((r, i) => void (!taken[i] && skipped.add(r.id)));
         }
       } while (this.again && !this.stopped);
     } catch {
@@ -107,21 +152,47 @@ export class OutboxSender {
     }
   }
 
-  /** One attempt at one row; false when another sender holds it. */
-  private async attempt(row: NotificationRow): Promise<boolean> {
-    if (this.stopped) return true;
+  /**
+   * Channels with an attempt under way for longer than the stall time: they get no other attempt
+   * until it ends (it would hang too); their rows stay pending, for this sender once that
+   * attempt ends, or for the background sender.
+   */
+  private stallingChannels(): Set<string> {
+    const now = this.opts.clock.now();
+    const stallMs = this.opts.stallMs ?? DEFAULT_NOTIFY_EXIT_WAIT_MS;
+    return new Set([...this.inFlight.values()].filter((a) => now - a.startedAt >= stallMs).map((a) => a.channel));
+  }
+
+  /** Claims one row and starts its attempt (not waited for); false when another sender holds it or this one stopped. */
+  private async start(row: NotificationRow): Promise<boolean> {
+    if (this.stopped) return false;
     const channel = this.channels.get(row.channel)!;
     const now = this.opts.clock.now();
     const lease = new Date(now + channel.timeoutMs + LEASE_MARGIN_MS).toISOString();
     if (!(await this.opts.store.claimNotification(row.id, row.nextAt, lease))) return false;
-    const done = this.send(channel, row, now).then((result) => this.finish(row, lease, result));
-    this.inFlight.set(row.id, { id: row.id, channel: row.channel, startedAt: now, done: done.catch(() => undefined) });
-    try {
-      await done;
-    } finally {
-      this.inFlight.delete(row.id);
-    }
+    const stall = this.opts.onStall && !this.stallTold ? setTimeout(() => this.tellStall(), this.opts.stallMs ?? DEFAULT_NOTIFY_EXIT_WAIT_MS) : undefined;
+    stall?.unref();
+    const done = this.send(channel, row, now)
+      .then((result) => this.finish(row, lease, result))
+      .catch(() => undefined)
+      .finally(() => {
+        clearTimeout(stall);
+        this.inFlight.delete(row.id);
+        // Rows held back while this attempt stalled its channel are sent now.
+        if (this.opts.clock.now() - now >= (this.opts.stallMs ?? DEFAULT_NOTIFY_EXIT_WAIT_MS)) this.kick();
+      });
+    this.inFlight.set(row.id, { id: row.id, channel: row.channel, startedAt: now, lease, done });
     return true;
+  }
+
+  private tellStall(): void {
+    if (this.stallTold) return;
+    this.stallTold = true;
+    try {
+      this.opts.onStall?.();
+    } catch {
+      // A listener's failure is not the sender's: the exit hands over what is pending instead.
+    }
   }
 
   private async send(channel: NotificationChannel, row: NotificationRow, now: number): Promise<SendResult> {
@@ -156,8 +227,8 @@ export class OutboxSender {
       return;
     }
     if (result.error === STOPPED_ERROR && this.stop.signal.aborted) {
-      // Not the channel's failure: due again at once, for whoever sends next.
-      await this.opts.store.finishNotification(row.id, lease, { error: STOPPED_ERROR, nextAt: new Date(now).toISOString() });
+      // Not the channel's failure: due again at once, for whoever sends next (most were released in the stop's one write).
+      if (!this.released.has(row.id)) await this.opts.store.finishNotification(row.id, lease, { error: STOPPED_ERROR, nextAt: new Date(now).toISOString() });
       return;
     }
     this.opts.onFailure?.(row, result.error);

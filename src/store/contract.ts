@@ -336,6 +336,11 @@ export interface Store {
    * the lease ran out and another sender took the row (its outcome wins).
    */
   finishNotification(id: string, lease: string, outcome: { sentAt: string } | { error: string; nextAt: string | null }): Promise<boolean>;
+  /**
+   * Rows cut off when their sender stopped, released in one write: each still held under its
+   * lease becomes due at `nextAt` with `error` (not a failure of its channel); returns how many.
+   */
+  releaseNotifications(held: readonly { id: string; lease: string }[], outcome: { error: string; nextAt: string }): Promise<number>;
   /** Failed notifications (those of `ids`, or all) become pending again, due at `now`; returns how many. */
   retryNotifications(now: string, ids?: readonly string[]): Promise<number>;
 

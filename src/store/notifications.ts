@@ -1,6 +1,6 @@
 /** The notification outbox: rows written with their journal event, sent and marked by the notifier. */
 import type { NewNotification, NotificationRow, NotificationStatus } from './contract.js';
-import type { SqlExecutor, SqlRow } from './driver.js';
+import type { SqlDriver, SqlExecutor, SqlRow } from './driver.js';
 import { placeholders, toNumber } from './values.js';
 
 const SELECT = 'SELECT id, seq, deployment_id, alert_id, channel, event, status, attempts, next_at, created_at, sent_at, last_error FROM notifications';
@@ -94,6 +94,16 @@ export async function finishNotification(db: SqlExecutor, id: string, lease: str
   if ('sentAt' in outcome) return (await db.run(`UPDATE notifications SET status = 'sent', sent_at = ?, last_error = NULL ${HELD}`, [outcome.sentAt, id, lease])) === 1;
   if (outcome.nextAt === null) return (await db.run(`UPDATE notifications SET status = 'failed', last_error = ? ${HELD}`, [outcome.error, id, lease])) === 1;
   return (await db.run(`UPDATE notifications SET next_at = ?, last_error = ? ${HELD}`, [outcome.nextAt, outcome.error, id, lease])) === 1;
+}
+
+/** Many held rows cut off at once (a sender stopping): each becomes due at `nextAt` with `error`, in one transaction. */
+export async function releaseNotifications(db: SqlDriver, held: readonly { id: string; lease: string }[], outcome: { error: string; nextAt: string }): Promise<number> {
+  if (held.length === 0) return 0;
+  return db.transaction(async (tx) => {
+    let released = 0;
+    for (const h of held) released += await tx.run(`UPDATE notifications SET next_at = ?, last_error = ? ${HELD}`, [outcome.nextAt, outcome.error, h.id, h.lease]);
+    return released;
+  });
 }
 
 export async function retryNotifications(db: SqlExecutor, now: string, ids?: readonly string[]): Promise<number> {

@@ -235,6 +235,10 @@ export class SqlStore implements Store {
     return (await notifications()).finishNotification(this.db, id, lease, outcome);
   }
 
+  async releaseNotifications(held: readonly { id: string; lease: string }[], outcome: { error: string; nextAt: string }): Promise<number> {
+    return (await notifications()).releaseNotifications(this.db, held, outcome);
+  }
+
   async retryNotifications(now: string, ids?: readonly string[]): Promise<number> {
     return (await notifications()).retryNotifications(this.db, now, ids);
   }

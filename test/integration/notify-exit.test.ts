@@ -135,6 +135,64 @@ describe('the notifier at exit', () => {
   });
 });
 
+describe('the notifier during a run', () => {
+  it("a channel that hangs holds up only its own deliveries: another channel's later event goes out at once; the stall is told once", async () => {
+    const hung = await hook(() => null);
+    const healthy = await hook(() => ({ status: 200 }));
+    const channels = await journal([hung.url, healthy.url]);
+    let stalls = 0;
+    const sender = new OutboxSender({ store, channels, clock: systemClock, masker, stallMs: 50, onStall: () => void stalls++ });
+    sender.kick();
+    await until(() => hung.ids.length === 1 && healthy.ids.length === 1);
+    await until(() => stalls === 1);
+    // A later event while the first delivery to the hung channel is still under way (30 s timeout).
+    await journal([hung.url, healthy.url]);
+    sender.kick();
+    await until(() => healthy.ids.length === 2);
+    await untilAsync(async () => (await store.listNotifications({ limit: 10 })).filter((r) => r.status === 'sent').length === 2);
+    expect(stalls).toBe(1);
+    // The stalled channel got no second attempt; at exit its one attempt is cut off and released, the held row is left as it was.
+    expect(hung.ids).toHaveLength(1);
+    expect(await sender.stopForExit(25)).toBe(1);
+    const pending = (await store.listNotifications({ limit: 10 })).filter((r) => r.status === 'pending');
+    expect(pending.map((r) => [r.channel, r.attempts, r.lastError]).sort()).toEqual([
+      ['webhook-1', 0, null],
+      ['webhook-1', 1, STOPPED_ERROR],
+    ]);
+  });
+
+  it('a row held back while its channel stalled is sent once the stalled attempt ends, without another kick', async () => {
+    const slow = await hook((n) => ({ status: 200, delayMs: n === 1 ? 400 : 0 }));
+    const channels = await journal([slow.url]);
+    const sender = new OutboxSender({ store, channels, clock: systemClock, masker, stallMs: 50 });
+    sender.kick();
+    await until(() => slow.ids.length === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    await journal([slow.url]);
+    sender.kick();
+    await new Promise((r) => setTimeout(r, 100));
+    // The first answer comes 400 ms after its request; the held row goes only then.
+    expect(slow.ids).toHaveLength(1);
+    await sender.idle();
+    expect(slow.ids).toHaveLength(2);
+    expect((await store.listNotifications({ limit: 10 })).map((r) => r.status)).toEqual(['sent', 'sent']);
+    expect(await sender.stopForExit(25)).toBe(0);
+  });
+
+  it('a sender whose every attempt answers in time never tells of a stall', async () => {
+    const healthy = await hook(() => ({ status: 200, delayMs: 10 }));
+    const channels = await journal([healthy.url]);
+    let stalls = 0;
+    const sender = new OutboxSender({ store, channels, clock: systemClock, masker, stallMs: 1_000, onStall: () => void stalls++ });
+    sender.kick();
+    await sender.idle();
+    expect(healthy.ids).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(stalls).toBe(0);
+    expect(await sender.stopForExit(25)).toBe(0);
+  });
+});
+
 describe('the background sender', () => {
   it('sends what is pending, retries a failure when it falls due, and ends when nothing is left', async () => {
     const flaky = await hook((n) => ({ status: n === 1 ? 503 : 200 }));

@@ -95,6 +95,24 @@ for (const [name, make] of [['sqlite', sqliteStore], ['postgres', postgresStore]
       expect((await store.listDueNotifications(T1, 10)).map((r) => r.channel).sort()).toEqual(['b', 'c']);
     });
 
+    it('a stopping sender releases the rows it cut off in one write, due at once; a row another sender took meanwhile is left to it', async () => {
+      await store.appendEvent(EVENT, [{ channel: 'a', event: 'succeeded' }, { channel: 'b', event: 'succeeded' }, { channel: 'c', event: 'succeeded' }]);
+      const rows = await store.listDueNotifications(T0, 10);
+      const id = (c: string): string => rows.find((r) => r.channel === c)!.id;
+      for (const r of rows) expect(await store.claimNotification(r.id, r.nextAt, LEASE)).toBe(true);
+      // c's lease ran out and another sender holds it under T1.
+      expect(await store.finishNotification(id('c'), LEASE, { error: 'no answer', nextAt: T0 })).toBe(true);
+      expect(await store.claimNotification(id('c'), T0, T1)).toBe(true);
+      expect(await store.releaseNotifications([], { error: 'cut off', nextAt: T0 })).toBe(0);
+      const held = ['a', 'b', 'c'].map((c) => ({ id: id(c), lease: LEASE }));
+      expect(await store.releaseNotifications(held, { error: 'cut off', nextAt: T0 })).toBe(2);
+      expect((await store.listDueNotifications(T0, 10)).map((r) => [r.channel, r.lastError, r.status])).toEqual([
+        ['a', 'cut off', 'pending'],
+        ['b', 'cut off', 'pending'],
+      ]);
+      expect(await store.getNotification(id('c'))).toMatchObject({ nextAt: T1, lastError: 'no answer' });
+    });
+
     it('a sender that overran its lease cannot undo the outcome of the sender that took the row after it', async () => {
       await store.appendEvent(EVENT, [{ channel: 'ops', event: 'succeeded' }]);
       const [row] = await store.listDueNotifications(T0, 10);

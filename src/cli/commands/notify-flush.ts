@@ -5,7 +5,7 @@
  * not send stays pending for the next command or `shipgate serve`; a SIGKILL loses nothing.
  */
 import { createChannels } from '../../notify/index.js';
-import { registerSender, waitForStarterExit } from '../../notify/background-sender.js';
+import { registerSender } from '../../notify/background-sender.js';
 import { drainOutbox } from '../../notify/drain.js';
 import { DEFAULT_BACKGROUND_SEND_MS } from '../../notify/hand-off.js';
 import { systemClock } from '../../runtime/clock.js';
@@ -16,7 +16,6 @@ import type { GlobalOptions, Output } from '../output.js';
 import { fullConfig } from '../pipeline-context.js';
 
 export async function notifyFlushCommand(flags: GlobalOptions, out: Output): Promise<number> {
-  await waitForStarterExit();
   const loaded = await fullConfig(flags, out);
   const say = (text: string): void => out.line(`${new Date().toISOString()} notify flush (pid ${process.pid}): ${text}`);
   const started = systemClock.now();

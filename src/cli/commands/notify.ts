@@ -46,7 +46,7 @@ export function pendingNote(rows: readonly NotificationRow[], senders: readonly 
   const pending = rows.filter((r) => r.status === 'pending').length;
   if (pending === 0) return [];
   if (senders.length === 0) return [`${pending} pending: sent by the next deploy, rollback, resume or notify retry, or by shipgate serve`];
-  const who = senders.map((s) => `pid ${s.pid}, trying until ${s.until}`).join('; ');
+  const who = senders.map((s) => (s.waitingFor === undefined ? `pid ${s.pid}, trying until ${s.until}` : `pid ${s.pid}, starting when pid ${s.waitingFor} exits`)).join('; ');
   return [`${pending} pending: in the hands of the background sender (${who}); what it cannot send waits for the next command or shipgate serve`];
 }
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { pendingNote } from '../../../src/cli/commands/notify.js';
-import { exitWait, handOffArgv, MIN_WAKE_MS, nextWakeMs } from '../../../src/notify/hand-off.js';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exitWait, handOffArgv, MIN_WAKE_MS, nextWakeMs, WAIT_THEN_EXEC_SCRIPT } from '../../../src/notify/hand-off.js';
 import type { NotificationRow } from '../../../src/store/contract.js';
 
 const NOW = 1_000_000;
@@ -55,8 +59,16 @@ describe('the background sender', () => {
     expect(nextWakeMs([until + 1, NOW + 10_000], NOW, until)).toBe(10_000);
   });
 
-  it('is the same CLI with the same config file and environment; no secret on its command line', () => {
-    expect(handOffArgv('/usr/bin/node', '/opt/shipgate/bin/shipgate.js', '/srv/app/shipgate.yaml', 'production')).toEqual([
+  it('is the same CLI with the same config file and environment, started through a fixed shell script once the starter exited; no secret on its command line', () => {
+    const node = ['/usr/bin/node', '/opt/shipgate/bin/shipgate.js', 'notify', 'flush', '--config', '/srv/app/shipgate.yaml', '--env', 'production'];
+    // A stand-by (started during a run): node at once; its entry waits for the starter.
+    expect(handOffArgv('/usr/bin/node', '/opt/shipgate/bin/shipgate.js', '/srv/app/shipgate.yaml', 'production', 4242, 'node')).toEqual(node);
+    expect(handOffArgv('/usr/bin/node', '/opt/shipgate/bin/shipgate.js', '/srv/app/shipgate.yaml', 'production', 4242, 'shell')).toEqual([
+      '/bin/sh',
+      '-c',
+      WAIT_THEN_EXEC_SCRIPT,
+      'shipgate-notify-flush',
+      '4242',
       '/usr/bin/node',
       '/opt/shipgate/bin/shipgate.js',
       'notify',
@@ -66,6 +78,29 @@ describe('the background sender', () => {
       '--env',
       'production',
     ]);
+    expect(WAIT_THEN_EXEC_SCRIPT).toBe('i=0; while [ "$i" -lt 150 ] && kill -0 "$1" 2>/dev/null; do sleep 0.02; i=$((i+1)); done; shift; exec "$@"');
+  });
+
+  it('the shell waits while the starter lives, then becomes the command with its argv untouched (same pid)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shipgate-handoff-'));
+    try {
+      const entry = join(dir, 'entry.mjs');
+      writeFileSync(entry, 'console.log(JSON.stringify({ pid: process.pid, argv: process.argv.slice(2), at: Date.now() }));\n');
+      const starter = spawn('sleep', ['0.4'], { stdio: 'ignore' });
+      const gone = new Promise<number>((resolve) => starter.on('exit', () => resolve(Date.now())));
+      const argv = handOffArgv(process.execPath, entry, 'a b $HOME "q" `x`', '; exit 1', starter.pid!, 'shell');
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      const code = await new Promise((resolve) => child.on('close', resolve));
+      expect(code).toBe(0);
+      const seen = JSON.parse(out) as { pid: number; argv: string[]; at: number };
+      expect(seen.pid).toBe(child.pid);
+      expect(seen.argv).toEqual(['notify', 'flush', '--config', 'a b $HOME "q" `x`', '--env', '; exit 1']);
+      expect(seen.at).toBeGreaterThanOrEqual(await gone);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('notify list says who sends what is pending', () => {
@@ -74,6 +109,9 @@ describe('the background sender', () => {
     expect(pendingNote([row('pending'), row('sent')], [])).toEqual(['1 pending: sent by the next deploy, rollback, resume or notify retry, or by shipgate serve']);
     expect(pendingNote([row('pending'), row('pending')], [{ pid: 4242, startedAt: '2026-12-03T20:00:00.000Z', until: '2026-12-03T20:05:00.000Z' }])).toEqual([
       '2 pending: in the hands of the background sender (pid 4242, trying until 2026-12-03T20:05:00.000Z); what it cannot send waits for the next command or shipgate serve',
+    ]);
+    expect(pendingNote([row('pending')], [{ pid: 4243, startedAt: '2026-12-03T20:00:00.000Z', until: '2026-12-03T20:05:00.000Z', waitingFor: 4000 }])).toEqual([
+      '1 pending: in the hands of the background sender (pid 4243, starting when pid 4000 exits); what it cannot send waits for the next command or shipgate serve',
     ]);
   });
 });
