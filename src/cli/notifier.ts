@@ -1,6 +1,6 @@
 /**
  * The CLI's notifier: drains the outbox while a command runs. The first time a delivery goes
- * unanswered for the exit's grace, it starts the detached background sender, which waits for
+ * unanswered for 500 ms, it starts the detached background sender, which waits for
  * this process's exit. At exit it waits only that grace for deliveries under way, releases what
  * it cuts off in one write, and leaves what is pending to that sender (started now when none is
  * waiting): a channel that never answers delays neither the run nor the exit.
@@ -50,7 +50,7 @@ export function attachNotifier(loaded: LoadedConfig, out: Output, env: NodeJS.Pr
         clock: systemClock,
         masker: loaded.masker,
         onFailure: (row, error) => out.err(`warning: notification ${row.event} to ${row.channel} failed: ${error} (retried later)`),
-        stallMs: waitMs,
+        holdMs: waitMs,
         onStall: startStandby,
       });
       sending = { sender, store, channels: new Set(channels.map((c) => c.name)) };

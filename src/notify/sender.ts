@@ -16,6 +16,11 @@ import { DEFAULT_NOTIFY_EXIT_WAIT_MS, exitWait, RELEASE_WAIT_MS, type AttemptUnd
 export const DEFAULT_FLUSH_WAIT_MS = 2_000;
 /** What a delivery cut off by its sender's stop says (it is due again at once, for the next sender). */
 export const STOPPED_ERROR = 'cut off when its sender stopped (sent again by the next sender)';
+/**
+ * An attempt unanswered this long is a stall (not a slow answer: Slack's webhook often takes
+ * half a second): the CLI then starts the background sender, waiting for its exit.
+ */
+export const STALL_MS = 500;
 /** Extra time a sender holds a row beyond the attempt's timeout before another process may take it. */
 const LEASE_MARGIN_MS = 1_000;
 const PAGE = 50;
@@ -35,8 +40,10 @@ export interface OutboxSenderOptions {
    * CPU from that exit, and a SIGKILL of this process leaves nothing unsent).
    */
   onStall?: () => void;
-  /** @default DEFAULT_NOTIFY_EXIT_WAIT_MS */
+  /** @default STALL_MS */
   stallMs?: number;
+  /** How long an attempt may go unanswered before its channel gets no other attempt until it ends. @default DEFAULT_NOTIFY_EXIT_WAIT_MS */
+  holdMs?: number;
 }
 
 export class OutboxSender {
@@ -159,8 +166,8 @@ export class OutboxSender {
    */
   private stallingChannels(): Set<string> {
     const now = this.opts.clock.now();
-    const stallMs = this.opts.stallMs ?? DEFAULT_NOTIFY_EXIT_WAIT_MS;
-    return new Set([...this.inFlight.values()].filter((a) => now - a.startedAt >= stallMs).map((a) => a.channel));
+    const holdMs = this.opts.holdMs ?? DEFAULT_NOTIFY_EXIT_WAIT_MS;
+    return new Set([...this.inFlight.values()].filter((a) => now - a.startedAt >= holdMs).map((a) => a.channel));
   }
 
   /** Claims one row and starts its attempt (not waited for); false when another sender holds it or this one stopped. */
@@ -170,7 +177,7 @@ export class OutboxSender {
     const now = this.opts.clock.now();
     const lease = new Date(now + channel.timeoutMs + LEASE_MARGIN_MS).toISOString();
     if (!(await this.opts.store.claimNotification(row.id, row.nextAt, lease))) return false;
-    const stall = this.opts.onStall && !this.stallTold ? setTimeout(() => this.tellStall(), this.opts.stallMs ?? DEFAULT_NOTIFY_EXIT_WAIT_MS) : undefined;
+    const stall = this.opts.onStall && !this.stallTold ? setTimeout(() => this.tellStall(), this.opts.stallMs ?? STALL_MS) : undefined;
     stall?.unref();
     const done = this.send(channel, row, now)
       .then((result) => this.finish(row, lease, result))
@@ -179,7 +186,7 @@ export class OutboxSender {
         clearTimeout(stall);
         this.inFlight.delete(row.id);
         // Rows held back while this attempt stalled its channel are sent now.
-        if (this.opts.clock.now() - now >= (this.opts.stallMs ?? DEFAULT_NOTIFY_EXIT_WAIT_MS)) this.kick();
+        if (this.opts.clock.now() - now >= (this.opts.holdMs ?? DEFAULT_NOTIFY_EXIT_WAIT_MS)) this.kick();
       });
     this.inFlight.set(row.id, { id: row.id, channel: row.channel, startedAt: now, lease, done });
     return true;

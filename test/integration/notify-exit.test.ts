@@ -141,7 +141,7 @@ describe('the notifier during a run', () => {
     const healthy = await hook(() => ({ status: 200 }));
     const channels = await journal([hung.url, healthy.url]);
     let stalls = 0;
-    const sender = new OutboxSender({ store, channels, clock: systemClock, masker, stallMs: 50, onStall: () => void stalls++ });
+    const sender = new OutboxSender({ store, channels, clock: systemClock, masker, holdMs: 50, stallMs: 50, onStall: () => void stalls++ });
     sender.kick();
     await until(() => hung.ids.length === 1 && healthy.ids.length === 1);
     await until(() => stalls === 1);
@@ -164,7 +164,7 @@ describe('the notifier during a run', () => {
   it('a row held back while its channel stalled is sent once the stalled attempt ends, without another kick', async () => {
     const slow = await hook((n) => ({ status: 200, delayMs: n === 1 ? 400 : 0 }));
     const channels = await journal([slow.url]);
-    const sender = new OutboxSender({ store, channels, clock: systemClock, masker, stallMs: 50 });
+    const sender = new OutboxSender({ store, channels, clock: systemClock, masker, holdMs: 50 });
     sender.kick();
     await until(() => slow.ids.length === 1);
     await new Promise((r) => setTimeout(r, 100));
