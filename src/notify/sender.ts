@@ -98,11 +98,6 @@ export class OutboxSender {
     return this.cutOff();
   }
 
-  /** How many attempts are under way now. */
-  get underWay(): number {
-    return this.inFlight.size;
-  }
-
   /**
    * Cuts off every attempt under way and releases their rows, due at once, in one write (the
    * exit waits for that write only, bounded): whoever sends next sends them again.
@@ -160,7 +155,7 @@ export class OutboxSender {
   }
 
   /**
-   * Channels with an attempt under way for longer than the stall time: they get no other attempt
+   * Channels with an attempt under way for longer than the hold time: they get no other attempt
    * until it ends (it would hang too); their rows stay pending, for this sender once that
    * attempt ends, or for the background sender.
    */

@@ -22,8 +22,11 @@ export interface SqlDriver extends SqlExecutor {
   /**
    * Runs `fn` in one write transaction (SQLite: `BEGIN IMMEDIATE`), committing
    * when it resolves and rolling back when it throws. Inside, use only `tx`.
+   * `durable: false` commits without waiting for the disk (a write whose loss
+   * after a crash costs nothing: the next durable commit, or a checkpoint,
+   * makes it durable; a crash before loses it whole, never half of it).
    */
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts?: { durable?: boolean }): Promise<T>;
   /** Releases every connection. Safe to call twice. */
   close(): Promise<void>;
 }

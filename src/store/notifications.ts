@@ -96,14 +96,22 @@ export async function finishNotification(db: SqlExecutor, id: string, lease: str
   return (await db.run(`UPDATE notifications SET next_at = ?, last_error = ? ${HELD}`, [outcome.nextAt, outcome.error, id, lease])) === 1;
 }
 
-/** Many held rows cut off at once (a sender stopping): each becomes due at `nextAt` with `error`, in one transaction. */
+/**
+ * Many held rows cut off at once (a sender stopping): each becomes due at `nextAt` with `error`,
+ * in one transaction. It is not made durable before it returns (a process exiting waits for it,
+ * and a disk under load can take hundreds of ms to sync): lost in a crash, the leases simply
+ * run out and the rows are due then.
+ */
 export async function releaseNotifications(db: SqlDriver, held: readonly { id: string; lease: string }[], outcome: { error: string; nextAt: string }): Promise<number> {
   if (held.length === 0) return 0;
-  return db.transaction(async (tx) => {
-    let released = 0;
-    for (const h of held) released += await tx.run(`UPDATE notifications SET next_at = ?, last_error = ? ${HELD}`, [outcome.nextAt, outcome.error, h.id, h.lease]);
-    return released;
-  });
+  return db.transaction(
+    async (tx) => {
+      let released = 0;
+      for (const h of held) released += await tx.run(`UPDATE notifications SET next_at = ?, last_error = ? ${HELD}`, [outcome.nextAt, outcome.error, h.id, h.lease]);
+      return released;
+    },
+    { durable: false },
+  );
 }
 
 export async function retryNotifications(db: SqlExecutor, now: string, ids?: readonly string[]): Promise<number> {

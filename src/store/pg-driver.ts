@@ -38,11 +38,13 @@ class PgDriver extends PgExecutor implements SqlDriver {
     super(pool);
   }
 
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts: { durable?: boolean } = {}): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
+      // The commit does not wait for the WAL flush; the server still applies it whole or not at all.
+      if (opts.durable === false) await client.query('SET LOCAL synchronous_commit = off');
       const result = await fn(new PgExecutor(client));
       await client.query('COMMIT');
       return result;

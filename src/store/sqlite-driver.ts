@@ -97,18 +97,31 @@ class SqliteDriver implements SqlDriver {
     return this.statements.exec(sql);
   }
 
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.gate.exclusive(async () => {
-      this.db.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await fn(this.statements);
-        this.db.exec('COMMIT');
-        return result;
-      } catch (err) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw err;
-      }
-    });
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, opts: { durable?: boolean } = {}): Promise<T> {
+    if (opts.durable === false) return this.gate.exclusive(() => this.relaxed(() => this.inTransaction(fn)));
+    return this.gate.exclusive(() => this.inTransaction(fn));
+  }
+
+  /** `fn` with this connection's commits not synced to disk (WAL: the commit is still atomic). */
+  private async relaxed<T>(fn: () => Promise<T>): Promise<T> {
+    this.db.pragma('synchronous = OFF');
+    try {
+      return await fn();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  private async inTransaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await fn(this.statements);
+      this.db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

@@ -43,11 +43,12 @@ const EXIT_SLACK_MS = 1500;
  * The end of a run (its last journal event) to the process's exit: how much later it may be with channels that never
  * answer. Such channels get no grace at exit (only a channel that answered in this run does), and no second attempt
  * while one hangs; the background sender was started, waiting, when the first one had gone 500 ms unanswered. What
- * remains is one store write (the release of what the exit cut off) and closing the hung connections: 10-25 ms later
- * than without notifications on a quiet machine (measured 2026-12-04; before, a spawn at exit and node's start-up beside the exit
- * made it 50-110 ms, and up to about 450 ms in the full suite on 2 loaded cores).
+ * remains is one store write (the release of what the exit cut off, not synced to disk) and closing the hung
+ * connections: 10-25 ms later than without notifications on a quiet machine, 28-100 ms beside three busy loops
+ * (measured 2026-12-04). In the full suite on 2 loaded cores it has measured up to about 450 ms (the figures are
+ * printed), so the bound is 1 s: a 2 s exit wait still fails it.
  */
-const EXIT_TOLERANCE_MS = 400;
+const EXIT_TOLERANCE_MS = 1000;
 
 interface HungRequest {
   at: number;

@@ -81,6 +81,20 @@ describe('SQLite store', () => {
     expect(await b.all('SELECT n FROM t ORDER BY n')).toEqual([{ n: 1 }, { n: 2 }]);
   });
 
+  it('a transaction that need not be durable commits unsynced, then the connection is back to synchronous=FULL (also when it throws)', async () => {
+    const d = driverAt(join(dir.path, 'relaxed.db'));
+    await d.exec('CREATE TABLE t (n INTEGER)');
+    const seen = await d.transaction(async (t) => {
+      await t.run('INSERT INTO t (n) VALUES (1)');
+      return Object.values((await t.all('PRAGMA synchronous'))[0] ?? {})[0];
+    }, { durable: false });
+    expect(seen).toBe(0);
+    expect(await pragma(d, 'synchronous')).toBe(2);
+    await expect(d.transaction(async () => Promise.reject(new Error('nope')), { durable: false })).rejects.toThrow('nope');
+    expect(await pragma(d, 'synchronous')).toBe(2);
+    expect(await d.all('SELECT n FROM t')).toEqual([{ n: 1 }]);
+  });
+
   it('a transaction that throws rolls back', async () => {
     const d = driverAt(join(dir.path, 'rb.db'));
     await d.exec('CREATE TABLE t (n INTEGER)');
