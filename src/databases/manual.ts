@@ -2,15 +2,15 @@ import type { LoadedConfig } from '../config/load.js';
 import type { DatabaseConfig } from '../config/schema/databases.js';
 import { toMs } from '../config/duration.js';
 import { UsageError } from '../errors.js';
-import { openStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
-import { createStorage } from '../storage/index.js';
-import { createBackup } from './backup.js';
 import { databaseFolder, saveManifest, type BackupManifest } from './catalog.js';
-import { openMigrations } from './migrations/index.js';
-import { pruneAllBackups, type BackupPruneReport } from './prune-backups.js';
+import type { BackupPruneReport } from './prune-backups.js';
 
-/* Backups and migrations outside a deployment: `shipgate backup create`, `shipgate migrate up`, and the library's createBackup() and runMigrations(). */
+/*
+ * Backups and migrations outside a deployment: `shipgate backup create`, `shipgate migrate up`, and the library's createBackup() and runMigrations().
+ * The engines, storage and runners load when they are used: a deploy or rollback that only selects databases does not load them.
+ */
 
 /** The storage folder of a database's backups (deploy backups there, `manual/` and `safety/` under it). */
 export function backupFolderOf(loaded: LoadedConfig, name: string): string {
@@ -30,6 +30,7 @@ export function selectDatabases(loaded: LoadedConfig, name: string | undefined, 
 
 /** Takes and proves a backup of one database, with its manifest beside it. */
 export async function takeBackup(loaded: LoadedConfig, name: string, db: DatabaseConfig, kind: 'manual' | 'safety', clock: Clock = systemClock): Promise<BackupManifest> {
+  const [{ createBackup }, { createStorage }] = await Promise.all([import('./backup.js'), import('../storage/index.js')]);
   const storage = createStorage(db.backup.storage, loaded.root);
   const created = await createBackup({ db, name, storage, key: `${backupFolderOf(loaded, name)}/${kind}`, root: loaded.root, clock });
   return saveManifest(storage, created, { kind, deploymentId: null, type: db.type });
@@ -37,6 +38,7 @@ export async function takeBackup(loaded: LoadedConfig, name: string, db: Databas
 
 /** Retention after `shipgate backup create`: each database backed up is pruned by its policy (reported, never thrown). */
 export async function pruneAfterBackup(loaded: LoadedConfig, databases: readonly (readonly [string, DatabaseConfig])[], clock: Clock = systemClock): Promise<BackupPruneReport> {
+  const [{ pruneAllBackups }, { openStore }] = await Promise.all([import('./prune-backups.js'), import('../store/index.js')]);
   // Opened only when some backup is over its policy: most runs have nothing to prune and never load the store.
   const held: { store: Promise<Store> | null } = { store: null };
   const store = (): Promise<Store> => (held.store ??= openStore(loaded.config.store.url, { root: loaded.root }));
@@ -50,6 +52,7 @@ export async function pruneAfterBackup(loaded: LoadedConfig, databases: readonly
 /** Applies pending migrations of each database (or `name`); returns what each applied. */
 export async function migrateUp(loaded: LoadedConfig, name?: string): Promise<{ database: string; applied: string[] }[]> {
   const out: { database: string; applied: string[] }[] = [];
+  const { openMigrations } = await import('./migrations/index.js');
   for (const [n, db] of selectDatabases(loaded, name, (d) => (d.migrations ? null : 'has no migrations section'))) {
     const m = await openMigrations(db, loaded.root, { name: n });
     try {

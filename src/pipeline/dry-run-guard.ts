@@ -5,7 +5,7 @@ import type { DatabaseConfig } from '../config/schema/databases.js';
 import type { MigrationFile } from '../databases/contract.js';
 import { sqlitePath } from '../databases/connection.js';
 import { readMigrationFiles } from '../databases/migrations/files.js';
-import { destructiveStatements, openMigrations, type Finding } from '../databases/migrations/index.js';
+import { destructiveStatements, type Finding } from '../databases/migrations/guard.js';
 import { errorMessage } from '../errors.js';
 import type { DataOptions } from './stage.js';
 import { runsTwoVersions } from './stages/migrate.js';
@@ -76,6 +76,7 @@ async function pendingOf(root: string, name: string, db: DatabaseConfig & { migr
   if (db.type === 'sqlite' && !existsSync(sqlitePath(db.url, root))) {
     return { pending: await readMigrationFiles(resolve(root, db.migrations.dir)), drift: [] };
   }
+  const { openMigrations } = await import('../databases/migrations/index.js');
   const m = await openMigrations(db, root, { name });
   try {
     if (m.tool !== 'builtin') return { pending: [], drift: [] };

@@ -5,7 +5,6 @@ import type { ReportPaths } from '../reports/contract.js';
 import { writeReport } from '../reports/write.js';
 import { toMs } from '../config/duration.js';
 import { ensurePrivateDir, writePrivateFile } from '../runtime/private-files.js';
-import { pruneAllBackups } from '../databases/prune-backups.js';
 import { errorMessage } from '../errors.js';
 import type { DeploymentRow } from '../store/contract.js';
 import type { BaseContext } from './context.js';
@@ -68,6 +67,7 @@ async function keepBackups(base: BaseContext): Promise<void> {
   const { facts, store, config } = base;
   const databases = Object.entries(config.databases ?? {});
   if (databases.length === 0) return;
+  const { pruneAllBackups } = await import('../databases/prune-backups.js');
   const report = await pruneAllBackups({ app: facts.app, environment: facts.environment, databases, root: base.paths.root, store, windowMs: toMs(config.rollback.window), nowMs: base.clock.now() });
   if (report.pruned.length > 0 || report.errors.length > 0) await base.journal.append('backups:pruned', { deploymentId: facts.id, ...report });
 }

@@ -6,10 +6,8 @@ import { findBackup, type BackupManifest } from '../databases/catalog.js';
 import { canDecrypt, configuredEncryption, encryptionOf } from '../databases/encryption.js';
 import { backupFolderOf, selectDatabases } from '../databases/manual.js';
 import { readMigrationFiles } from '../databases/migrations/files.js';
-import { openMigrations } from '../databases/migrations/index.js';
 import { GateBlocked, NotFound, UsageError } from '../errors.js';
 import type { DeploymentRow, Store } from '../store/contract.js';
-import { createStorage } from '../storage/index.js';
 import { decideAutoData, decideDatabaseRollback, decideMigrationRollback, type DataDecision } from './data-rollback.js';
 import { statePaths } from './deps.js';
 import { rollbackDeadlineMs } from './environment-status.js';
@@ -65,6 +63,7 @@ async function migrationFacts(loaded: LoadedConfig, name: string, db: DatabaseCo
     const applied = stage.migrated[name]?.began ? ['(migrate command)'] : [];
     return { history: applied, applied, withoutDown: m.down ? [] : applied };
   }
+  const { openMigrations } = await import('../databases/migrations/index.js');
   const opened = await openMigrations(db, loaded.root, { name });
   try {
     const status = opened.tool === 'builtin' ? await opened.status() : null;
@@ -102,6 +101,7 @@ async function autoDecisions(loaded: LoadedConfig, choice: RollbackChoice, subje
 
 /** `--backup ID` of a database, or a clear word when the id belongs to another database of the config. */
 async function chosenBackup(loaded: LoadedConfig, name: string, db: DatabaseConfig, id: string): Promise<BackupManifest> {
+  const { createStorage } = await import('../storage/index.js');
   try {
     return await findBackup(createStorage(db.backup.storage, loaded.root), backupFolderOf(loaded, name), id);
   } catch (err) {
@@ -117,6 +117,7 @@ async function chosenBackup(loaded: LoadedConfig, name: string, db: DatabaseConf
 
 async function databaseDecisions(loaded: LoadedConfig, choice: RollbackChoice, subject: DeploymentRow | null, stage: Stage | null): Promise<DataDecision[]> {
   const dbs = selectDatabases(loaded, choice.database ?? undefined);
+  const { createStorage } = await import('../storage/index.js');
   if (choice.backup !== null) {
     if (dbs.length > 1) throw new UsageError(`--backup ${choice.backup}: which database? pass --db (configured: ${dbs.map(([n]) => n).join(', ')})`);
     const [name, db] = dbs[0]!;

@@ -3,7 +3,8 @@ import type { DatabaseConfig } from '../../config/schema/databases.js';
 import type { RolloutConfig } from '../../config/schema/rollout.js';
 import { canDecrypt, encryptionOf } from '../../databases/encryption.js';
 import { readMigrationFiles } from '../../databases/migrations/files.js';
-import { guardMigrations, openMigrations, type Finding, type Migrations } from '../../databases/migrations/index.js';
+import { guardMigrations, type Finding } from '../../databases/migrations/guard.js';
+import type { Migrations } from '../../databases/migrations/index.js';
 import { GateBlocked, StageFailed } from '../../errors.js';
 import { deriveSagaState } from '../saga-state.js';
 import type { Stage, StageContext, UndoOutcome } from '../stage.js';
@@ -19,7 +20,9 @@ export function runsTwoVersions(rollout: RolloutConfig | undefined): boolean {
   return rollout !== undefined && rollout.strategy !== 'immediate';
 }
 
-function open(ctx: StageContext, name: string, db: DatabaseConfig, lines?: string[]): Promise<Migrations> {
+/** The migrations of one database (the runners and engines load only for a deploy that has any). */
+async function open(ctx: StageContext, name: string, db: DatabaseConfig, lines?: string[]): Promise<Migrations> {
+  const { openMigrations } = await import('../../databases/migrations/index.js');
   return openMigrations(db, ctx.paths.root, { name, deploymentId: ctx.facts.id, clock: ctx.clock, run: ctx.run, signal: ctx.signal, onLine: (line) => void lines?.push(line) });
 }
 
