@@ -272,6 +272,42 @@ describe('notifications from the CLI', () => {
     for (const r of pending) expect(answered(r.id), r.id).toBe(1);
   }, 60_000);
 
+  it('a deploy SIGKILLed while a delivery stalls: the background sender it started on the stall sends it once the deploy has gone, with no other command', async () => {
+    // The receiver takes the first request and never answers it; later ones it answers.
+    let hold = true;
+    const seen: { id: string; at: number; answered: boolean }[] = [];
+    const open = new Set<Socket>();
+    const server = createHttpServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        seen.push({ id: String(req.headers['webhook-id']), at: Date.now(), answered: !hold });
+        if (!hold) res.end('ok');
+      });
+    });
+    server.on('connection', (c: Socket) => (open.add(c), c.on('close', () => open.delete(c))));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(async () => {
+      for (const c of open) c.destroy();
+      await new Promise((r) => server.close(r));
+    });
+    const p = await project(config(`http://127.0.0.1:${(server.address() as AddressInfo).port}/deploys`).replace('timeout: 1s', 'timeout: 3s'));
+    const run = p.spawn(['deploy', 'v1.0.0'], { env: { HOOK_SECRET: SECRET, SLOW_DEPLOY: '10' } });
+    // `started` is under way and unanswered; past 500 ms the deploy starts the background sender, waiting for its exit.
+    await eventually('the stand-by background sender', () => seen.length === 1 && backgroundSenders(p.dir).some((b) => b.waitingFor === run.child.pid));
+    const [standby] = backgroundSenders(p.dir).filter((b) => b.waitingFor === run.child.pid);
+    hold = false;
+    run.child.kill('SIGKILL');
+    const killed = await run.done;
+    expect(killed.signal).toBe('SIGKILL');
+    const [started] = (await outboxRows(p)).filter((r) => r.event === 'started');
+    // Nothing else runs: the stand-by sends it again (same key) once the killed deploy's lease has run out.
+    await eventually('the background sender delivered started', () => seen.some((x) => x.answered && x.id === started!.id), 20_000);
+    expect(seen.filter((x) => x.id === started!.id).map((x) => x.answered)).toEqual([false, true]);
+    await eventually('marked sent', async () => (await outboxRows(p)).find((r) => r.id === started!.id)?.status === 'sent');
+    const log = await p.read('.shipgate/notify/background.log');
+    expect(log).toContain(`notify flush (pid ${standby!.pid})`);
+  }, 60_000);
+
   it('no secret reaches any receiver through the CLI: every channel, PagerDuty change events and templates (everything every receiver got, grepped)', async () => {
     const [hook, slack, teams, pd] = await Promise.all([receiver(), receiver(), receiver(() => ({ status: 202 })), receiver(() => ({ status: 202 }))]);
     for (const r of [hook, slack, teams, pd]) cleanups.push(() => new Promise((done) => r.server.close(() => done())));
