@@ -114,7 +114,9 @@ describe('launching the router', () => {
     process.kill(keeper, 'SIGHUP');
     process.kill(keeper, 'SIGTERM');
     await eventually(async () => (processesOf(d).length === 0 ? true : undefined), `the keeper and both routers to be gone (left: ${processesOf(d).join(', ')})`, 15_000);
-    expect(await canBind(port)).toBe(true);
+    // Once in a full CI run (2026-12-04) the bind failed right after the last process was gone; the cause was not found
+    // (the address may have been released a moment later, or taken by a parallel test). It must be free within seconds.
+    await eventually(async () => ((await canBind(port)) ? true : undefined), `127.0.0.1:${port} to be free`, 5_000);
     expect(await new RouterLink(paths.routerSocket).status(500).catch(() => null)).toBeNull();
   });
 });
