@@ -74,6 +74,28 @@ async function hangingServers(): Promise<{ http: string; smtp: string; connectio
   return { http: `http://127.0.0.1:${http}`, smtp: `smtp://mailer:smtp-pass-0451@127.0.0.1:${smtp}`, connections: () => connections, requests };
 }
 
+/** A webhook receiver that answers 200, or, while `hold`, takes the request and never answers; every request is recorded. */
+async function holdingReceiver(hold: boolean): Promise<{ url: string; hold: boolean; seen: { id: string; at: number; answered: boolean }[] }> {
+  const seen: { id: string; at: number; answered: boolean }[] = [];
+  const open = new Set<Socket>();
+  const hook = { url: '', hold, seen };
+  const server = createHttpServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      seen.push({ id: String(req.headers['webhook-id']), at: Date.now(), answered: !hook.hold });
+      if (!hook.hold) res.end('ok');
+    });
+  });
+  server.on('connection', (c: Socket) => (open.add(c), c.on('close', () => open.delete(c))));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(async () => {
+    for (const c of open) c.destroy();
+    await new Promise((r) => server.close(r));
+  });
+  hook.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return hook;
+}
+
 /** Polls `check` every 50 ms until it holds; fails with `what` after `ms`. */
 async function eventually(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
   const until = Date.now() + ms;
@@ -220,24 +242,8 @@ describe('notifications from the CLI', () => {
   }, 120_000);
 
   it('a healthy receiver gets every message after the CLI has exited, each once; a background sender killed mid-attempt loses nothing: the next command sends it', async () => {
-    // A webhook receiver that answers 200, or, while `hold`, takes the request and never answers.
-    let hold = false;
-    const seen: { id: string; at: number; answered: boolean }[] = [];
-    const open = new Set<Socket>();
-    const server = createHttpServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        seen.push({ id: String(req.headers['webhook-id']), at: Date.now(), answered: !hold });
-        if (!hold) res.end('ok');
-      });
-    });
-    server.on('connection', (c: Socket) => (open.add(c), c.on('close', () => open.delete(c))));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    cleanups.push(async () => {
-      for (const c of open) c.destroy();
-      await new Promise((r) => server.close(r));
-    });
-    const hook = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+    const hook = await holdingReceiver(false);
+    const { seen } = hook;
     const answered = (id: string): number => seen.filter((x) => x.answered && x.id === id).length;
     const p = await project(config(`${hook.url}/deploys`));
     const env = { HOOK_SECRET: SECRET };
@@ -250,7 +256,7 @@ describe('notifications from the CLI', () => {
     expect(seen.map((x) => x.id).sort()).toEqual(first.map((r) => r.id).sort());
 
     // The receiver stops answering: the run's deliveries go to a background sender, which hangs on them too; it is SIGKILLed.
-    hold = true;
+    hook.hold = true;
     const before = seen.length;
     const stuck = await p.run(['deploy', 'v1.1.0'], { env });
     expect(stuck.code, stuck.stderr).toBe(0);
@@ -264,7 +270,7 @@ describe('notifications from the CLI', () => {
     expect(pending.every((r) => answered(r.id) === 0)).toBe(true);
 
     // The next command sends them once the killed sender's lease (attempt timeout + 1 s) has run out.
-    hold = false;
+    hook.hold = false;
     const until = Math.max(...pending.map((r) => Date.parse(r.nextAt))) - Date.now();
     if (until > 0) await new Promise((r) => setTimeout(r, until + 50));
     const next = await p.run(['notify', 'retry', '--json'], { env });
@@ -274,28 +280,14 @@ describe('notifications from the CLI', () => {
 
   it('a deploy SIGKILLed while a delivery stalls: the background sender it started on the stall sends it once the deploy has gone, with no other command', async () => {
     // The receiver takes the first request and never answers it; later ones it answers.
-    let hold = true;
-    const seen: { id: string; at: number; answered: boolean }[] = [];
-    const open = new Set<Socket>();
-    const server = createHttpServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        seen.push({ id: String(req.headers['webhook-id']), at: Date.now(), answered: !hold });
-        if (!hold) res.end('ok');
-      });
-    });
-    server.on('connection', (c: Socket) => (open.add(c), c.on('close', () => open.delete(c))));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    cleanups.push(async () => {
-      for (const c of open) c.destroy();
-      await new Promise((r) => server.close(r));
-    });
-    const p = await project(config(`http://127.0.0.1:${(server.address() as AddressInfo).port}/deploys`).replace('timeout: 1s', 'timeout: 3s'));
+    const hook = await holdingReceiver(true);
+    const { seen } = hook;
+    const p = await project(config(`${hook.url}/deploys`).replace('timeout: 1s', 'timeout: 3s'));
     const run = p.spawn(['deploy', 'v1.0.0'], { env: { HOOK_SECRET: SECRET, SLOW_DEPLOY: '10' } });
     // `started` is under way and unanswered; past 500 ms the deploy starts the background sender, waiting for its exit.
     await eventually('the stand-by background sender', () => seen.length === 1 && backgroundSenders(p.dir).some((b) => b.waitingFor === run.child.pid));
     const [standby] = backgroundSenders(p.dir).filter((b) => b.waitingFor === run.child.pid);
-    hold = false;
+    hook.hold = false;
     run.child.kill('SIGKILL');
     const killed = await run.done;
     expect(killed.signal).toBe('SIGKILL');
