@@ -69,8 +69,8 @@ export function attachNotifier(loaded: LoadedConfig, out: Output, env: NodeJS.Pr
 }
 
 /**
- * Starts the background sender when the channels have anything pending (`pending`: known to,
- * the exit released rows just now); a failure leaves it for the next command.
+ * Starts the background sender when the channels have anything pending (`pending`: known to be,
+ * since the exit released rows just now); a failure leaves it for the next command.
  */
 async function handOff(loaded: LoadedConfig, store: Store, channels: Set<string>, out: Output, env: NodeJS.ProcessEnv, pending: boolean): Promise<void> {
   try {
