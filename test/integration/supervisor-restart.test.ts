@@ -31,7 +31,8 @@ describe('supervisor: restarts and readiness', () => {
     await h.sup.start(appSpec('v2', h.releaseDir, { CRASH_AFTER_MS: '100' }), 1);
     await waitUntil('crashloop', () => h.changes.some((c) => c.state === 'crashloop'));
     const looping = h.lines.find((l) => l.includes('crash loop'))!;
-    expect(looping).toMatch(/^v2#1: exited with code 1 \(crash loop: 3 exits within 1m\); restarting in 200ms$/);
+    // The app exits 100 ms after its start: on a loaded machine that can come before its first readiness probe passed.
+    expect(looping).toMatch(/^v2#1: exited with code 1( before it was ready)? \(crash loop: 3 exits within 1m\); restarting in 200ms$/);
     // Still retrying: it comes back (ready) and crashes again.
     const restarts = h.sup.instances('v2')[0]!.restarts;
     await waitUntil('another restart', () => h.sup.instances('v2')[0]!.restarts > restarts + 1);
