@@ -40,6 +40,16 @@ export interface CreateBackupOptions extends Common {
   name: string;
   /** Storage key folder of this database's archives, e.g. `<app>/<environment>/<name>`. */
   key: string;
+  /** Told once the archive is in storage, before its proof (which takes longer than the dump): progress for a person waiting. */
+  onStored?: (stored: StoredNotice) => void;
+}
+
+export interface StoredNotice {
+  location: string;
+  size: number;
+  sha256: string;
+  /** From the start of the backup to the archive stored. */
+  ms: number;
 }
 
 /** The record of a backup, plus the source snapshot's fingerprints (what a later proof compares with). */
@@ -54,8 +64,8 @@ export type StoredBackup = Pick<BackupOutput, 'key' | 'sha256' | 'size' | 'compr
 
 export interface VerifyBackupOptions extends Common {
   backup: StoredBackup;
-  /** The source snapshot's tables. */
-  fingerprints: readonly TableFingerprint[];
+  /** The source snapshot's tables (still being computed while a new backup's proof restores). */
+  fingerprints: readonly TableFingerprint[] | Promise<readonly TableFingerprint[]>;
   /** The algorithm that computed `fingerprints` (the restored copy's are computed with the same). */
   fingerprintVersion: number;
   method: VerifyMethod;
@@ -93,13 +103,21 @@ export async function createBackup(o: CreateBackupOptions): Promise<CreatedBacku
   const id = backupId(now);
   const key = archiveKey(o.key, id, engine.extension, format);
   const { snapshot, written } = await withWorkDir((dir) => dumpInto(o, engine, key, format, dir));
+  // The source's fingerprints are being computed from here on (beside the proof); they settle before this returns, whatever happens.
+  const source = snapshot.tables;
+  source.catch(() => undefined);
   const encryption = configuredEncryption(o.db);
   const stored: StoredBackup = { key, ...written, compression: format.compression, encrypted: encryption !== 'none', encryption };
-  const verify = await verifyBackup({ ...o, backup: stored, fingerprints: snapshot.tables, fingerprintVersion: snapshot.fingerprintVersion, method: o.db.backup.verify }).catch(async (err: unknown) => {
+  try {
+    o.onStored?.({ location: o.storage.location(key), size: written.size, sha256: written.sha256, ms: o.clock.now() - now });
+    const verify = await verifyBackup({ ...o, backup: stored, fingerprints: source, fingerprintVersion: snapshot.fingerprintVersion, method: o.db.backup.verify });
+    const fingerprints = await source;
+    return { database: o.name, id, location: o.storage.location(key), timestamp: new Date(now).toISOString(), ...stored, verify, fingerprints, fingerprintVersion: snapshot.fingerprintVersion };
+  } catch (err) {
+    await source.catch(() => undefined);
     await o.storage.delete(key);
     throw new BackupError(`${(err as Error).message}; the archive was deleted`, { cause: err });
-  });
-  return { database: o.name, id, location: o.storage.location(key), timestamp: new Date(now).toISOString(), ...stored, verify, fingerprints: snapshot.tables, fingerprintVersion: snapshot.fingerprintVersion };
+  }
 }
 
 /**
@@ -121,6 +139,8 @@ async function dumpInto(o: CreateBackupOptions, engine: BackupEngine, key: strin
     const [snapshot, written] = await bothOrFirstFailure(dumping, archiving);
     return { snapshot, written };
   } catch (err) {
+    // A dump that succeeded before the put failed is computing its fingerprints: they must not outlive this.
+    await dumping.then((snapshot) => snapshot.tables).catch(() => undefined);
     await o.storage.delete(key).catch((gone: unknown) => {
       throw new BackupError(`${(err as Error).message}; removing what was stored at ${o.storage.location(key)} failed too: ${(gone as Error).message}`, { cause: err });
     });
@@ -187,11 +207,12 @@ export async function verifyBackup(o: VerifyBackupOptions): Promise<BackupOutput
     const dump = await fetchDump(o, dir);
     if (o.method === 'list') {
       const tables = await engine.list(dump, dir);
-      failOn(o, missingTable(o.fingerprints, tables));
-      return { ...figures(o.fingerprints), rows: 0 };
+      const source = await o.fingerprints;
+      failOn(o, missingTable(source, tables));
+      return { ...figures(source), rows: 0 };
     }
     const restored = await engine.prove(dump, dir, o.fingerprintVersion);
-    failOn(o, firstDifference(o.fingerprints, restored));
+    failOn(o, firstDifference(await o.fingerprints, restored));
     return figures(restored);
   });
 }

@@ -16,7 +16,13 @@ export const LEGACY_FINGERPRINT_VERSION = 1;
 /** A dump's snapshot as fingerprints, and which of the engine's algorithms computed them (a proof must use the same). */
 export interface DumpedSnapshot {
   fingerprintVersion: number;
-  tables: TableFingerprint[];
+  /**
+   * The snapshot's fingerprints. An engine that still holds the snapshot when
+   * the dump ends (PostgreSQL) computes them then, off the dump's path, and lets
+   * the snapshot go when they are done: the promise always settles, and nothing
+   * of the engine's is left open once it has.
+   */
+  tables: Promise<TableFingerprint[]>;
 }
 
 export interface EngineOptions {
@@ -35,8 +41,8 @@ export interface BackupEngine {
   readonly extension: string;
   /**
    * Streams a consistent dump into `out` (without ending it: a dump that fails
-   * halfway rejects, and the caller discards what `out` got), and returns the
-   * fingerprints of that same snapshot.
+   * halfway rejects, and the caller discards what `out` got, and nothing of the
+   * engine's is left open), and returns the fingerprints of that same snapshot.
    */
   dump(out: Writable, workDir: string): Promise<DumpedSnapshot>;
   /**

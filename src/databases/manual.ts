@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import type { Store } from '../store/index.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { databaseFolder, saveManifest, type BackupManifest } from './catalog.js';
+import type { StoredNotice } from './backup.js';
 import type { BackupPruneReport } from './prune-backups.js';
 
 /*
@@ -29,10 +30,10 @@ export function selectDatabases(loaded: LoadedConfig, name: string | undefined, 
 }
 
 /** Takes and proves a backup of one database, with its manifest beside it. */
-export async function takeBackup(loaded: LoadedConfig, name: string, db: DatabaseConfig, kind: 'manual' | 'safety', clock: Clock = systemClock): Promise<BackupManifest> {
+export async function takeBackup(loaded: LoadedConfig, name: string, db: DatabaseConfig, kind: 'manual' | 'safety', clock: Clock = systemClock, onStored?: (stored: StoredNotice) => void): Promise<BackupManifest> {
   const [{ createBackup }, { createStorage }] = await Promise.all([import('./backup.js'), import('../storage/index.js')]);
   const storage = createStorage(db.backup.storage, loaded.root);
-  const created = await createBackup({ db, name, storage, key: `${backupFolderOf(loaded, name)}/${kind}`, root: loaded.root, clock });
+  const created = await createBackup({ db, name, storage, key: `${backupFolderOf(loaded, name)}/${kind}`, root: loaded.root, clock, ...(onStored ? { onStored } : {}) });
   return saveManifest(storage, created, { kind, deploymentId: null, type: db.type });
 }
 

@@ -82,6 +82,20 @@ describe('shipgate backup: usage errors', () => {
   });
 });
 
+describe('shipgate backup create: progress', () => {
+  it('says on stderr that the archive is stored, and how it will be proven, before the proof; the result stays on stdout (text and --json)', async () => {
+    const p = await sqliteProject();
+    const r = expectExit(await p.run(['backup', 'create', '--db', 'app']), 0);
+    const id = /backup (bk_\S+) at/.exec(r.stdout)?.[1];
+    const location = join(p.dir, `.shipgate/backups/bk/production/app/manual/${id}.sqlite.gz`);
+    expect(r.stderr).toMatch(new RegExp(`^app: archive stored at ${location.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(\\d+ B, sha256 [0-9a-f]{12}…\\) in \\d+\\.\\ds; proving it by a restore into a scratch database…\n$`));
+    expect(r.stdout).toMatch(/^app: backup bk_\S+ at .*; proven by restore: 1 tables, 1 rows equal/);
+    const j = await p.run(['backup', 'create', '--db', 'app', '--json']);
+    expect(json<{ id: string }[]>(expectExit(j, 0))).toHaveLength(1);
+    expect(j.stderr).toMatch(/^app: archive stored at .*; proving it by a restore into a scratch database…\n$/);
+  });
+});
+
 describe('shipgate backup restore (SQLite)', () => {
   it('--dry-run lists the steps and changes nothing: no safety backup, the data as it was', async () => {
     const p = await sqliteProject();

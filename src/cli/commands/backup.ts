@@ -35,7 +35,11 @@ export async function backupCreateCommand(flags: DatabaseFlags, out: Output): Pr
   const made: BackupManifest[] = [];
   const chosen = selectDatabases(loaded, flags.db);
   for (const [name, db] of chosen) {
-    const m = await takeBackup(loaded, name, db, 'manual');
+    const m = await takeBackup(loaded, name, db, 'manual', systemClock, (s) => {
+      // The proof takes longer than the dump: say that the archive is safe and what comes next.
+      if (db.backup.verify === 'none') return;
+      out.log('info', `${name}: archive stored at ${s.location} (${sizeText(s.size)}, sha256 ${s.sha256.slice(0, 12)}…) in ${(s.ms / 1000).toFixed(1)}s; proving it by ${db.backup.verify === 'restore' ? 'a restore into a scratch database' : 'its table of contents'}…`, { event: 'backup_stored', database: name, location: s.location, size: s.size, sha256: s.sha256, ms: s.ms });
+    });
     made.push(m);
     if (!out.json) out.line(`${name}: backup ${m.id} at ${m.location} (${sizeText(m.size)}, sha256 ${m.sha256.slice(0, 12)}…); ${proofText(m)}`);
   }

@@ -32,7 +32,7 @@ async function dumpSnapshot(opts: EngineOptions, out: Writable): Promise<DumpedS
     const dumping = runTool({ run: opts.run, argv: mysqlDumpArgv(bin, conn), env, stdout: out, signal: opts.signal, secrets: secretsOf(opts.url), what: `${bin} of database ${conn.database}` });
     const [fingerprints] = await Promise.all([mysqlFingerprints(sql), dumping]);
     await sql.exec('COMMIT');
-    return { fingerprintVersion: LEGACY_FINGERPRINT_VERSION, tables: fingerprints };
+    return { fingerprintVersion: LEGACY_FINGERPRINT_VERSION, tables: Promise.resolve(fingerprints) };
   } finally {
     await sql.close();
   }

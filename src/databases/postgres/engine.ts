@@ -11,17 +11,22 @@ import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PRIVATE_FILE_MODE } from '../../runtime/private-files.js';
 import { dropSchemasSql, parsePostgresUrl, pgDumpArgv, pgListArgv, pgRestoreArgv, pgScriptArgv, psqlFileArgv, tablesOfList, withDatabase } from './argv.js';
-import { fingerprintDatabase, quoteIdent, snapshotFingerprints, USER_SCHEMAS_SQL } from './fingerprints.js';
+import { fingerprintDatabase, PG_FINGERPRINT_VERSION, quoteIdent, snapshotFingerprints, USER_SCHEMAS_SQL } from './fingerprints.js';
 
 /**
  * PostgreSQL: one REPEATABLE READ transaction exports its snapshot; pg_dump
- * dumps that snapshot to its stdout (streamed into the archive) while the same
- * transaction computes the fingerprints, so the dump and the fingerprints see
- * exactly the same data, whatever is written meanwhile. A custom-format dump
- * written to a pipe has no data offsets in its table of contents: pg_restore
- * reads it in order (as the proof and a restore do), but cannot restore it with
- * several jobs (`-j`). The proof restores into `shipgate_verify_<random>` on the same
- * server (or `verifyUrl`), which is dropped afterwards, also on failure.
+ * dumps that snapshot to its stdout (streamed into the archive). Once pg_dump
+ * is done, the same transaction, still holding the snapshot, computes the
+ * fingerprints, so they see exactly the data the dump holds, whatever was
+ * written meanwhile. They run after the dump, not beside it: pg_dump's
+ * compression and the server's COPY keep two cores busy, and a scan beside them
+ * only slows the dump; after it, they overlap the proof's restore, which leaves
+ * a core idle. The snapshot is held for the fingerprints' scan (seconds per GB)
+ * beyond the dump. A custom-format dump written to a pipe has no data offsets
+ * in its table of contents: pg_restore reads it in order (as the proof and a
+ * restore do), but cannot restore it with several jobs (`-j`). The proof
+ * restores into `shipgate_verify_<random>` on the same server (or `verifyUrl`),
+ * which is dropped afterwards, also on failure.
  */
 
 const connect = (url: string, what: string): Promise<SqlClient> => connectEngine('postgres', 'PostgreSQL', parsePostgresUrl, url, what);
@@ -30,25 +35,22 @@ const secretsOf = (url: string): string[] => urlSecrets(url, parsePostgresUrl);
 async function dumpSnapshot(opts: EngineOptions, out: Writable): Promise<DumpedSnapshot> {
   const { conn, env } = parsePostgresUrl(opts.url);
   const sql = await connect(opts.url, 'the backup');
-  const stop = new AbortController();
-  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
   try {
     await sql.exec('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const [{ snapshot }] = (await sql.query<{ snapshot: string }>('SELECT pg_export_snapshot() AS snapshot')) as [{ snapshot: string }];
-    const dumping = runTool({ run: opts.run, argv: pgDumpArgv(conn, snapshot), env, stdout: out, signal, secrets: secretsOf(opts.url), what: `pg_dump of database ${conn.database}` });
-    // Awaited below; until then a failure must not count as unhandled.
-    dumping.catch(() => undefined);
-    const fingerprints = await snapshotFingerprints(sql).catch(async (err: unknown) => {
-      stop.abort();
-      await dumping.catch(() => undefined);
-      throw err;
-    });
-    await dumping;
-    await sql.exec('COMMIT');
-    return fingerprints;
-  } finally {
+    await runTool({ run: opts.run, argv: pgDumpArgv(conn, snapshot), env, stdout: out, signal: opts.signal, secrets: secretsOf(opts.url), what: `pg_dump of database ${conn.database}` });
+  } catch (err) {
     await sql.close();
+    throw err;
   }
+  // The transaction still holds the dump's snapshot: the fingerprints see exactly what pg_dump wrote.
+  const tables = snapshotFingerprints(sql).then(
+    async (fingerprints) => {
+      await sql.exec('COMMIT');
+      return fingerprints;
+    },
+  ).finally(() => sql.close());
+  return { fingerprintVersion: PG_FINGERPRINT_VERSION, tables };
 }
 
 async function withScratch<T>(opts: EngineOptions, fn: (url: string) => Promise<T>): Promise<T> {

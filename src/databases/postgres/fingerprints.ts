@@ -1,5 +1,5 @@
 import type { SqlClient, TableFingerprint } from '../contract.js';
-import { checkFingerprintVersion, type DumpedSnapshot } from '../engine.js';
+import { checkFingerprintVersion } from '../engine.js';
 
 /**
  * Per-table fingerprints computed by the server, inside the caller's transaction
@@ -115,16 +115,16 @@ export async function postgresFingerprints(sql: SqlClient, version: number = PG_
 }
 
 /**
- * Beside pg_dump, the fingerprints stay one process: they take a quarter of the
- * CPU of the dump (its COPY and compression), so they end before it anyway, and
- * parallel workers would only take cores from pg_dump and its server process.
+ * The fingerprints of a backup stay one process: they run after pg_dump, while
+ * the proof restores (whose server process takes a core), and parallel workers
+ * would only take cores from that restore.
  */
-export const BESIDE_DUMP_SQL = 'SET LOCAL max_parallel_workers_per_gather = 0';
+export const SERIAL_SQL = 'SET LOCAL max_parallel_workers_per_gather = 0';
 
-/** Fingerprints of the snapshot of the caller's open transaction (beside pg_dump), with the current algorithm and its pinned settings. */
-export async function snapshotFingerprints(sql: SqlClient): Promise<DumpedSnapshot> {
-  await sql.exec(`${PINNED_SETTINGS_SQL}; ${BESIDE_DUMP_SQL}`);
-  return { fingerprintVersion: PG_FINGERPRINT_VERSION, tables: await postgresFingerprints(sql, PG_FINGERPRINT_VERSION) };
+/** Fingerprints of the snapshot of the caller's open transaction (the dump's), with the current algorithm and its pinned settings. */
+export async function snapshotFingerprints(sql: SqlClient): Promise<TableFingerprint[]> {
+  await sql.exec(`${PINNED_SETTINGS_SQL}; ${SERIAL_SQL}`);
+  return postgresFingerprints(sql, PG_FINGERPRINT_VERSION);
 }
 
 /** {@link postgresFingerprints} in a read-only snapshot of its own (settings pinned for algorithm 2). */

@@ -85,7 +85,7 @@ export function createSqliteEngine(opts: EngineOptions): BackupEngine {
       await snapshotTo(source, file);
       const tables = await inspect(file, 'the backup copy', sqliteFingerprints);
       await pipeline(createReadStream(file), out, { end: false });
-      return { fingerprintVersion: LEGACY_FINGERPRINT_VERSION, tables };
+      return { fingerprintVersion: LEGACY_FINGERPRINT_VERSION, tables: Promise.resolve(tables) };
     },
     async prove(file, workDir, version) {
       checkFingerprintVersion('SQLite', [LEGACY_FINGERPRINT_VERSION], version);

@@ -137,6 +137,58 @@ describe('PostgreSQL backups', () => {
     expect(b.fingerprints.find((t) => t.table === 'public.users')?.rows).toBe(3);
   });
 
+  it('the fingerprints run after pg_dump, still in its snapshot: a write that lands once pg_dump has exited is not in them, and the proof holds', async () => {
+    let wrote = false;
+    const writingAfter: Runner = async (req) => {
+      const result = await processRunner(req);
+      if (req.argv[0] === 'pg_dump') {
+        await sql(src.url, "INSERT INTO users (name) VALUES ('written after pg_dump'); DELETE FROM billing.invoices");
+        wrote = true;
+      }
+      return result;
+    };
+    const b = await backup(config(), writingAfter);
+    expect(wrote).toBe(true);
+    expect(b.verify).toMatchObject({ ok: true, tables: 3, rows: 8 });
+    expect(b.fingerprints.find((t) => t.table === 'public.users')?.rows).toBe(3);
+    expect(b.fingerprints.find((t) => t.table === 'billing.invoices')?.rows).toBe(2);
+  });
+
+  it('a put that fails after pg_dump succeeded fails the backup only once its fingerprints have let the snapshot go: no session of the backup is left open', async () => {
+    // Once pg_dump has exited, a lock held for 1.5 s keeps the fingerprints' scan of users waiting.
+    let locker: pg.Client | null = null;
+    const locking: Runner = async (req) => {
+      const result = await processRunner(req);
+      if (req.argv[0] === 'pg_dump') {
+        locker = new pg.Client({ connectionString: src.url });
+        await locker.connect();
+        await locker.query('BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
+        const held = locker;
+        setTimeout(() => void held.end(), 1500);
+      }
+      return result;
+    };
+    const failing = storage();
+    const put = failing.put.bind(failing);
+    failing.put = async (key, body, signal) => {
+      await put(key, body, signal);
+      throw new Error('disk full while closing the archive');
+    };
+    const started = Date.now();
+    const err = await createBackup({ db: config(), name: 'main', storage: failing, key: 'app/prod/main', root: dir.path, clock, run: locking }).catch((e: Error) => e);
+    expect(String(err)).toMatch(/disk full while closing the archive/);
+    expect(locker).not.toBeNull();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    const c = new pg.Client({ connectionString: ADMIN_URL });
+    await c.connect();
+    try {
+      const open = await c.query("SELECT state, query FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND query NOT LIKE '%LOCK TABLE users%'", [src.name]);
+      expect(open.rows).toEqual([]);
+    } finally {
+      await c.end();
+    }
+  });
+
   it('restores over the database itself after a migration changed it (the undo of a migration)', async () => {
     const b = await backup();
     await sql(src.url, "ALTER TABLE users ADD COLUMN email text; UPDATE users SET email = 'x'; DELETE FROM events; INSERT INTO billing.invoices VALUES (3, 1, 'new')");
