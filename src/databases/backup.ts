@@ -110,6 +110,10 @@ export async function createBackup(o: CreateBackupOptions): Promise<CreatedBacku
   const stored: StoredBackup = { key, ...written, compression: format.compression, encrypted: encryption !== 'none', encryption };
   try {
     o.onStored?.({ location: o.storage.location(key), size: written.size, sha256: written.sha256, ms: o.clock.now() - now });
+  } catch {
+    // Progress only: a listener that throws must not cost the backup.
+  }
+  try {
     const verify = await verifyBackup({ ...o, backup: stored, fingerprints: source, fingerprintVersion: snapshot.fingerprintVersion, method: o.db.backup.verify });
     const fingerprints = await source;
     return { database: o.name, id, location: o.storage.location(key), timestamp: new Date(now).toISOString(), ...stored, verify, fingerprints, fingerprintVersion: snapshot.fingerprintVersion };

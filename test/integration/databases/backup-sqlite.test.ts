@@ -50,6 +50,17 @@ describe('SQLite backups', () => {
     copy.close();
   });
 
+  it('tells onStored the stored archive before its proof; an onStored that throws costs the backup nothing', async () => {
+    const told: { location: string; size: number; sha256: string }[] = [];
+    const b = await createBackup({ db: config(), name: 'main', storage: storage(), key: 'app/prod/main', root: dir.path, clock, onStored: (s) => void told.push(s) });
+    expect(told).toEqual([{ location: storage().location(b.key), size: b.size, sha256: b.sha256, ms: 0 }]);
+    const thrown = await createBackup({ db: config(), name: 'main', storage: storage(), key: 'app/prod/main', root: dir.path, clock, onStored: () => {
+      throw new Error('stderr is gone');
+    } });
+    expect(thrown.verify).toMatchObject({ method: 'restore', ok: true });
+    expect(await storage().stat(thrown.key)).not.toBeNull();
+  });
+
   it('list proof checks the sha256 and the table list', async () => {
     const b = await backup(config({ verify: 'list', compression: 'none' }));
     expect(b.verify).toMatchObject({ method: 'list', ok: true, tables: 2 });
