@@ -29,9 +29,15 @@ export function selectDatabases(loaded: LoadedConfig, name: string | undefined, 
   return usable;
 }
 
+/** The archive pipeline and storage, loaded when a backup or a restore runs: a deploy or rollback without one never loads them. */
+export async function loadBackupKit() {
+  const [backup, { createStorage }] = await Promise.all([import('./backup.js'), import('../storage/index.js')]);
+  return { ...backup, createStorage };
+}
+
 /** Takes and proves a backup of one database, with its manifest beside it. */
 export async function takeBackup(loaded: LoadedConfig, name: string, db: DatabaseConfig, kind: 'manual' | 'safety', clock: Clock = systemClock, onStored?: (stored: StoredNotice) => void): Promise<BackupManifest> {
-  const [{ createBackup }, { createStorage }] = await Promise.all([import('./backup.js'), import('../storage/index.js')]);
+  const { createBackup, createStorage } = await loadBackupKit();
   const storage = createStorage(db.backup.storage, loaded.root);
   const created = await createBackup({ db, name, storage, key: `${backupFolderOf(loaded, name)}/${kind}`, root: loaded.root, clock, ...(onStored ? { onStored } : {}) });
   return saveManifest(storage, created, { kind, deploymentId: null, type: db.type });

@@ -4,6 +4,7 @@ import { sqlitePath } from '../../databases/connection.js';
 import { databaseFolder, saveManifest } from '../../databases/catalog.js';
 import type { EncryptionKind } from '../../databases/contract.js';
 import { archiveCompression, configuredEncryption } from '../../databases/encryption.js';
+import { loadBackupKit } from '../../databases/manual.js';
 import type { Stage, StageContext } from '../stage.js';
 import { BackupStageOutputSchema, type BackupStageOutput } from './backup-output.js';
 
@@ -45,7 +46,7 @@ export function createBackupStage(databases: Record<string, DatabaseConfig>): St
           out.skipped.push(name);
           continue;
         }
-        const [{ createBackup }, { createStorage }] = await Promise.all([import('../../databases/backup.js'), import('../../storage/index.js')]);
+        const { createBackup, createStorage } = await loadBackupKit();
         const storage = createStorage(db.backup.storage, ctx.paths.root);
         const created = await ctx.step(`backup:${name}`, () => createBackup({ db, name, storage, key: backupKeyOf(ctx, name), root: ctx.paths.root, run: ctx.run, clock: ctx.clock, signal: ctx.signal }), `${db.type} to ${db.backup.storage.type}, proven by ${db.backup.verify}`);
         // Next to the archive: what a later proof or restore needs, readable from the storage alone.
