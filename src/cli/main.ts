@@ -280,8 +280,9 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
   );
   wire<[]>(common(preview.command('down').description('remove the pull request\'s preview: its Fly.io app, or its local agent and instances')).option(...prOption), async () => (await import('./commands/preview.js')).previewDownCommand);
   wire<[]>(
-    common(preview.command('prune').description('remove the previews last brought up longer ago than --older-than'))
-      .option('--older-than <duration>', 'e.g. 7d, 12h (required)'),
+    common(preview.command('prune').description('remove the previews with no sign of life for longer than --older-than (Fly.io: found on the platform, from any host)'))
+      .option('--older-than <duration>', 'e.g. 7d, 12h (required)')
+      .option('--dry-run', 'say which previews would be removed and why; remove nothing'),
     async () => (await import('./commands/preview.js')).previewPruneCommand,
   );
 

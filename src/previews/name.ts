@@ -24,6 +24,24 @@ export function previewAppName(template: string, app: string, pr: number): strin
 }
 
 /**
+ * Pure: the pull request whose preview app `name` is, read back through the template, or null
+ * for any other app. Only a name the template gives exactly counts: `hotdash-pr-12-old`,
+ * `hotdash-pr-012` and another app's `hotdash-api-pr-3` are not previews of `hotdash`.
+ */
+export function previewPrOf(template: string, app: string, name: string): number | null {
+  const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+  const source = template
+    .split('{pr}')
+    .map((part) => escape(part.replaceAll('{app}', app)))
+    .join(`(${PR_RE.source.slice(1, -1)})`);
+  const m = new RegExp(`^${source}$`).exec(name);
+  if (!m) return null;
+  const pr = Number(m[1]);
+  // A template with {pr} twice matches `-1-2` above; the round trip refuses it.
+  return template.replaceAll('{app}', app).replaceAll('{pr}', String(pr)) === name ? pr : null;
+}
+
+/**
  * Pure: the version a preview deploys when none is given: `v0.0.0-pr.<n>` plus the commit's short
  * sha, prefixed with `g` as git describe does (an all-digit sha like `0123456` is no valid semver identifier).
  */

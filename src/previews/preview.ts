@@ -5,10 +5,11 @@ import { UsageError } from '../errors.js';
 import type { Clock } from '../runtime/clock.js';
 import type { HttpClient } from '../runtime/http.js';
 import { previewDocument } from './document.js';
-import { previewAppName, previewEnvironment } from './name.js';
-import { flyPreviewClient } from './fly.js';
+import { previewAppName, previewEnvironment, previewPrOf } from './name.js';
+import { flyPreviewApps, flyPreviewClient } from './fly.js';
+import { environmentApps, planFlyPrune } from './fly-prune.js';
 import { listPreviews, readPreview, removePreview, writePreview, type PreviewRecord } from './records.js';
-import { stalePreviews } from './prune.js';
+import { planRecordPrune, type PruneEntry, type PrunePlan } from './prune.js';
 import { removeLocalPreview } from './local.js';
 
 /** The environment a preview copies when none is named: `preview`, else `staging`, else the only one. */
@@ -120,10 +121,45 @@ export async function previewDown(ctx: PreviewContext, pr: number): Promise<{ en
   return { environment, removed };
 }
 
-/** Takes down every preview last brought up more than `olderThanMs` ago; the others stay. */
-export async function previewPrune(ctx: PreviewContext, olderThanMs: number): Promise<{ removed: PreviewRecord[]; kept: PreviewRecord[] }> {
-  const all = listPreviews(loadBase(ctx).loaded.root);
-  const stale = stalePreviews(all, ctx.clock.now(), olderThanMs);
-  for (const r of stale) await previewDown(ctx, r.pr);
-  return { removed: stale, kept: all.filter((r) => !stale.includes(r)) };
+export interface PreviewPruneOptions {
+  /** Decide and report, remove nothing. @default false */
+  dryRun?: boolean;
+}
+
+export interface PreviewPruneResult {
+  /** Taken down (with `dryRun`: would be). */
+  removed: PruneEntry[];
+  kept: PruneEntry[];
+  /** Stale, but taking it down failed: `reason` says why. */
+  failed: PruneEntry[];
+}
+
+/**
+ * Takes down every preview with no sign of life for more than `olderThanMs`; the others stay.
+ * On Fly.io the previews are found on the platform (the organization's apps the template names),
+ * so any host prunes what CI runners brought up; elsewhere they are this host's records.
+ */
+export async function previewPrune(ctx: PreviewContext, olderThanMs: number, opts: PreviewPruneOptions = {}): Promise<PreviewPruneResult> {
+  const plan = await prunePlan(ctx, loadBase(ctx), olderThanMs);
+  const result: PreviewPruneResult = { removed: [], kept: plan.keep, failed: [] };
+  for (const entry of plan.remove) {
+    try {
+      if (opts.dryRun !== true) await previewDown(ctx, entry.pr);
+      result.removed.push(entry);
+    } catch (err) {
+      // One app that cannot be deleted does not stop the others; the caller reports it and fails.
+      result.failed.push({ ...entry, reason: `${entry.reason}; taking it down failed: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+  return result;
+}
+
+async function prunePlan(ctx: PreviewContext, b: Base, olderThanMs: number): Promise<PrunePlan> {
+  const records = listPreviews(b.loaded.root);
+  const provider = b.loaded.config.provider;
+  if (provider.type !== 'fly') return planRecordPrune(records, ctx.clock.now(), olderThanMs);
+  const isPreview = (name: string): boolean => previewPrOf(provider.previewApp, provider.app, name) !== null;
+  const apps = await flyPreviewApps(provider, ctx, isPreview);
+  const protectedApps = [provider.app, ...environmentApps(b.doc)];
+  return planFlyPrune({ template: provider.previewApp, app: provider.app, protectedApps, apps, records, now: ctx.clock.now(), olderThanMs });
 }

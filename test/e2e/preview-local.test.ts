@@ -65,6 +65,13 @@ environments:
     expect(answer).toMatchObject({ status: 200, version: 'v0.0.0-pr.7.g0123456' });
     expect(projectProcesses(p.dir).length).toBeGreaterThan(0);
 
+    // Local previews are known from this host's records; a fresh one is kept, and says why.
+    const prune = await p.run(['preview', 'prune', '--older-than', '7d', '--dry-run', '--json']);
+    expect(prune.code, prune.stderr).toBe(0);
+    const pruned = json<{ dry_run: boolean; removed: unknown[]; kept: { pr: number; environment: string; reason: string }[] }>(prune);
+    expect(pruned).toMatchObject({ dry_run: true, removed: [], kept: [{ pr: 7, environment: 'pr-7' }] });
+    expect(pruned.kept[0]?.reason).toMatch(/^last brought up \d+s ago, within 7d$/);
+
     const down = await p.run(['preview', 'down', '--pr', '7']);
     expect(down.code, down.stderr).toBe(0);
     expect(down.stdout).toContain('preview of pull request 7 is down (local agent of pr-7 removed)');

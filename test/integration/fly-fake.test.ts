@@ -133,6 +133,29 @@ describe('fake Fly.io Machines API', () => {
     expect((await call(f, 'GET', '/apps/hotdash-pr-7')).status).toBe(404);
   });
 
+  it('lists only the apps of the org asked for, in the spec\'s ListAppsResponse; org_slug is required', async () => {
+    const f = await start();
+    f.addApp('hotdash-pr-3', 'other-team');
+    expect((await call(f, 'POST', '/apps', { app_name: 'hotdash-pr-4', org_slug: 'other-team' })).status).toBe(201);
+    expect((await call(f, 'GET', '/apps/hotdash-pr-4')).body).toMatchObject({ organization: { slug: 'other-team' } });
+    const personal = await call(f, 'GET', '/apps?org_slug=personal');
+    expect(personal.body).toMatchObject({ total_apps: 1, apps: [{ name: 'hotdash', machine_count: 0 }] });
+    expect(f.spec.checkComponent('ListAppsResponse', personal.body)).toEqual([]);
+    const other = await call(f, 'GET', '/apps?org_slug=other-team');
+    expect(other.body.apps.map((a: { name: string }) => a.name)).toEqual(['hotdash-pr-3', 'hotdash-pr-4']);
+    const missing = await call(f, 'GET', '/apps');
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toContain('org_slug is required');
+  });
+
+  it('reports machine times from the clock it is given (to age an app), while states still change on real timers', async () => {
+    const f = await start({ now: () => Date.parse('2026-03-01T12:00:00Z') });
+    const created = await createMachine(f);
+    expect(created.body).toMatchObject({ created_at: '2026-03-01T12:00:00.000Z', updated_at: '2026-03-01T12:00:00.000Z' });
+    await until('started', () => f.machine(created.body.id)?.state === 'started');
+    expect((await call(f, 'GET', `/apps/hotdash/machines/${created.body.id}`)).body.updated_at).toBe('2026-03-01T12:00:00.000Z');
+  });
+
   it('moves machine states in time: created → starting → started → stopping → stopped → destroying → destroyed', async () => {
     const delays = { create: 40, start: 60, stop: 50, destroy: 30 };
     const f = await start({ delays });
@@ -276,6 +299,61 @@ describe('fake Fly.io Machines API', () => {
     f.setExitCode(1, (m) => JSON.stringify(m.config.init).includes('broken'));
     expect(await exitCode((await createMachine(f, release('broken-migrate'))).body.id as string)).toBe(1);
     expect(f.rejected).toEqual([]);
+  });
+});
+
+describe('fake Fly.io public proxy (the app\'s edge)', () => {
+  const get = async (url: string, id?: string, signal?: AbortSignal): Promise<{ status: number; text: string }> => {
+    const res = await fetch(`${url}/health`, { headers: id ? { 'fly-force-instance-id': id } : {}, ...(signal ? { signal } : {}) });
+    return { status: res.status, text: await res.text() };
+  };
+  const labelled = { ...GOOD_MACHINE, config: { ...GOOD_MACHINE.config, metadata: { shipgate_version: 'v2' } } };
+
+  it('fly-force-instance-id reaches that machine and no other: started 200 with its version; stopped, cordoned or unknown 502', async () => {
+    const f = await start({ delays: { create: 5, start: 10, stop: 5, destroy: 5 } });
+    const edge = await f.edge('hotdash');
+    const a = (await createMachine(f, labelled)).body.id as string;
+    const b = (await createMachine(f, labelled)).body.id as string;
+    await until('both started', () => f.machines('hotdash').every((m) => m.state === 'started'));
+    expect(await get(edge.url, a)).toEqual({ status: 200, text: JSON.stringify({ machine: a, version: 'v2', image: 'registry.fly.io/hotdash:v2' }) });
+
+    expect((await call(f, 'POST', `/apps/hotdash/machines/${b}/stop`)).status).toBe(200);
+    await until('b stopped', () => f.machine(b)?.state === 'stopped');
+    expect(await get(edge.url, b)).toEqual({ status: 502, text: `fly-proxy (fake): machine ${b} is stopped; fly-force-instance-id does not fall back to another machine\n` });
+    // Without the header, requests go to the started machines only.
+    for (let i = 0; i < 3; i++) expect(JSON.parse((await get(edge.url)).text).machine).toBe(a);
+
+    expect((await call(f, 'POST', `/apps/hotdash/machines/${a}/cordon`)).status).toBe(200);
+    expect((await get(edge.url, a)).text).toContain(`machine ${a} is cordoned (its services are disabled)`);
+    expect(await get(edge.url)).toEqual({ status: 502, text: 'fly-proxy (fake): no started machine of hotdash with registered services\n' });
+    expect((await get(edge.url, 'e784079b449483')).text).toContain('machine e784079b449483 is not a machine of hotdash');
+    expect(edge.requests.slice(0, 2)).toEqual([
+      { method: 'GET', path: '/health', forced: a, machine: a, status: 200 },
+      { method: 'GET', path: '/health', forced: b, machine: null, status: 502 },
+    ]);
+  });
+
+  it('a forced machine still starting is waited for (the proxy retries), up to retryMs', async () => {
+    const f = await start({ delays: { create: 5, start: 60 } });
+    const edge = await f.edge('hotdash', { retryMs: 1000 });
+    const a = (await createMachine(f, labelled)).body.id as string;
+    expect((await get(edge.url, a)).status).toBe(200);
+    expect(f.machine(a)?.state).toBe('started');
+  });
+
+  it('answers what the test injects per image or per machine, from that moment: a status, or a hang', async () => {
+    const f = await start({ delays: { create: 5, start: 10 } });
+    const edge = await f.edge('hotdash');
+    const a = (await createMachine(f, labelled)).body.id as string;
+    await until('started', () => f.machine(a)?.state === 'started');
+    expect((await get(edge.url, a)).status).toBe(200);
+    edge.answer({ image: 'registry.fly.io/hotdash:v2' }, { status: 500, body: 'boom' });
+    expect(await get(edge.url, a)).toEqual({ status: 500, text: 'boom' });
+    edge.answer(a, { hang: true });
+    await expect(get(edge.url, a, AbortSignal.timeout(150))).rejects.toThrow();
+    expect(edge.requests.at(-1)).toEqual({ method: 'GET', path: '/health', forced: a, machine: a, status: 0 });
+    edge.clearAnswers();
+    expect((await get(edge.url, a)).status).toBe(200);
   });
 });
 

@@ -2,6 +2,7 @@ import { allocatePort } from '../../agent/supervisor/ports.js';
 import { UsageError } from '../../errors.js';
 import { parsePr, previewVersion } from '../../previews/name.js';
 import { previewDown, previewPrune, previewUp, type PreviewContext } from '../../previews/preview.js';
+import type { PruneEntry } from '../../previews/prune.js';
 import { resolveActor } from '../../runtime/actor.js';
 import { systemClock } from '../../runtime/clock.js';
 import { fetchHttp } from '../../runtime/http.js';
@@ -16,6 +17,7 @@ export interface PreviewFlags extends GlobalOptions {
   version?: string;
   sha?: string;
   olderThan?: string;
+  dryRun?: boolean;
 }
 
 function context(flags: PreviewFlags): PreviewContext {
@@ -48,14 +50,23 @@ export async function previewDownCommand(flags: PreviewFlags, out: Output): Prom
   return EXIT.ok;
 }
 
-/** `shipgate preview prune --older-than 7d`. */
+/** `shipgate preview prune --older-than 7d [--dry-run]`: every preview removed or kept, with why; exit 1 when one could not be removed. */
 export async function previewPruneCommand(flags: PreviewFlags, out: Output): Promise<number> {
   const ms = durationFlag('older-than', flags.olderThan);
   if (ms === undefined) throw new UsageError('--older-than is required, e.g. --older-than 7d');
-  const { removed, kept } = await previewPrune(context(flags), ms);
-  if (out.json) out.result({ removed: removed.map((r) => r.pr), kept: kept.map((r) => r.pr) });
-  else out.line(removed.length === 0 ? `no preview older than ${flags.olderThan}` : `removed the previews of pull requests ${removed.map((r) => r.pr).join(', ')}`);
-  return EXIT.ok;
+  const dryRun = flags.dryRun === true;
+  const { removed, kept, failed } = await previewPrune(context(flags), ms, { dryRun });
+  const json = (e: PruneEntry): Record<string, unknown> => ({ pr: e.pr, environment: e.environment, ...(e.app !== undefined ? { app: e.app } : {}), last_activity: e.lastActivity, reason: e.reason });
+  if (out.json) out.result({ ...(dryRun ? { dry_run: true } : {}), removed: removed.map(json), kept: kept.map(json), failed: failed.map(json) });
+  else {
+    const what = (e: PruneEntry): string => `pull request ${e.pr} (${e.app !== undefined ? `Fly.io app ${e.app}` : e.environment}): ${e.reason}`;
+    for (const e of removed) out.line(`${dryRun ? 'would remove' : 'removed'} ${what(e)}`);
+    for (const e of kept) out.line(`kept ${what(e)}`);
+    for (const e of failed) out.err(out.paint('red', `not removed: ${what(e)}`));
+    if (removed.length + kept.length + failed.length === 0) out.line('no previews found');
+    else if (removed.length + failed.length === 0) out.line(`no preview older than ${flags.olderThan}`);
+  }
+  return failed.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
 async function versionOf(flags: PreviewFlags, pr: number): Promise<string> {

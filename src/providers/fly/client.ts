@@ -29,6 +29,13 @@ export interface FlyMachine {
   updated_at?: string;
 }
 
+/** An app as Apps_list shows it (the spec's `ListApp`). */
+export interface FlyAppSummary {
+  id?: string;
+  name: string;
+  machine_count?: number;
+}
+
 /** The spec's `api.MachineConfig`, loosely: shipgate builds and keeps it whole. */
 export type FlyMachineConfig = Record<string, unknown> & { image: string; metadata?: Record<string, string> };
 
@@ -109,6 +116,11 @@ export class FlyClient {
   /** Deletes the app and its machines (Apps_delete); an app already gone is no error. */
   async deleteApp(): Promise<void> {
     await this.json({ method: 'DELETE', path: '', accept: [404] });
+  }
+
+  /** The apps of an organization (Apps_list: `org_slug` is required; the spec pages nothing). */
+  async listApps(org: string): Promise<FlyAppSummary[]> {
+    return (await this.json<{ apps?: FlyAppSummary[] }>({ method: 'GET', path: '/apps', root: true, query: { org_slug: org } }))?.apps ?? [];
   }
 
   async list(): Promise<FlyMachine[]> {

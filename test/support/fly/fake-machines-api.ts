@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadFlySpec, type FlySpec, type SpecOperation } from './openapi.js';
+import { startFakeEdgeProxy, type FakeEdgeOptions, type FakeEdgeProxy } from './fake-edge-proxy.js';
 
 /**
  * A fake Fly.io Machines API (node:http on 127.0.0.1, a random port), built from the published
@@ -87,6 +88,11 @@ export interface FakeMachinesOptions {
   strictUnknownFields?: boolean;
   /** The org slug apps belong to. @default "personal" */
   org?: string;
+  /**
+   * The clock of the times the API reports for machines (`created_at`, `updated_at`), so a test can
+   * age a preview app; state changes still run on real timers. @default Date.now
+   */
+  now?: () => number;
 }
 
 export interface RecordedFlyRequest {
@@ -118,8 +124,8 @@ export interface FakeMachinesApi {
   /** Requests whose body or query did not pass the spec's schema. A provider's tests assert it is empty. */
   readonly rejected: RejectedFlyRequest[];
   readonly spec: FlySpec;
-  /** Creates an app directly (not through the API). */
-  addApp(name: string): void;
+  /** Creates an app directly (not through the API), in `org` (default: the fake's `org`). */
+  addApp(name: string, org?: string): void;
   apps(): string[];
   /** Machines of an app, destroyed ones included only when asked. */
   machines(app: string, opts?: { includeDestroyed?: boolean }): FakeMachine[];
@@ -143,6 +149,8 @@ export interface FakeMachinesApi {
   rateLimit(count: number, retryAfterSeconds?: number): void;
   /** Called for every request once it is answered (a hook for faults "at a chosen moment"). */
   onRequest(listener: (r: RecordedFlyRequest) => void): void;
+  /** The app's public proxy (its `https://<app>.fly.dev`, with `fly-force-instance-id`): started on first call, closed with the fake. See fake-edge-proxy.ts. */
+  edge(app: string, opts?: FakeEdgeOptions): Promise<FakeEdgeProxy>;
   close(): Promise<void>;
 }
 
@@ -189,7 +197,8 @@ export async function startFakeMachinesApi(opts: FakeMachinesOptions = {}): Prom
   const spec = specs.get(strict) ?? loadFlySpec({ strictUnknownFields: strict });
   specs.set(strict, spec);
 
-  const apps = new Map<string, { id: string }>();
+  const apps = new Map<string, { id: string; org: string }>();
+  const stamp = (): string => iso(opts.now?.() ?? Date.now());
   const machines = new Map<string, FakeMachine>();
   const requests: RecordedFlyRequest[] = [];
   const rejected: RejectedFlyRequest[] = [];
@@ -201,6 +210,7 @@ export async function startFakeMachinesApi(opts: FakeMachinesOptions = {}): Prom
   const failures: { status: number; method?: string; path?: RegExp }[] = [];
   let limited = { count: 0, retryAfter: 1 };
   const listeners: ((r: RecordedFlyRequest) => void)[] = [];
+  const edges = new Map<string, Promise<FakeEdgeProxy>>();
 
   const later = (ms: number, fn: () => void): void => {
     const t = setTimeout(() => {
@@ -223,7 +233,7 @@ export async function startFakeMachinesApi(opts: FakeMachinesOptions = {}): Prom
   };
   const setState = (m: FakeMachine, state: MachineState): void => {
     m.state = state;
-    m.updatedAt = iso();
+    m.updatedAt = stamp();
     m.history.push({ state, at: Date.now() });
     if (state === 'started') m.startedAt = Date.now();
     notify();
@@ -348,19 +358,21 @@ export async function startFakeMachinesApi(opts: FakeMachinesOptions = {}): Prom
     const b = (body ?? {}) as Record<string, unknown>;
     switch (op.operationId) {
       case 'Apps_list': {
-        const list = [...apps.entries()].map(([name, a]) => ({ id: a.id, name, machine_count: [...machines.values()].filter((m) => m.app === name && m.state !== 'destroyed').length, network: {} }));
+        // The spec requires org_slug (checked above); only that org's apps are listed.
+        const list = [...apps.entries()].filter(([, a]) => a.org === query.get('org_slug')).map(([name, a]) => ({ id: a.id, name, machine_count: [...machines.values()].filter((m) => m.app === name && m.state !== 'destroyed').length, network: {} }));
         return { status: 200, body: { total_apps: list.length, apps: list } };
       }
       case 'Apps_create': {
         const name = typeof b.app_name === 'string' ? b.app_name : '';
         if (!name) throw new HttpError(400, 'app_name is required');
         if (apps.has(name)) throw new HttpError(409, `app ${name} already exists`);
-        apps.set(name, { id: hex(8) });
+        apps.set(name, { id: hex(8), org: typeof b.org_slug === 'string' ? b.org_slug : org });
         return { status: 201, body: {} };
       }
       case 'Apps_show': {
         const name = app(p.app_name);
-        return { status: 200, body: { id: apps.get(name)?.id, name, organization: { name: org, slug: org }, status: 'deployed' } };
+        const slug = apps.get(name)?.org ?? org;
+        return { status: 200, body: { id: apps.get(name)?.id, name, organization: { name: slug, slug }, status: 'deployed' } };
       }
       case 'Apps_delete': {
         const name = app(p.app_name);
@@ -387,8 +399,8 @@ export async function startFakeMachinesApi(opts: FakeMachinesOptions = {}): Prom
           config,
           instanceId: hex(13).toUpperCase(),
           cordoned: b.skip_service_registration === true,
-          createdAt: iso(),
-          updatedAt: iso(),
+          createdAt: stamp(),
+          updatedAt: stamp(),
           events: [],
           history: [{ state: 'created', at: Date.now() }],
         };
@@ -602,8 +614,8 @@ export async function startFakeMachinesApi(opts: FakeMachinesOptions = {}): Prom
     requests,
     rejected,
     spec,
-    addApp(name) {
-      apps.set(name, { id: hex(8) });
+    addApp(name, appOrg = org) {
+      apps.set(name, { id: hex(8), org: appOrg });
     },
     apps: () => [...apps.keys()],
     machines(appName, o = {}) {
@@ -636,7 +648,13 @@ export async function startFakeMachinesApi(opts: FakeMachinesOptions = {}): Prom
     onRequest(listener) {
       listeners.push(listener);
     },
+    edge(appName, o) {
+      const running = edges.get(appName) ?? startFakeEdgeProxy(api, appName, o);
+      edges.set(appName, running);
+      return running;
+    },
     async close() {
+      for (const e of edges.values()) await (await e).close();
       for (const t of timers) clearTimeout(t);
       timers.clear();
       for (const w of waiters) {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/runtime/clock.js';
 import { previewDocument } from '../../../src/previews/document.js';
-import { parsePr, previewAppName, previewEnvironment, previewVersion } from '../../../src/previews/name.js';
+import { parsePr, previewAppName, previewEnvironment, previewPrOf, previewVersion } from '../../../src/previews/name.js';
 import { previewBase } from '../../../src/previews/preview.js';
-import { stalePreviews } from '../../../src/previews/prune.js';
+import { planRecordPrune, stalePreviews } from '../../../src/previews/prune.js';
 import type { PreviewRecord } from '../../../src/previews/records.js';
 
 const DAY = 86_400_000;
@@ -24,6 +24,18 @@ describe('preview prune', () => {
   it('counts a record whose time cannot be read as stale', () => {
     expect(stalePreviews([record(5, 'yesterday')], Date.parse('2026-03-10T12:00:00Z'), DAY).map((r) => r.pr)).toEqual([5]);
   });
+
+  it('says for each record why it goes or stays', () => {
+    const clock = new FakeClock(Date.parse('2026-03-10T12:00:00Z'));
+    const plan = planRecordPrune([record(1, '2026-03-01T12:00:00Z'), record(2, '2026-03-09T12:00:00Z'), record(3, 'yesterday')], clock.now(), 7 * DAY);
+    expect(plan).toEqual({
+      remove: [
+        { pr: 1, environment: 'pr-1', lastActivity: '2026-03-01T12:00:00.000Z', reason: 'last brought up 9d ago, longer ago than 7d' },
+        { pr: 3, environment: 'pr-3', lastActivity: null, reason: 'its record\'s time cannot be read ("yesterday")' },
+      ],
+      keep: [{ pr: 2, environment: 'pr-2', lastActivity: '2026-03-09T12:00:00.000Z', reason: 'last brought up 1d ago, within 7d' }],
+    });
+  });
 });
 
 describe('preview names', () => {
@@ -39,6 +51,19 @@ describe('preview names', () => {
     expect(previewAppName('{app}-pr-{pr}', 'hotdash', 42)).toBe('hotdash-pr-42');
     expect(previewAppName('pr{pr}-{app}', 'hotdash', 7)).toBe('pr7-hotdash');
     expect(() => previewAppName('{app}-pr-{pr}', 'a'.repeat(60), 42)).toThrow('provider.previewApp: "{app}-pr-{pr}" gives');
+  });
+
+  it('reads the pull request back out of a preview app\'s name, and out of no other name', () => {
+    expect(previewPrOf('{app}-pr-{pr}', 'hotdash', 'hotdash-pr-42')).toBe(42);
+    expect(previewPrOf('pr{pr}-{app}', 'hotdash', 'pr7-hotdash')).toBe(7);
+    for (const name of ['hotdash', 'hotdash-pr-12-old', 'hotdash-pr-012', 'hotdash-pr-0', 'hotdash-pr-', 'hotdash-api-pr-3', 'old-hotdash-pr-3', 'hotdash-pr-1234567890']) {
+      expect(previewPrOf('{app}-pr-{pr}', 'hotdash', name), name).toBeNull();
+    }
+    // The app's name is matched as it is written, not as a pattern; {pr} twice must be one number.
+    expect(previewPrOf('{app}-pr-{pr}', 'hot.dash', 'hotXdash-pr-1')).toBeNull();
+    expect(previewPrOf('{app}-{pr}-{pr}', 'hotdash', 'hotdash-3-3')).toBe(3);
+    expect(previewPrOf('{app}-{pr}-{pr}', 'hotdash', 'hotdash-3-4')).toBeNull();
+    for (const pr of [1, 42, 999_999_999]) expect(previewPrOf('{app}-pr-{pr}', 'hotdash', previewAppName('{app}-pr-{pr}', 'hotdash', pr))).toBe(pr);
   });
 
   it('defaults the version to the pull request and its short sha', () => {
