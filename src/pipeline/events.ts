@@ -1,5 +1,6 @@
 import type { GateResult } from '../gates/contract.js';
 import type { DeploymentKind, DeploymentStatus } from '../store/contract.js';
+import type { RolloutCommand } from '../rollout/contract.js';
 import type { RolloutEvent } from '../rollout/events.js';
 
 /** An event of the local agent's own (crash loop, ejection, dead-man abort), journaled by the next command or `serve` (pipeline/agent-events.ts). */
@@ -53,6 +54,12 @@ export interface LifecycleEvents {
   'rollout:paused': Journaled<Extract<RolloutEvent, { type: 'rollout:paused' }>>;
   'rollout:resumed': Journaled<Extract<RolloutEvent, { type: 'rollout:resumed' }>>;
   'rollout:command': Journaled<Extract<RolloutEvent, { type: 'rollout:command' }>>;
+  /**
+   * A person asked the running rollout for a command (`shipgate promote|abort|pause|resume`) through the store:
+   * the rollout session of a provider whose target has no agent of shipgate's (Fly.io). The deploy process
+   * takes it at its next look and journals `rollout:command` when it acts on it.
+   */
+  'rollout:requested': { deploymentId: string; command: RolloutCommand; by: string };
   'deploy:finished': { deploymentId: string; status: DeploymentStatus; durationMs: number; error: string | null; recordPath: string | null };
   /** Part of a stage's output known before the stage ends (what the target ran before anything moved): an undo after a crash needs it. */
   'stage:noted': { deploymentId: string; stage: string; output: Record<string, unknown> };

@@ -1,5 +1,6 @@
 import type { HealthTarget } from '../config/schema/index.js';
 import type { PlannedCommand, StageContext } from '../pipeline/stage.js';
+import type { ProviderCapabilities } from './capabilities.js';
 
 /**
  * How a version reaches the target. Providers that can split traffic (local
@@ -8,6 +9,8 @@ import type { PlannedCommand, StageContext } from '../pipeline/stage.js';
  */
 export interface Provider {
   readonly type: string;
+  /** What it can do beyond deploy and rollback: a rollout session, a traffic split, metrics, instance logs. */
+  readonly capabilities: ProviderCapabilities;
   /** Commands `deploy` would run, for --dry-run. */
   planDeploy(ctx: ProviderPlanContext): PlannedCommand[];
   /** Commands a rollback to `toVersion` would run. */

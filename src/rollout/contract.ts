@@ -48,7 +48,8 @@ export interface InstanceInfo {
 }
 
 /** Commands a person sends to a running rollout (`shipgate promote|abort|pause|resume`). */
-export type RolloutCommand = 'promote' | 'promote-full' | 'abort' | 'pause' | 'resume';
+export const ROLLOUT_COMMANDS = ['promote', 'promote-full', 'abort', 'pause', 'resume'] as const;
+export type RolloutCommand = (typeof ROLLOUT_COMMANDS)[number];
 
 /** The router took a version out of weighted routing (its answers failed `ejectAfter` times in a row). */
 export interface RouterEjection {

@@ -59,4 +59,7 @@ export interface RolloutCommandEvent {
   command: RolloutCommand;
   /** The step running when the command arrived. */
   step: string;
+  /** A store session's request this answers (its journal sequence number), and who sent it. */
+  requestSeq?: number;
+  by?: string;
 }

@@ -67,10 +67,10 @@ describe('fly provider: SIGKILL mid-rollout', () => {
     expect(after.map((m) => `${String(m.config.image)} ${m.state}`)).toEqual([`${IMAGE}:v1.0.0 started`, `${IMAGE}:v1.0.0 started`, `${IMAGE}:v1.0.0 started`]);
     expect(after.filter((m) => m.lease && m.lease.expiresAt > Date.now())).toEqual([]);
     expect(f.rejected).toEqual([]);
-    // A provider without a rollout session says so instead of looking for a local agent.
+    // The rollout session is the store's: with the deployment settled, nothing takes commands.
     const promote = await p.run(['promote'], { env });
     expect(promote.code).toBe(2);
-    expect(promote.stderr).toContain('provider type fly has no rollout session, so `shipgate promote` cannot steer its rollout');
+    expect(promote.stderr).toContain('no rollout is in progress in production: no deployment is running');
     const status = await p.run(['status'], { env });
     expect(status.stdout).toContain('live:      v1.0.0');
     expect(status.stdout).not.toContain('INTERRUPTED');

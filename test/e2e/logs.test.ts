@@ -7,7 +7,7 @@ import { json, makeProject, type Project } from '../support/project.js';
 
 const CONFIG = `
 app: x
-provider: { type: command, deploy: ["true"] }
+provider: { type: local, command: ["node", "server.js"] }
 `;
 
 const LOGS = '.shipgate/agent/production/logs';

@@ -46,11 +46,14 @@ interface Setup {
   machines?: number;
   extra?: string;
   rollout?: string;
+  /** Adds provider.health at the app's fake public proxy: the URL the direct probe sends to each new machine. */
+  edge?: boolean;
 }
 
 async function setup(s: Setup): Promise<DeploymentManager> {
   fake = await startFakeMachinesApi({ token: TOKEN, delays: { create: 5, start: 10, stop: 5, destroy: 5, checks: 10, run: 10 } });
   fake.addApp('hotdash');
+  const health = s.edge ? `  health: { url: "${(await fake.edge('hotdash')).url}/health", timeout: 300ms, retries: 0 }\n` : '';
   const config = `app: hotdash
 provider:
   type: fly
@@ -63,7 +66,7 @@ provider:
   apiUrl: "${fake.url.replace(/\/v1$/, '')}"
   wait: 3s
   check: { path: /health, interval: 1s, timeout: 1s }
-${s.extra ?? ''}rollout:
+${s.extra ?? ''}${health}rollout:
   steps: [{ weight: 10, pause: 300ms }, { weight: 50, pause: 300ms }, { weight: 100, pause: 0s }]
   pause: 200ms
   analysis: { interval: 60ms, failureLimit: 2, minRequests: 1 }
@@ -223,6 +226,71 @@ describe('provider type fly against the fake Machines API', () => {
     expect(r.error).toContain('error rate 20.0%');
     expect(prom.queries.some((q) => q.query.includes('version="v2.0.0"'))).toBe(true);
     expect(images()).not.toContain(`${IMAGE}:v2.0.0`);
+  });
+
+  it.each([
+    ['answer 500 to', { status: 500 }, 'direct probe: HTTP 500 from http://127.0.0.1:PORT/health (expected 2xx or 3xx)'],
+    ['never answer', { hang: true }, 'direct probe: no answer from http://127.0.0.1:PORT/health: no answer within 300ms'],
+  ])('canary: the new machines %s the direct probe (Fly checks all passing): rolled back, the record names the probe', async (_what, answer, reason) => {
+    const m = await setup({ strategy: 'canary', edge: true });
+    const edge = await fake.edge('hotdash');
+    expect((await m.deploy({ version: 'v1.0.0' })).error).toBeNull();
+    // Mid-canary: once the new image goes out, its machines answer badly through the proxy; their checks never fail.
+    fake.onRequest((q) => {
+      if (q.method === 'POST' && (q.body as { config?: { image?: string } } | undefined)?.config?.image === `${IMAGE}:v2.0.0`) edge.answer({ image: `${IMAGE}:v2.0.0` }, answer);
+    });
+    const r = await m.deploy({ version: 'v2.0.0' });
+    expect(r.success).toBe(false);
+    const expected = reason.replace('PORT', new URL(edge.url).port);
+    expect(r.error).toContain('analysis failed 2 times (failureLimit 2), last in step canary');
+    expect(r.error).toContain(expected);
+    expect(r.error).not.toContain('critical checks');
+    expect(images()).not.toContain(`${IMAGE}:v2.0.0`);
+    expect(started()).toEqual([`${IMAGE}:v1.0.0`, `${IMAGE}:v1.0.0`, `${IMAGE}:v1.0.0`]);
+    const failed = (r.record?.analysis ?? []).filter((a) => a.verdict === 'fail');
+    expect(failed.length).toBe(2);
+    for (const a of failed) expect(a.reasons.some((x) => /^probe of instance \w+ \(v2\.0\.0\) failed: /.test(x) && x.endsWith(expected)), a.reasons.join('; ')).toBe(true);
+    // Each probe went to one canary machine, by fly-force-instance-id.
+    const forced = edge.requests.filter((q) => q.forced !== null);
+    expect(forced.length).toBeGreaterThanOrEqual(2);
+    for (const q of forced) expect([q.path, q.machine, q.status]).toEqual(['/health', q.forced, 'hang' in answer ? 0 : 500]);
+    expect(fake.rejected).toEqual([]);
+    expect(leased()).toEqual([]);
+  });
+
+  it('canary: healthy new machines pass the direct probe; every evaluation carries their probes, ok', async () => {
+    const m = await setup({ strategy: 'canary', edge: true });
+    const edge = await fake.edge('hotdash');
+    expect((await m.deploy({ version: 'v1.0.0' })).error).toBeNull();
+    const r = await m.deploy({ version: 'v2.0.0' });
+    expect(r.error).toBeNull();
+    expect(started()).toEqual([`${IMAGE}:v2.0.0`, `${IMAGE}:v2.0.0`, `${IMAGE}:v2.0.0`]);
+    const evaluations = (await m.eventsAfter(0)).events.flatMap((e) => (e.type === 'rollout:evaluation' && e.context.deploymentId === r.deploymentId ? [e.evaluation] : []));
+    expect(evaluations.length).toBeGreaterThan(0);
+    const v2 = new Set(fake.machines('hotdash').map((x) => x.id));
+    for (const e of evaluations) {
+      expect(e.verdict).not.toBe('fail');
+      const direct = e.probes.filter((p) => p.reason.startsWith('direct probe: '));
+      // One direct probe per machine on the new version at that step, beside its checks' probe.
+      expect(direct.length).toBe(e.probes.length / 2);
+      expect(direct.length).toBeGreaterThan(0);
+      for (const p of direct) expect([p.ok, p.status, p.version, v2.has(p.instanceId)]).toEqual([true, 200, 'v2.0.0', true]);
+    }
+    const forced = edge.requests.filter((q) => q.forced !== null);
+    expect(new Set(forced.map((q) => q.forced))).toEqual(new Set(evaluations.flatMap((e) => e.probes.map((p) => p.instanceId))));
+    expect(forced.every((q) => q.status === 200 && q.machine === q.forced)).toBe(true);
+  });
+
+  it('bluegreen with provider.health: no direct probe of green (cordoned, so the proxy routes nothing to it); the deploy goes through', async () => {
+    const m = await setup({ strategy: 'bluegreen', edge: true });
+    const edge = await fake.edge('hotdash');
+    expect((await m.deploy({ version: 'v1.0.0' })).error).toBeNull();
+    const r = await m.deploy({ version: 'v2.0.0' });
+    expect(r.error).toBeNull();
+    expect(stages(r)).toEqual(['preview 0% healthy', 'switch 100% healthy']);
+    expect(edge.requests.filter((q) => q.forced !== null)).toEqual([]);
+    // The health check after the switch reached green through the proxy.
+    expect(edge.requests.at(-1)?.status).toBe(200);
   });
 
   it('rollback returns the machines to the previous release\'s image and config, kept in the store', async () => {

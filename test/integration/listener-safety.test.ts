@@ -47,6 +47,7 @@ const PAYLOADS: { [K in LifecycleEventName]: Record<string, unknown> } = {
   'rollout:paused': { stage: 'deploy', step: 'canary', reason: 'command' },
   'rollout:resumed': { stage: 'deploy', step: 'canary' },
   'rollout:command': { stage: 'deploy', step: 'canary', command: 'promote' },
+  'rollout:requested': { command: 'promote', by: 'alice' },
   'stage:noted': { stage: 'deploy', output: { startedFrom: 'v0.9.0' } },
   'deploy:warning': { message: 'x' },
   'deploy:acknowledged': { by: 'bob', reason: 'x' },

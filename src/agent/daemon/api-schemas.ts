@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { NAME_RE } from '../../config/constants.js';
 import { ListenSchema, RouterSchema } from '../../config/schema/local.js';
 import { MAX_AGENT_TIMER_MS, MAX_SIGNAL_WAIT_MS, MIN_DEADMAN_MS, MIN_PROBE_INTERVAL_MS } from '../contract.js';
+import { ROLLOUT_COMMANDS } from '../../rollout/contract.js';
 
 /**
  * Bodies and query parameters of the control API, with the bounds that keep
@@ -121,7 +122,7 @@ export const RolloutBeginBody = z.strictObject({ id: RolloutId, stable: VersionN
 export const RolloutIdBody = z.strictObject({ id: RolloutId });
 /** `POST /v1/rollout/wait`: held until a signal for the rollout's driver arrives, or `timeoutMs`. */
 export const RolloutWaitBody = z.strictObject({ id: RolloutId, timeoutMs: count(0, MAX_SIGNAL_WAIT_MS) });
-export const CommandBody = z.strictObject({ command: z.enum(['promote', 'promote-full', 'abort', 'pause', 'resume']) });
+export const CommandBody = z.strictObject({ command: z.enum(ROLLOUT_COMMANDS) });
 export const StopBody = z.strictObject({ stopInstances: z.boolean({ error: 'expected true or false' }) });
 export const EmptyBody = z.strictObject({});
 

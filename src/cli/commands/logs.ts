@@ -4,6 +4,7 @@ import { NotFound, UsageError } from '../../errors.js';
 import { checkVersionSafety } from '../../gates/version.js';
 import { systemClock } from '../../runtime/clock.js';
 import { agentDirOf } from '../context.js';
+import { assertInstanceLogs } from './rollout-control.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';
 
@@ -42,6 +43,7 @@ export async function logsCommand(flags: LogsFlags, out: Output): Promise<number
   const unsafe = flags.version === undefined ? null : checkVersionSafety(flags.version);
   if (unsafe) throw new UsageError(`--version: ${unsafe}`);
   const agent = await agentDirOf(flags, out);
+  assertInstanceLogs(agent.providerType);
   const dir = logsDir(agent.dir);
   const filter: Filter = { version: flags.version, instance: flags.instance };
   const sources = await listLogSources(dir, filter);

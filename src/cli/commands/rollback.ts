@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { capabilitiesOf } from '../../providers/capabilities.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { NotFound } from '../../errors.js';
 import type { RollbackRequest } from '../../pipeline/deployment.js';
@@ -71,12 +72,21 @@ export interface ResumeFlags extends GlobalOptions {
 export async function resumeCommand(flags: ResumeFlags, out: Output): Promise<number> {
   const lockWaitMs = durationFlag('lock-wait', flags.lockWait);
   const loaded = await fullConfig(flags, out);
-  if (await resumePausedRollout(loaded.root, loaded.environment, flags, out)) return EXIT.ok;
+  if (await resumePausedRollout(loaded, flags, out)) return EXIT.ok;
   return runPipeline(loaded, out, { lockWaitMs }, (p, control) => p.resume(resolveActor(flags.actor), control));
 }
 
-/** True when a paused rollout was resumed (only with the local agent). */
-async function resumePausedRollout(root: string, environment: string, flags: GlobalOptions, out: Output): Promise<boolean> {
+/** True when a paused rollout was resumed, through the provider's rollout session (the local agent's, or the store's). */
+async function resumePausedRollout(loaded: LoadedConfig, flags: GlobalOptions, out: Output): Promise<boolean> {
+  const { root, environment } = loaded;
+  const session = capabilitiesOf(loaded.config.provider.type).session;
+  if (session === 'store') {
+    if (!(await pausedInStore(loaded))) return false;
+    const { rolloutCommand } = await import('./rollout-control.js');
+    await rolloutCommand('resume', { ...flags, env: environment }, out);
+    return true;
+  }
+  if (session !== 'agent') return false;
   const { agentPaths, agentStateDir } = await import('../../agent/paths.js');
   const { agentStatus } = await import('../../agent/lifecycle.js');
   const paths = agentPaths(agentStateDir(root, environment));
@@ -86,4 +96,17 @@ async function resumePausedRollout(root: string, environment: string, flags: Glo
   const { rolloutCommand } = await import('./rollout-control.js');
   await rolloutCommand('resume', { ...flags, env: environment }, out);
   return true;
+}
+
+/** A deployment of the environment that runs now, in stage deploy, whose rollout is paused (its journal says so). */
+async function pausedInStore(loaded: LoadedConfig): Promise<boolean> {
+  const [{ openStore }, { rolloutPaused }] = await Promise.all([import('../../store/index.js'), import('../../rollout/store-session.js')]);
+  const store = await openStore(loaded.config.store.url, { root: loaded.root });
+  try {
+    const running = (await store.listUnfinished(loaded.config.app, loaded.environment)).filter((d) => d.kind === 'deploy' && d.currentStage === 'deploy');
+    for (const d of running) if (await rolloutPaused(store, d.id)) return true;
+    return false;
+  } finally {
+    await store.close();
+  }
 }

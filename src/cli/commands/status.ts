@@ -13,6 +13,8 @@ import { lightConfig } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { GlobalOptions, Output } from '../output.js';
 import { openStore } from '../../store/index.js';
+import type { Store } from '../../store/contract.js';
+import { progressOf, type RolloutProgress } from '../../rollout/store-session.js';
 import { printStopSigns, printWarnings, stopSignsJson, truthWarnings, type RoutedView } from './status-truth.js';
 
 /** `shipgate status`: live version, rollback target, running or interrupted deployments, the lock. */
@@ -28,14 +30,15 @@ export async function statusCommand(flags: GlobalOptions, out: Output): Promise<
       statuses.push(await readEnvironmentStatus(store, { app: settings.app, environment, me, nowMs: Date.now(), rollbackWindow: settings.rollbackWindows[environment] ?? settings.rollbackWindow, recordsDir }));
     }
     const traffics = await Promise.all(statuses.map((s) => agentTraffic(settings.root, s.environment)));
+    const progress = await rolloutsOf(store, statuses);
     const targets = await Promise.all(statuses.map((s) => (settings.statusScripts.includes(s.environment) ? targetStatus(flags, s) : null)));
     const warnings = await Promise.all(statuses.map((s, i) => truthWarnings(s, routedView(traffics[i] ?? null), targets[i] ?? null, store)));
     const legacy = await legacyAgentWarning(settings.root);
-    if (out.json) out.result(statuses.map((s, i) => ({ ...toJson(s), stopped: stopSignsJson(s), warnings: warnings[i], ...(targets[i] ? { target: targets[i] } : {}), ...(traffics[i] ? { agent: traffics[i] } : {}) })));
+    if (out.json) out.result(statuses.map((s, i) => ({ ...toJson(s, progress), stopped: stopSignsJson(s), warnings: warnings[i], ...(targets[i] ? { target: targets[i] } : {}), ...(traffics[i] ? { agent: traffics[i] } : {}) })));
     else {
       if (legacy) out.line(out.paint('yellow', `WARNING: ${legacy}\n`));
       statuses.forEach((s, i) => {
-        printStatus(s, targets[i] ?? null, warnings[i] ?? [], out, i > 0);
+        printStatus(s, targets[i] ?? null, warnings[i] ?? [], progress, out, i > 0);
         if (traffics[i]) printTraffic(traffics[i], out);
       });
     }
@@ -45,13 +48,29 @@ export async function statusCommand(flags: GlobalOptions, out: Output): Promise<
   }
 }
 
-function toJson(s: EnvironmentStatus): Record<string, unknown> {
+/** Where each running rollout stands, by its journal (any provider: the local agent's controller and the fly provider journal the same events). */
+async function rolloutsOf(store: Store, statuses: readonly EnvironmentStatus[]): Promise<Map<string, RolloutProgress>> {
+  const running = statuses.flatMap((s) => s.activity).filter((a) => a.state === 'running' && a.deployment.kind === 'deploy' && a.deployment.currentStage === 'deploy');
+  const found = new Map<string, RolloutProgress>();
+  for (const a of running) {
+    const p = progressOf(await store.listEvents(a.deployment.id));
+    if (p) found.set(a.deployment.id, p);
+  }
+  return found;
+}
+
+function progressText(p: RolloutProgress): string {
+  const paused = p.paused === null ? '' : `, PAUSED${p.paused === 'inconclusive' ? ' (analysis was inconclusive)' : ''}: shipgate resume continues, promote goes on, abort undoes it`;
+  return `; rollout step ${p.step} at ${p.trafficPercentage}%${paused}`;
+}
+
+function toJson(s: EnvironmentStatus, progress: Map<string, RolloutProgress>): Record<string, unknown> {
   return {
     app: s.app,
     environment: s.environment,
     live: s.live ? { version: s.live.version, deployment_id: s.live.id, finished_at: s.live.finishedAt, triggered_by: s.live.triggeredBy } : null,
     rollback: { target: s.rollbackTarget, deadline: s.rollbackDeadline, open: s.rollbackOpen, rolled_back_from: s.rolledBackFrom },
-    activity: s.activity.map((a) => ({ deployment_id: a.deployment.id, kind: a.deployment.kind, version: a.deployment.version, state: a.state, stage: a.deployment.currentStage, started_at: a.deployment.startedAt, by: a.by })),
+    activity: s.activity.map((a) => ({ deployment_id: a.deployment.id, kind: a.deployment.kind, version: a.deployment.version, state: a.state, stage: a.deployment.currentStage, started_at: a.deployment.startedAt, by: a.by, rollout: progress.get(a.deployment.id) ?? null })),
     lock: s.lock ? { deployment_id: s.lock.deploymentId, holder: s.lock.holder, pid: s.lock.pid, host: s.lock.host, since: s.lock.acquiredAt, stale: s.lock.stale } : null,
   };
 }
@@ -78,7 +97,7 @@ async function targetStatus(flags: GlobalOptions, s: EnvironmentStatus): Promise
   return (await runStatusScript(loaded, s.live ? { version: s.live.version, id: s.live.id } : null, processRunner)) ?? { ok: false, output: [], error: 'not run: no status script' };
 }
 
-function printStatus(s: EnvironmentStatus, target: TargetStatus | null, warnings: string[], out: Output, gap: boolean): void {
+function printStatus(s: EnvironmentStatus, target: TargetStatus | null, warnings: string[], progress: Map<string, RolloutProgress>, out: Output, gap: boolean): void {
   if (gap) out.line('');
   out.line(out.paint('bold', `${s.app}/${s.environment}`));
   printStopSigns(s, out);
@@ -100,7 +119,7 @@ function printStatus(s: EnvironmentStatus, target: TargetStatus | null, warnings
     const d = a.deployment;
     const where = d.currentStage ? ` in stage ${d.currentStage}` : '';
     const text = {
-      running: `${d.kind} ${d.version} running${where} since ${d.startedAt} (${d.id})`,
+      running: `${d.kind} ${d.version} running${where} since ${d.startedAt} (${d.id})${progress.has(d.id) ? progressText(progress.get(d.id)!) : ''}`,
       awaiting_approval: `${d.kind} ${d.version} awaiting approval (${d.id}): shipgate approve ${d.id} --by NAME`,
       recovering: `${d.kind} ${d.version} (${d.id}) is being recovered by ${a.by}`,
       interrupted: `${d.kind} ${d.version} INTERRUPTED${where} (${d.id}): its process is gone; the next deploy, rollback or resume finishes it`,

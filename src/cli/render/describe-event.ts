@@ -56,6 +56,8 @@ export function describeEvent(e: JournaledEvent, verbose: boolean): string | nul
       return `rollout resumed in ${e.step}`;
     case 'rollout:command':
       return `rollout: ${e.command} received in ${e.step}`;
+    case 'rollout:requested':
+      return `rollout: ${e.command} requested by ${e.by}`;
     case 'deploy:finished':
       return `${e.deploymentId} ${e.status} in ${humanDuration(e.durationMs)}${e.error ? `: ${e.error}` : ''}`;
     case 'stage:noted':

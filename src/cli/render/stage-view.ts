@@ -39,6 +39,7 @@ export function foldStageView(v: StageView, e: JournaledEvent): StageView | null
     case 'rollout:paused':
     case 'rollout:resumed':
     case 'rollout:command':
+    case 'rollout:requested':
     case 'cancel:requested':
     case 'step:failed':
       return { ...v, note: describeEvent(e, true)!.trim() };

@@ -1,3 +1,4 @@
+import { CAPABILITIES } from '../capabilities.js';
 import { isAbsolute, resolve } from 'node:path';
 import { toMs } from '../../config/duration.js';
 import { toArgv, type CommandProviderConfig } from '../../config/schema/index.js';
@@ -46,6 +47,7 @@ export function createCommandProvider(cfg: CommandProviderConfig): Provider {
 
   return {
     type: 'command',
+    capabilities: CAPABILITIES.command!,
     health: cfg.health,
     planDeploy: (ctx) => [command(ctx, toArgv(cfg.deploy), ctx.facts.version, ctx.facts.previousVersion)],
     planRollback: (ctx, to, from) => [command(ctx, toArgv(cfg.rollback ?? cfg.deploy), to, from)],

@@ -5,7 +5,8 @@ import type { FlyMachine, FlyMachineConfig } from './client.js';
 import type { Fleet } from './fleet.js';
 import { appMachines, batchSize, isStandby, machineConfig, majorityVersion, STANDBY_KEY, targetCount, versionOf } from './machine-config.js';
 import { planFly, type FlyPlan, type FlyPlanStep } from './plan.js';
-import { watchStep } from './watch.js';
+import type { MachineProbe } from './probe.js';
+import { watchStep, type SessionState, type StepSession } from './watch.js';
 
 /** What the app ran before a deploy changed anything: what an undo returns the machines to. */
 export interface FlyRelease {
@@ -45,9 +46,13 @@ export interface FlyDeployDeps {
   version: string;
   env: Record<string, string>;
   metrics: MetricsSource | null;
+  /** The direct probe of the new machines (through Fly's proxy); null when the config has none. */
+  probe: MachineProbe | null;
   /** How long blue machines are kept stopped after a blue-green switch. */
   keepWarmMs: number;
   signal?: AbortSignal;
+  /** The rollout session a person steers the rollout through (`shipgate promote|abort|pause|resume`). */
+  session?: StepSession;
   emit: (type: 'rollout:step' | 'rollout:evaluation' | 'rollout:weights', data: Record<string, unknown>) => Promise<void>;
 }
 
@@ -75,6 +80,7 @@ export class FlyDeploy {
   private weight = 0;
   /** Blue-green: blue has been cordoned (the switch began). */
   private blueTouched = false;
+  private readonly session: SessionState = { pausedBy: null, jumpToFull: false };
 
   constructor(
     private readonly deps: FlyDeployDeps,
@@ -96,7 +102,11 @@ export class FlyDeploy {
     this.steps.push(...plan.steps.map((s) => ({ name: s.name, trafficPercentage: 0, requestedPercentage: s.requested, machines: 0, total: plan.total, durationMs: 0, status: 'not_started' as const })));
     for (const m of this.machines) await this.deps.fleet.lease(m.id);
     let failure: string | null = null;
-    for (let i = 0; i < plan.steps.length && failure === null; i++) failure = await this.runStep(plan, i);
+    for (let i = 0; i < plan.steps.length && failure === null; i++) {
+      failure = await this.runStep(plan, i);
+      // `promote --full`: straight to the last step (the whole fleet on the new version).
+      if (this.session.jumpToFull && i < plan.steps.length - 2) i = plan.steps.length - 2;
+    }
     if (failure === null) await this.finish(plan);
     let revertedAt: number | null = null;
     if (failure !== null) {
@@ -117,7 +127,7 @@ export class FlyDeploy {
       await this.act(plan, step);
       this.weight = step.reached;
       await this.deps.emit('rollout:weights', { weights: this.weights(this.weight), reason: `step ${step.name}: ${this.moved.length} of ${plan.total} machines on ${this.deps.version}` });
-      if (step.analyse && step.pauseMs > 0) failure = await this.watch(step);
+      if (step.analyse && (step.pauseMs === 'manual' || step.pauseMs > 0)) failure = await this.watch(step);
     } catch (err) {
       if (!(err instanceof InstancesFailed)) throw err;
       failure = `machines of ${this.deps.version} failed in step ${step.name}: ${err.message}`;
@@ -203,7 +213,10 @@ export class FlyDeploy {
         metrics,
         signal,
         machines: async () => (await fleet.client.list()).filter((m) => ids.has(m.id)),
+        probe: this.deps.probe ?? undefined,
         tick: () => fleet.refreshLeases(),
+        session: this.deps.session,
+        state: this.session,
         onEvaluation: (evaluation, failures) => this.deps.emit('rollout:evaluation', { evaluation, failures, failureLimit: rollout.analysis.failureLimit }),
       },
       this.failures,

@@ -1,3 +1,4 @@
+import { CAPABILITIES } from '../capabilities.js';
 import { toMs } from '../../config/duration.js';
 import type { FlyProviderConfig, RolloutConfig } from '../../config/schema/index.js';
 import { FLY_TOKEN_ENV } from '../../config/schema/fly.js';
@@ -10,10 +11,16 @@ import { currentRelease, FlyDeploy, staleStandby, type FlyOutcome, type FlyRelea
 import { Fleet } from './fleet.js';
 import { appMachines, imageFor, isReady, machineConfig, majorityVersion, releaseMachineConfig, STANDBY_KEY, versionOf } from './machine-config.js';
 import { prometheusMetrics } from './prometheus.js';
+import { directProbeFor } from './probe.js';
 import { runReleaseCommand } from './release.js';
+import type { StepSession } from './watch.js';
+import { StoreSessionReader } from '../../rollout/store-session.js';
 import { clearStaleLeases, flyOutput, machinesOf, releaseConfigOf } from './rollback.js';
 
 export { FLY_TOKEN_ENV };
+
+/** How often a watched step looks for a person's commands (`shipgate promote|abort|pause|resume`) in the store. */
+export const SESSION_POLL_MS = 500;
 
 /** Noted in the stage output once the deploy begins changing machines. */
 const TOUCHED_KEY = 'flyMachinesChanged';
@@ -75,6 +82,7 @@ export function createFlyProvider(cfg: FlyProviderConfig, rolloutCfg: RolloutCon
 
   return {
     type: 'fly',
+    capabilities: CAPABILITIES.fly!,
     health: cfg.health,
     planDeploy: () => [],
     planRollback: () => [],
@@ -102,7 +110,10 @@ export function createFlyProvider(cfg: FlyProviderConfig, rolloutCfg: RolloutCon
         for (const m of staleStandby(all)) await fleet.destroy(m.id);
         const metrics = cfg.metrics ? prometheusMetrics(cfg.metrics, ctx.http, () => ctx.clock.now(), { minRequests: rollout.analysis.minRequests, signal: ctx.signal }) : null;
         const emit = (type: string, data: Record<string, unknown>): Promise<void> => ctx.journal.append(type as never, { deploymentId: ctx.facts.id, stage: ctx.stage, ...data } as never).then(() => undefined);
-        const deploy = new FlyDeploy({ fleet, clock: ctx.clock, cfg, rollout, version: ctx.facts.version, env: cfg.env ?? {}, metrics, keepWarmMs: toMs(ctx.config.rollback.window), signal: ctx.signal, emit }, appMachines(all), previous);
+        const reader = new StoreSessionReader(ctx.store, ctx.facts.id);
+        // A store that does not answer costs the look, not the rollout: the commands stay for the next one.
+        const session: StepSession = { take: () => reader.take().catch(() => []), pollMs: SESSION_POLL_MS, emit };
+        const deploy = new FlyDeploy({ fleet, clock: ctx.clock, cfg, rollout, version: ctx.facts.version, env: cfg.env ?? {}, metrics, probe: directProbeFor(cfg, ctx.facts.version, ctx), keepWarmMs: toMs(ctx.config.rollback.window), signal: ctx.signal, session, emit }, appMachines(all), previous);
         const outcome = await deploy.run();
         const summary = flySummary(outcome, previous, next);
         if (outcome.status === 'failed') throw new StageFailed(ctx.stage, outcome.reason ?? 'the rollout failed', { output: summary });

@@ -7,8 +7,8 @@ import type { Strategy } from '../../config/schema/rollout.js';
 /** One step of a Fly.io deploy: how many machines run the new version after it, and how long it is watched. */
 export interface FlyPlanStep extends CountStep {
   name: string;
-  /** Watched this long with analysis (0: only the machines' checks). */
-  pauseMs: number;
+  /** Watched this long with analysis (0: only the machines' checks); `manual`: until `shipgate promote`. */
+  pauseMs: number | 'manual';
   analyse: boolean;
 }
 
@@ -47,8 +47,7 @@ function canary(rollout: RolloutConfig, total: number): FlyPlan {
   const steps = counts.map((c, i) => {
     const configured = rollout.steps.find((s) => s.weight === c.requested);
     const pause = configured?.pause ?? ('0s' as const);
-    if (pause === 'manual') notes.push(`step ${i + 1} (${c.requested}%) has pause: manual, but the fly provider has no rollout session to promote through: it is watched for one analysis interval`);
-    return { ...c, name: canaryStepName(c.reached, i), pauseMs: pause === 'manual' ? toMs(rollout.analysis.interval) : toMs(pause), analyse: true };
+    return { ...c, name: canaryStepName(c.reached, i), pauseMs: pause === 'manual' ? ('manual' as const) : toMs(pause), analyse: true };
   });
   return { strategy: 'canary', total, steps, notes };
 }

@@ -1,3 +1,4 @@
+import { CAPABILITIES } from '../capabilities.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentRequestFailed, type AgentClient } from '../../agent/client.js';
@@ -118,6 +119,7 @@ export function createLocalProvider(cfg: LocalProviderConfig, rolloutCfg: Rollou
 
   return {
     type: 'local',
+    capabilities: CAPABILITIES.local!,
     health: cfg.health,
     planDeploy: (ctx) => [describe(ctx, ctx.facts.version)],
     planRollback: (ctx, to) => [describe(ctx, to)],

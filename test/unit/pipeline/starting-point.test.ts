@@ -1,3 +1,4 @@
+import { CAPABILITIES } from '../../../src/providers/capabilities.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StageFailed } from '../../../src/errors.js';
 import type { BaseContext } from '../../../src/pipeline/context.js';
@@ -25,6 +26,7 @@ afterEach(async () => store.close());
 function target(serving: string | null): Provider {
   return {
     type: 'fake',
+    capabilities: CAPABILITIES.command!,
     health: undefined,
     planDeploy: () => [],
     planRollback: () => [],
