@@ -15,6 +15,9 @@ import { systemClock } from '../runtime/clock.js';
 import { fetchHttp, type HttpClient } from '../runtime/http.js';
 import type { AlertRow, SqlStore } from '../store/index.js';
 import type { JournalTail } from './journal-tail.js';
+import { FlyClient } from '../providers/fly/client.js';
+import { FLY_TOKEN_ENV } from '../config/schema/fly.js';
+import { startStandbySweeper } from '../providers/fly/standby.js';
 
 export interface BackgroundOptions {
   store: SqlStore;
@@ -23,6 +26,10 @@ export interface BackgroundOptions {
   http?: HttpClient;
   /** Told about failed deliveries and rule errors (masked). */
   onError: (message: string) => void;
+  /** Told what the background did that a person should know (kept Fly.io machines destroyed). */
+  onNote?: (message: string) => void;
+  /** Where FLY_API_TOKEN is read. @default process.env */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Background {
@@ -64,6 +71,7 @@ export function createBackground(opts: BackgroundOptions): Background {
     onError: opts.onError,
   });
   let drain: NodeJS.Timeout | undefined;
+  let sweeper: { stop(): Promise<void> } | null = null;
   let unsubscribe = (): void => undefined;
   return {
     alertRoute,
@@ -75,12 +83,39 @@ export function createBackground(opts: BackgroundOptions): Background {
       sender.kick();
       drain = setInterval(() => sender.kick(), toMs(monitorConfig?.drain ?? DEFAULT_MONITOR_DRAIN));
       monitor.start();
+      sweeper = startSweeper(opts, http);
     },
     async stop() {
       clearInterval(drain);
+      await sweeper?.stop();
       unsubscribe();
       await monitor.stop();
       await sender.flush();
     },
   };
+}
+
+/**
+ * On a Fly.io environment, kept blue machines are destroyed when their rollback
+ * window closes (no other process of shipgate's runs then). Without a token it
+ * says why once, and does nothing.
+ */
+function startSweeper(opts: BackgroundOptions, http: HttpClient): { stop(): Promise<void> } | null {
+  const provider = opts.loaded.config.provider;
+  if (provider.type !== 'fly') return null;
+  const token = (opts.env ?? process.env)[FLY_TOKEN_ENV];
+  if (!token) {
+    opts.onError(`kept blue machines of ${provider.app} are not destroyed when their rollback window closes: ${FLY_TOKEN_ENV} is not set (the next deploy removes them)`);
+    return null;
+  }
+  const client = new FlyClient({ apiUrl: provider.apiUrl, app: provider.app, token, http, clock: systemClock });
+  return startStandbySweeper({
+    client,
+    clock: systemClock,
+    onError: (message) => opts.onError(opts.loaded.masker.mask(message)),
+    onSwept: (r) => {
+      if (r.destroyed.length > 0) opts.onNote?.(`rollback window closed: destroyed ${r.destroyed.length} kept blue machine(s) of ${provider.app}: ${r.destroyed.join(', ')}`);
+      if (r.busy.length > 0) opts.onNote?.(`kept blue machine(s) ${r.busy.join(', ')} of ${provider.app} are leased by another run: tried again shortly`);
+    },
+  });
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { DeploymentManager } from '../../src/index.js';
 import { FlyClient } from '../../src/providers/fly/client.js';
+import { sweepStandby } from '../../src/providers/fly/standby.js';
 import { systemClock } from '../../src/runtime/clock.js';
 import { fetchHttp } from '../../src/runtime/http.js';
 import { startFakeMachinesApi, type FakeMachinesApi } from '../support/fly/fake-machines-api.js';
@@ -279,6 +280,35 @@ describe('provider type fly against the fake Machines API', () => {
     const forced = edge.requests.filter((q) => q.forced !== null);
     expect(new Set(forced.map((q) => q.forced))).toEqual(new Set(evaluations.flatMap((e) => e.probes.map((p) => p.instanceId))));
     expect(forced.every((q) => q.status === 200 && q.machine === q.forced)).toBe(true);
+  });
+
+  it('bluegreen: kept blue machines past their window are swept; one another holder leased is left to it, and the next deploy goes through', async () => {
+    const m = await setup({ strategy: 'bluegreen' });
+    expect((await m.deploy({ version: 'v1.0.0' })).error).toBeNull();
+    expect((await m.deploy({ version: 'v2.0.0' })).error).toBeNull();
+    const kept = (): string[] => fake.machines('hotdash').filter((x) => x.config.image === `${IMAGE}:v1.0.0` && x.state !== 'destroyed' && x.state !== 'destroying').map((x) => x.id).sort();
+    expect(kept()).toHaveLength(3);
+    const client = new FlyClient({ apiUrl: fake.url.replace(/\/v1$/, ''), app: 'hotdash', token: TOKEN, http: fetchHttp, clock: systemClock });
+    // Within the window the sweeper leaves them.
+    expect((await sweepStandby(client, systemClock)).destroyed).toEqual([]);
+    // Another holder (a sweeper in a serve process, say) leases one while the window has closed.
+    const [held, ...rest] = kept();
+    const lease = await client.lease(held!, 60, 'shipgate: rollback window closed');
+    const late = { ...systemClock, now: () => Date.now() + 31 * 60_000 };
+    const swept = await sweepStandby(client, late);
+    expect(swept.destroyed.sort()).toEqual(rest.sort());
+    expect(swept.busy).toEqual([held]);
+    // The next deploy replaces kept machines of the last release; the leased one is left to its holder.
+    const r = await m.deploy({ version: 'v3.0.0' });
+    expect(r.error).toBeNull();
+    await new Promise((res) => setTimeout(res, 50));
+    expect(kept()).toEqual([held]);
+    await client.releaseLease(held!, lease.nonce);
+    // Its holder gone, it is swept with v2.0.0's kept machines, whose window has closed too by then.
+    const last = await sweepStandby(client, late);
+    expect(last.destroyed).toContain(held);
+    expect(last.destroyed).toHaveLength(4);
+    expect(fake.rejected).toEqual([]);
   });
 
   it('bluegreen with provider.health: no direct probe of green (cordoned, so the proxy routes nothing to it); the deploy goes through', async () => {

@@ -44,7 +44,7 @@ export async function serveCommand(flags: ServeFlags, out: Output): Promise<numb
   const { createServer } = await import('../../serve/server.js');
   const { createBackground } = await import('../../serve/background.js');
   const onError = (message: string): void => out.log('error', `serve: ${message}`);
-  const background = loaded === null ? null : createBackground({ store, loaded, onError });
+  const background = loaded === null ? null : createBackground({ store, loaded, onError, onNote: (message) => out.log('info', `serve: ${message}`) });
   const server = await createServer({
     store,
     app: settings.app,

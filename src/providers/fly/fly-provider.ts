@@ -6,7 +6,7 @@ import { StageFailed, UsageError } from '../../errors.js';
 import type { StageContext } from '../../pipeline/stage.js';
 import type { Provider } from '../contract.js';
 import { DEFAULT_ROLLOUT } from '../local/defaults.js';
-import { FlyClient, type FlyMachine } from './client.js';
+import { FlyApiError, FlyClient, type FlyMachine } from './client.js';
 import { currentRelease, FlyDeploy, staleStandby, type FlyOutcome, type FlyRelease } from './deploy.js';
 import { Fleet } from './fleet.js';
 import { appMachines, imageFor, isReady, machineConfig, majorityVersion, releaseMachineConfig, STANDBY_KEY, versionOf } from './machine-config.js';
@@ -107,7 +107,7 @@ export function createFlyProvider(cfg: FlyProviderConfig, rolloutCfg: RolloutCon
       await ctx.note({ [TOUCHED_KEY]: true });
       const fleet = fleetFor(ctx, client);
       try {
-        for (const m of staleStandby(all)) await fleet.destroy(m.id);
+        for (const m of staleStandby(all)) await destroyKept(fleet, m.id);
         const metrics = cfg.metrics ? prometheusMetrics(cfg.metrics, ctx.http, () => ctx.clock.now(), { minRequests: rollout.analysis.minRequests, signal: ctx.signal }) : null;
         const emit = (type: string, data: Record<string, unknown>): Promise<void> => ctx.journal.append(type as never, { deploymentId: ctx.facts.id, stage: ctx.stage, ...data } as never).then(() => undefined);
         const reader = new StoreSessionReader(ctx.store, ctx.facts.id);
@@ -184,4 +184,17 @@ export function createFlyProvider(cfg: FlyProviderConfig, rolloutCfg: RolloutCon
 
 async function previousOf(ctx: StageContext): Promise<FlyRelease | null> {
   return flyOutput(await ctx.outputOf(ctx.stage))?.previous ?? null;
+}
+
+/**
+ * A kept blue machine of an earlier release, destroyed as a new one goes out. Leased by
+ * another holder (`shipgate serve` destroying it as its window closed) it is left to that
+ * holder: it is no app machine, so the deploy does not need it gone.
+ */
+async function destroyKept(fleet: Fleet, id: string): Promise<void> {
+  try {
+    await fleet.destroy(id);
+  } catch (err) {
+    if (!(err instanceof FlyApiError && err.status === 409)) throw err;
+  }
 }

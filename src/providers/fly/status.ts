@@ -6,9 +6,10 @@ import type { TargetStatus } from '../command/status.js';
 import { FlyClient, type FlyMachine } from './client.js';
 import { FLY_TOKEN_ENV } from './fly-provider.js';
 import { isStandby, STANDBY_KEY, versionOf } from './machine-config.js';
+import { keptUntil } from './standby.js';
 
 /** Pure: one line per machine: id, region, state, version, image, checks. */
-export function machineLines(machines: readonly FlyMachine[]): string[] {
+export function machineLines(machines: readonly FlyMachine[], nowMs: number): string[] {
   const shown = machines.filter((m) => m.state !== 'destroyed');
   if (shown.length === 0) return ['no machines'];
   return shown.map((m) => {
@@ -16,7 +17,8 @@ export function machineLines(machines: readonly FlyMachine[]): string[] {
     const passing = checks.filter((c) => c.status === 'passing').length;
     const failing = checks.filter((c) => c.status !== 'passing').map((c) => `${c.name} ${c.status}`);
     const checkText = checks.length === 0 ? 'no checks' : `checks ${passing}/${checks.length} passing${failing.length ? ` (${failing.join(', ')})` : ''}`;
-    const role = isStandby(m) ? `, kept for rollback until ${m.config.metadata?.[STANDBY_KEY] ?? '?'}` : '';
+    const until = m.config.metadata?.[STANDBY_KEY] ?? '?';
+    const role = !isStandby(m) ? '' : keptUntil(m) > nowMs ? `, kept for rollback until ${until}` : `, rollback window closed at ${until}: \`shipgate serve\` or the next deploy destroys it`;
     return `${m.id} ${m.region ?? '?'} ${m.state} ${versionOf(m) ?? '(not deployed by shipgate)'} ${m.config.image} ${checkText}${role}`;
   });
 }
@@ -29,7 +31,7 @@ export async function flyStatus(loaded: LoadedConfig, env: NodeJS.ProcessEnv = p
   if (!token) return { ok: false, output: [], error: `${FLY_TOKEN_ENV} is not set`, source: 'fly' };
   try {
     const client = new FlyClient({ apiUrl: provider.apiUrl, app: provider.app, token, http: fetchHttp, clock: systemClock });
-    return { ok: true, output: [`fly app ${provider.app}:`, ...machineLines(await client.list())].map((l) => loaded.masker.mask(l)), error: null, source: 'fly' };
+    return { ok: true, output: [`fly app ${provider.app}:`, ...machineLines(await client.list(), Date.now())].map((l) => loaded.masker.mask(l)), error: null, source: 'fly' };
   } catch (err) {
     return { ok: false, output: [], error: loaded.masker.mask(errorMessage(err)), source: 'fly' };
   }

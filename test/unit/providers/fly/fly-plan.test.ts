@@ -151,8 +151,10 @@ describe('status lines', () => {
         machine('m1', 'v2', { region: 'ams', checks: [{ name: 'alive', status: 'passing' }, { name: 'http', status: 'critical' }] }),
         { ...machine('m2', 'v1', { region: 'fra', state: 'stopped' }), config: { image: 'img:v1', metadata: { shipgate_version: 'v1', shipgate_standby_until: '2026-12-03T13:00:00.000Z' } } },
         machine('m3', null, { state: 'destroyed' }),
-      ]),
+      ], NOW),
     ).toEqual(['m1 ams started v2 img:v2 checks 1/2 passing (http critical)', 'm2 fra stopped v1 img:v1 no checks, kept for rollback until 2026-12-03T13:00:00.000Z']);
-    expect(machineLines([])).toEqual(['no machines']);
+    const kept = { ...machine('m2', 'v1', { state: 'stopped' }), config: { image: 'img:v1', metadata: { shipgate_version: 'v1', shipgate_standby_until: '2026-12-03T11:00:00.000Z' } } };
+    expect(machineLines([kept], NOW)[0]).toBe('m2 ? stopped v1 img:v1 no checks, rollback window closed at 2026-12-03T11:00:00.000Z: `shipgate serve` or the next deploy destroys it');
+    expect(machineLines([], NOW)).toEqual(['no machines']);
   });
 });
