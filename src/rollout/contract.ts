@@ -68,6 +68,8 @@ export interface RolloutSignals {
   commands: RolloutCommand[];
   /** The router ejected the candidate: the rollout has failed. */
   ejection?: RouterEjection | null;
+  /** The same commands with who sent them, where the session knows (the store's: its journal sequence number too). */
+  requests?: { command: RolloutCommand; by: string; seq: number }[];
 }
 
 export interface RolloutRegistration {

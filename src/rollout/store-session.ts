@@ -1,6 +1,6 @@
 import type { Store } from '../store/contract.js';
 import type { Clock } from '../runtime/clock.js';
-import { ROLLOUT_COMMANDS, type RolloutCommand } from './contract.js';
+import { ROLLOUT_COMMANDS, type RolloutCommand, type RolloutRegistration, type RolloutSession, type RolloutSignals } from './contract.js';
 
 /*
  * A rollout session kept in the store, for providers whose target runs no agent
@@ -39,6 +39,35 @@ export class StoreSessionReader {
     }
     return taken;
   }
+}
+
+/**
+ * The rollout session capability over the store (rollout/contract.ts), for a
+ * provider without an agent of shipgate's. The rollout is the deployment: its id
+ * is the deployment id. No dead-man switch of its own: a deploy whose process
+ * is gone is interrupted, and the next command settles it.
+ */
+export class StoreRolloutSession implements RolloutSession {
+  private readonly reader: StoreSessionReader;
+
+  constructor(
+    store: Pick<Store, 'listEvents'>,
+    private readonly deploymentId: string,
+  ) {
+    this.reader = new StoreSessionReader(store, deploymentId);
+  }
+
+  async beginRollout(r: RolloutRegistration): Promise<void> {
+    if (r.id !== this.deploymentId) throw new Error(`a store rollout session is the deployment's own: ${r.id} is not ${this.deploymentId}`);
+  }
+
+  /** The requests since the last beat. A store that does not answer costs the beat, not the rollout: they stay for the next one. */
+  async heartbeat(): Promise<RolloutSignals> {
+    const requests = await this.reader.take().catch(() => []);
+    return { abortedByDeadman: false, commands: requests.map((r) => r.command), requests };
+  }
+
+  async endRollout(): Promise<void> {}
 }
 
 /** Journals a request on the running deployment; returns its sequence number. */

@@ -58,6 +58,10 @@ describe('fly provider: SIGKILL mid-rollout', () => {
     expect(live.filter((m) => m.config.image === `${IMAGE}:v2.0.0`)).toHaveLength(1);
     expect(live.filter((m) => m.lease && m.lease.expiresAt > Date.now())).toHaveLength(3);
 
+    // A deploy whose process is gone takes no command: the session says so, and what settles it.
+    const orphaned = await p.run(['abort'], { env });
+    expect(orphaned.code).toBe(2);
+    expect(orphaned.stderr).toMatch(/no rollout is in progress in production: deploy v2\.0\.0 \(\S+\) is INTERRUPTED \(its process is gone\); `shipgate resume` settles it/);
     const next = await p.run(['resume'], { env });
     expect(next.code, next.stdout + next.stderr).toBe(0);
     expect(next.stdout).toContain('recovered');

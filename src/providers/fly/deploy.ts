@@ -1,5 +1,5 @@
 import type { FlyProviderConfig, RolloutConfig } from '../../config/schema/index.js';
-import { InstancesFailed, type Evaluation, type MetricsSource } from '../../rollout/contract.js';
+import { InstancesFailed, type Evaluation, type MetricsSource, type RolloutSession } from '../../rollout/contract.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { FlyMachine, FlyMachineConfig } from './client.js';
 import type { Fleet } from './fleet.js';
@@ -51,8 +51,8 @@ export interface FlyDeployDeps {
   /** How long blue machines are kept stopped after a blue-green switch. */
   keepWarmMs: number;
   signal?: AbortSignal;
-  /** The rollout session a person steers the rollout through (`shipgate promote|abort|pause|resume`). */
-  session?: StepSession;
+  /** The rollout session a person steers the rollout through (`shipgate promote|abort|pause|resume`), looked at every `pollMs` while a step is watched. */
+  session?: { rollout: RolloutSession; id: string; pollMs: number; emit: StepSession['emit'] };
   emit: (type: 'rollout:step' | 'rollout:evaluation' | 'rollout:weights', data: Record<string, unknown>) => Promise<void>;
 }
 
@@ -101,6 +101,8 @@ export class FlyDeploy {
     const plan = this.plan();
     this.steps.push(...plan.steps.map((s) => ({ name: s.name, trafficPercentage: 0, requestedPercentage: s.requested, machines: 0, total: plan.total, durationMs: 0, status: 'not_started' as const })));
     for (const m of this.machines) await this.deps.fleet.lease(m.id);
+    const session = this.deps.session;
+    await session?.rollout.beginRollout({ id: session.id, stable: this.previous.version, candidate: this.deps.version, deadmanMs: 0 });
     let failure: string | null = null;
     for (let i = 0; i < plan.steps.length && failure === null; i++) {
       failure = await this.runStep(plan, i);
@@ -114,6 +116,7 @@ export class FlyDeploy {
       revertedAt = this.deps.clock.now();
       await this.deps.emit('rollout:weights', { weights: this.weights(0), reason: `revert: ${failure}` });
     }
+    await session?.rollout.endRollout(session.id);
     return { status: failure === null ? 'succeeded' : 'failed', reason: failure, plan, steps: this.steps, evaluations: this.evaluations, revertedAt };
   }
 
@@ -215,7 +218,7 @@ export class FlyDeploy {
         machines: async () => (await fleet.client.list()).filter((m) => ids.has(m.id)),
         probe: this.deps.probe ?? undefined,
         tick: () => fleet.refreshLeases(),
-        session: this.deps.session,
+        session: this.stepSession(),
         state: this.session,
         onEvaluation: (evaluation, failures) => this.deps.emit('rollout:evaluation', { evaluation, failures, failureLimit: rollout.analysis.failureLimit }),
       },
@@ -224,6 +227,20 @@ export class FlyDeploy {
     this.failures = result.failures;
     this.evaluations.push(...result.evaluations);
     return result.failure;
+  }
+
+  /** The watch's view of the rollout session: each look is a heartbeat, with who sent each command. */
+  private stepSession(): StepSession | undefined {
+    const s = this.deps.session;
+    if (!s) return undefined;
+    return {
+      pollMs: s.pollMs,
+      emit: s.emit,
+      take: async () => {
+        const signals = await s.rollout.heartbeat(s.id);
+        return signals.requests ?? signals.commands.map((command) => ({ command, by: 'unknown' }));
+      },
+    };
   }
 
   /** Machines above `max` (or left over from a smaller target) are destroyed once the new version runs everywhere. */

@@ -13,8 +13,7 @@ import { appMachines, imageFor, isReady, machineConfig, majorityVersion, release
 import { prometheusMetrics } from './prometheus.js';
 import { directProbeFor } from './probe.js';
 import { runReleaseCommand } from './release.js';
-import type { StepSession } from './watch.js';
-import { StoreSessionReader } from '../../rollout/store-session.js';
+import { StoreRolloutSession } from '../../rollout/store-session.js';
 import { clearStaleLeases, flyOutput, machinesOf, releaseConfigOf } from './rollback.js';
 
 export { FLY_TOKEN_ENV };
@@ -110,9 +109,7 @@ export function createFlyProvider(cfg: FlyProviderConfig, rolloutCfg: RolloutCon
         for (const m of staleStandby(all)) await destroyKept(fleet, m.id);
         const metrics = cfg.metrics ? prometheusMetrics(cfg.metrics, ctx.http, () => ctx.clock.now(), { minRequests: rollout.analysis.minRequests, signal: ctx.signal }) : null;
         const emit = (type: string, data: Record<string, unknown>): Promise<void> => ctx.journal.append(type as never, { deploymentId: ctx.facts.id, stage: ctx.stage, ...data } as never).then(() => undefined);
-        const reader = new StoreSessionReader(ctx.store, ctx.facts.id);
-        // A store that does not answer costs the look, not the rollout: the commands stay for the next one.
-        const session: StepSession = { take: () => reader.take().catch(() => []), pollMs: SESSION_POLL_MS, emit };
+        const session = { rollout: new StoreRolloutSession(ctx.store, ctx.facts.id), id: ctx.facts.id, pollMs: SESSION_POLL_MS, emit };
         const deploy = new FlyDeploy({ fleet, clock: ctx.clock, cfg, rollout, version: ctx.facts.version, env: cfg.env ?? {}, metrics, probe: directProbeFor(cfg, ctx.facts.version, ctx), keepWarmMs: toMs(ctx.config.rollback.window), signal: ctx.signal, session, emit }, appMachines(all), previous);
         const outcome = await deploy.run();
         const summary = flySummary(outcome, previous, next);

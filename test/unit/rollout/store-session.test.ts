@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { progressOf, StoreSessionReader } from '../../../src/rollout/store-session.js';
+import { progressOf, StoreRolloutSession, StoreSessionReader } from '../../../src/rollout/store-session.js';
 import type { EventRow } from '../../../src/store/contract.js';
 
 const row = (seq: number, type: string, data: Record<string, unknown>): EventRow & { seq: number } => ({ seq, deploymentId: 'd1', at: '2026-12-04T00:00:00Z', type, stage: null, step: null, data });
@@ -20,6 +20,26 @@ describe('the store session', () => {
     expect(await reader.take()).toEqual([]);
     events.push(row(9, 'rollout:requested', { command: 'abort', by: 'bob' }));
     expect(await reader.take()).toEqual([{ seq: 9, command: 'abort', by: 'bob' }]);
+  });
+
+  it('as a RolloutSession: each heartbeat brings the requests since the last; a store that fails keeps them for the next beat', async () => {
+    const events = [row(1, 'rollout:requested', { command: 'pause', by: 'alice' })];
+    let down = true;
+    const session = new StoreRolloutSession(
+      {
+        listEvents: async (_id, after = 0) => {
+          if (down) throw new Error('connection refused');
+          return events.filter((e) => e.seq > after);
+        },
+      },
+      'd1',
+    );
+    await session.beginRollout({ id: 'd1', stable: 'v1', candidate: 'v2', deadmanMs: 0 });
+    await expect(session.beginRollout({ id: 'd2', stable: 'v1', candidate: 'v2', deadmanMs: 0 })).rejects.toThrow("a store rollout session is the deployment's own: d2 is not d1");
+    expect(await session.heartbeat()).toEqual({ abortedByDeadman: false, commands: [], requests: [] });
+    down = false;
+    expect(await session.heartbeat()).toEqual({ abortedByDeadman: false, commands: ['pause'], requests: [{ seq: 1, command: 'pause', by: 'alice' }] });
+    expect((await session.heartbeat()).commands).toEqual([]);
   });
 
   it('progressOf: the last step and whether it is paused, by the journal', () => {
