@@ -4,40 +4,20 @@
  * previous image, and the leases the killed process held released.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeMachinesApi, type FakeMachinesApi } from '../support/fly/fake-machines-api.js';
-import { makeProject, type Project } from '../support/project.js';
+import { FLY_IMAGE as IMAGE, makeFlyCliProject, type FlyCliProject } from '../support/fly/cli-project.js';
 
 const TOKEN = 'fly-tok-9c2e71';
-const IMAGE = 'registry.fly.io/hotdash';
 
-let fake: FakeMachinesApi | undefined;
-let p: Project | undefined;
+let fly: FlyCliProject | undefined;
 afterEach(async () => {
-  await fake?.close();
-  await p?.cleanup();
+  await fly?.dispose();
+  fly = undefined;
 });
-
-const config = (apiUrl: string): string => `app: hotdash
-provider:
-  type: fly
-  app: hotdash
-  image: "${IMAGE}:{version}"
-  regions: [ams]
-  machines: { min: 3 }
-  strategy: canary
-  apiUrl: "${apiUrl}"
-  wait: 5s
-rollout:
-  steps: [{ weight: 30, pause: 60s }, { weight: 100, pause: 0s }]
-  analysis: { interval: 100ms, minRequests: 1 }
-`;
 
 describe('fly provider: SIGKILL mid-rollout', () => {
   it('the next command settles the deployment: machines back on the previous image, leases released', async () => {
-    fake = await startFakeMachinesApi({ token: TOKEN, delays: { create: 5, start: 10, stop: 5, destroy: 5, checks: 10 } });
-    fake.addApp('hotdash');
-    const f = fake;
-    p = await makeProject(config(f.url.replace(/\/v1$/, '')), {});
+    fly = await makeFlyCliProject(TOKEN, { strategy: 'canary', tail: 'rollout:\n  steps: [{ weight: 30, pause: 60s }, { weight: 100, pause: 0s }]\n  analysis: { interval: 100ms, minRequests: 1 }\n' });
+    const { fake: f, project: p } = fly;
     const env = { FLY_API_TOKEN: TOKEN };
     const first = await p.run(['deploy', 'v1.0.0'], { env });
     expect(first.code, first.stderr).toBe(0);

@@ -4,30 +4,19 @@
  * through the deployment's journal in the store. Every command is journaled with who sent it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeMachinesApi, type FakeMachinesApi } from '../support/fly/fake-machines-api.js';
-import { makeProject, type Project } from '../support/project.js';
+import type { FakeMachinesApi } from '../support/fly/fake-machines-api.js';
+import { FLY_IMAGE as IMAGE, makeFlyCliProject, type FlyCliProject } from '../support/fly/cli-project.js';
+import type { Project } from '../support/project.js';
 
 const TOKEN = 'fly-tok-51ad0e';
-const IMAGE = 'registry.fly.io/hotdash';
 
-let fake: FakeMachinesApi | undefined;
-let p: Project | undefined;
+let fly: FlyCliProject | undefined;
 afterEach(async () => {
-  await fake?.close();
-  await p?.cleanup();
+  await fly?.dispose();
+  fly = undefined;
 });
 
-const config = (apiUrl: string): string => `app: hotdash
-provider:
-  type: fly
-  app: hotdash
-  image: "${IMAGE}:{version}"
-  regions: [ams]
-  machines: { min: 3 }
-  strategy: canary
-  apiUrl: "${apiUrl}"
-  wait: 5s
-rollout:
+const MANUAL = `rollout:
   steps: [{ weight: 30, pause: manual }, { weight: 60, pause: manual }, { weight: 100, pause: 0s }]
   analysis: { interval: 200ms, minRequests: 1 }
 `;
@@ -59,10 +48,8 @@ async function journalOf(project: Project, id: string): Promise<Journaled[]> {
 
 describe('fly provider: the rollout session', () => {
   it('pause, resume, promote and promote --full reach the deploy process; abort rolls it back', async () => {
-    fake = await startFakeMachinesApi({ token: TOKEN, delays: { create: 5, start: 10, stop: 5, destroy: 5, checks: 10 } });
-    fake.addApp('hotdash');
-    const f = fake;
-    p = await makeProject(config(f.url.replace(/\/v1$/, '')), {});
+    fly = await makeFlyCliProject(TOKEN, { strategy: 'canary', tail: MANUAL });
+    const { fake: f, project: p } = fly;
     const env = { FLY_API_TOKEN: TOKEN, SHIPGATE_ACTOR: 'alice' };
     expect((await p.run(['deploy', 'v1.0.0'], { env })).code).toBe(0);
 
@@ -127,13 +114,8 @@ describe('fly provider: the rollout session', () => {
 
 describe('fly provider: kept blue machines', () => {
   it('shipgate serve destroys them when the rollback window closes; status says when the window ends', async () => {
-    fake = await startFakeMachinesApi({ token: TOKEN, delays: { create: 5, start: 10, stop: 5, destroy: 5, checks: 10 } });
-    fake.addApp('hotdash');
-    const f = fake;
-    const yaml = config(f.url.replace(/\/v1$/, ''))
-      .replace('strategy: canary', 'strategy: bluegreen')
-      .replace(/rollout:[\s\S]*$/, 'rollout:\n  pause: 0s\nrollback:\n  window: 4s\n');
-    p = await makeProject(yaml, {});
+    fly = await makeFlyCliProject(TOKEN, { strategy: 'bluegreen', tail: 'rollout:\n  pause: 0s\nrollback:\n  window: 4s\n' });
+    const { fake: f, project: p } = fly;
     const env = { FLY_API_TOKEN: TOKEN, SHIPGATE_SERVE_TOKEN: 'serve-tok-0d93a1' };
     expect((await p.run(['deploy', 'v1.0.0'], { env })).code).toBe(0);
     const second = await p.run(['deploy', 'v2.0.0'], { env });
