@@ -250,10 +250,11 @@ export function buildProgram(run: (action: () => Promise<number>, opts: GlobalOp
   wire<[]>(
     common(init)
       .option('--app <name>', 'application name (asked in a terminal)')
-      .option('--provider <type>', 'command (default) or local')
+      .option('--provider <type>', 'command (default), local or fly')
       .option('--deploy <cmd>', 'command provider: the deploy command (default: ./scripts/deploy.sh); local: the start command')
       .option('--rollback <cmd>', 'command provider: the rollback command (default: ./scripts/rollback.sh)')
-      .option('--health-url <url>', 'command provider: the deployed app\'s health URL')
+      .option('--health-url <url>', 'command and fly providers: the deployed app\'s health URL (fly: production\'s; default https://<app>.fly.dev/health)')
+      .option('--regions <list>', 'fly provider: comma-separated Fly.io regions (e.g. iad,ord; asked in a terminal)')
       .option('--environments <list>', 'comma-separated environments (default: staging,production; none for one)')
       .option('--force', 'overwrite an existing file'),
     async () => (await import('./commands/init.js')).initCommand,

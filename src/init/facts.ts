@@ -2,6 +2,7 @@ import { environmentNames } from '../config/environments.js';
 import { variableReferences } from '../config/interpolate.js';
 import { isPlainObject } from '../config/merge.js';
 import { mergedFor, secretReferences } from '../secrets/references.js';
+import { FLY_TOKEN_ENV } from '../config/schema/fly.js';
 
 /** Runner label of the generated jobs. */
 export const DEFAULT_RUNS_ON = 'ubuntu-latest';
@@ -32,6 +33,8 @@ export interface WorkflowFacts {
   runsOn: string;
   nodeVersion: string;
   install: string;
+  /** An environment's build runs `flyctl` (e.g. `flyctl deploy --build-only --push`): the jobs install it. */
+  flyctl: boolean;
 }
 
 export interface WorkflowFactsOptions {
@@ -41,18 +44,35 @@ export interface WorkflowFactsOptions {
   install?: string;
 }
 
+/**
+ * Secrets a provider reads from the environment by a name of its own, not through a
+ * `${NAME}` in the config: the workflow must pass them all the same.
+ */
+const PROVIDER_SECRETS: Record<string, readonly string[]> = { fly: [FLY_TOKEN_ENV] };
+
+const providerTypeOf = (merged: Record<string, unknown>): string | null => (isPlainObject(merged.provider) && typeof merged.provider.type === 'string' ? merged.provider.type : null);
+
+/** Pure: whether an environment's build command runs flyctl. */
+export function buildUsesFlyctl(merged: Record<string, unknown>): boolean {
+  const command = isPlainObject(merged.build) ? merged.build.command : undefined;
+  const text = Array.isArray(command) ? command.join(' ') : typeof command === 'string' ? command : '';
+  return /(^|[\s;&|(/])(flyctl|fly)\s/.test(text);
+}
+
 /** Pure: the variables an environment's config refers to, secrets apart from the rest. */
 export function targetFacts(doc: Record<string, unknown>, name: string): TargetFacts {
-  const secrets = secretReferences(doc, name)
+  const merged = mergedFor(doc, name);
+  const referenced = secretReferences(doc, name)
     .filter((r) => r.source === 'env')
     .map((r) => r.name);
+  const secrets = [...new Set([...referenced, ...(PROVIDER_SECRETS[providerTypeOf(merged) ?? ''] ?? [])])];
   const all = new Set<string>();
   const walk = (v: unknown): void => {
     if (typeof v === 'string') for (const r of variableReferences(v)) all.add(r.name);
     else if (Array.isArray(v)) v.forEach(walk);
     else if (isPlainObject(v)) Object.values(v).forEach(walk);
   };
-  walk(mergedFor(doc, name));
+  walk(merged);
   return { name, secrets, variables: [...all].filter((n) => !secrets.includes(n)) };
 }
 
@@ -71,5 +91,6 @@ export function workflowFacts(doc: Record<string, unknown>, opts: WorkflowFactsO
     runsOn: opts.runsOn ?? DEFAULT_RUNS_ON,
     nodeVersion: opts.nodeVersion ?? DEFAULT_NODE_VERSION,
     install: opts.install ?? DEFAULT_INSTALL,
+    flyctl: names.some((n) => buildUsesFlyctl(mergedFor(doc, n))),
   };
 }

@@ -25,8 +25,23 @@ describe('shipgate init', () => {
       expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('init: --app: expected a name') });
       const noApp = await project.run(['init', '--force']);
       expect(noApp).toMatchObject({ code: 2, stderr: expect.stringContaining('--app is required when not run in a terminal') });
+      // Fly.io: the regions are required outside a terminal; each environment but production is an app of its own.
+      const noRegions = await project.run(['init', '--app', 'hotdash', '--provider', 'fly', '--force']);
+      expect(noRegions).toMatchObject({ code: 2, stderr: expect.stringContaining('--regions is required with --provider fly') });
+      const badRegion = await project.run(['init', '--app', 'hotdash', '--provider', 'fly', '--regions', 'Chicago', '--force']);
+      expect(badRegion).toMatchObject({ code: 2, stderr: expect.stringContaining('(provider.regions.0): expected a Fly.io region code') });
+      const fly = await project.run(['init', '--app', 'hotdash', '--provider', 'fly', '--regions', 'ord, iad', '--force']);
+      expect(fly.code, fly.stderr).toBe(0);
+      const flyValid = await project.run(['config', 'validate']);
+      expect(flyValid.code, flyValid.stderr).toBe(0);
+      expect(load(await project.read('shipgate.yaml'))).toMatchObject({
+        provider: { type: 'fly', app: 'hotdash', image: 'registry.fly.io/hotdash:{version}', regions: ['ord', 'iad'], strategy: 'canary', health: { url: 'https://hotdash.fly.dev/health' } },
+        build: { command: 'flyctl deploy --build-only --push --app hotdash --image-label "$SHIPGATE_VERSION"' },
+        environments: { staging: { provider: { app: 'hotdash-staging' } }, production: {} },
+      });
       const github = await project.run(['init', 'github']);
       expect(github.code, github.stderr).toBe(0);
+      expect(github.stdout).toContain('secrets to set (GitHub environment production): FLY_API_TOKEN, SHIPGATE_STORE_URL');
       const twice = await project.run(['init', 'github']);
       expect(twice).toMatchObject({ code: 2, stderr: expect.stringMatching(/deploy\.yml, .*rollback\.yml, .*staging\.yml, .*preview\.yml already exist \(--force overwrites\)/) });
     } finally {
@@ -40,7 +55,7 @@ describe('shipgate init', () => {
     try {
       await term.waitFor(/App name \[[^\]]+\]: $/m, 'the app question');
       await term.keys('shop', 'Enter');
-      await term.waitFor(/Provider \(command, local\) \[command\]: $/m, 'the provider question');
+      await term.waitFor(/Provider \(command, local, fly\) \[command\]: $/m, 'the provider question');
       await term.keys('Enter');
       await term.waitFor(/Deploy command \[\.\/scripts\/deploy\.sh\]: $/m, 'the deploy question');
       await term.keys('./go.sh', 'Enter');

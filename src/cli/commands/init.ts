@@ -17,6 +17,7 @@ export interface InitFlags extends GlobalOptions {
   deploy?: string;
   rollback?: string;
   healthUrl?: string;
+  regions?: string;
   environments?: string;
   force?: boolean;
 }
@@ -51,7 +52,8 @@ async function askMissing(flags: InitFlags, cwd: string): Promise<InitFlags> {
     const app = await ask('App name', basename(cwd).toLowerCase().replace(/[^a-z0-9._-]/g, '-'));
     const provider = flags.provider ?? (await ask(`Provider (${SCAFFOLD_PROVIDERS.join(', ')})`, DEFAULT_SCAFFOLD_PROVIDER));
     const deploy = flags.deploy ?? (provider === 'command' ? await ask('Deploy command', './scripts/deploy.sh') : undefined);
-    return { ...flags, app, provider, ...(deploy === undefined ? {} : { deploy }) };
+    const regions = flags.regions ?? (provider === 'fly' ? await ask('Fly.io regions, comma-separated', 'iad') : undefined);
+    return { ...flags, app, provider, ...(deploy === undefined ? {} : { deploy }), ...(regions === undefined ? {} : { regions }) };
   } finally {
     rl.close();
   }
@@ -63,9 +65,15 @@ export function scaffoldOptions(flags: InitFlags): ScaffoldOptions {
   const envs = flags.environments === undefined ? [...DEFAULT_SCAFFOLD_ENVIRONMENTS] : flags.environments.split(',').map((e) => e.trim()).filter((e) => e !== '' && e !== 'none');
   const command = argv(flags.deploy);
   const rollback = argv(flags.rollback);
+  const provider = parseProvider(flags.provider ?? DEFAULT_SCAFFOLD_PROVIDER);
+  const regions = flags.regions?.split(',').map((r) => r.trim()).filter((r) => r !== '');
+  if (provider === 'fly' && (regions === undefined || regions.length === 0)) throw new UsageError('--regions is required with --provider fly: the Fly.io regions machines are created in (e.g. --regions iad,ord)');
+  if (provider !== 'fly' && regions !== undefined) throw new UsageError(`--regions: only for --provider fly (got --provider ${provider})`);
+  if (provider === 'fly' && (command !== undefined || rollback !== undefined)) throw new UsageError('--deploy and --rollback: not for --provider fly (it deploys the image build pushes, through the Machines API)');
   return {
     app: flags.app ?? '',
-    provider: parseProvider(flags.provider ?? DEFAULT_SCAFFOLD_PROVIDER),
+    provider,
+    ...(regions === undefined ? {} : { regions }),
     environments: envs,
     ...(command === undefined ? {} : { command }),
     ...(rollback === undefined ? {} : { rollback }),

