@@ -1,9 +1,9 @@
 /**
  * The background sender's first step, taken by the CLI's entry before it loads the CLI: it
  * waits while the command that started it is alive, so that its loading (modules, config,
- * store) takes no CPU from that command's run or exit. It imports nothing but `node:fs`.
+ * store) takes no CPU from that command's run or exit. It imports nothing but `node:` modules.
  */
-import { readFileSync } from 'node:fs';
+import { isAlive as isRunning } from '../runtime/process-identity.js';
 
 /** The pid of the command that started a background sender: it begins its work once that one has exited. */
 export const AFTER_PID_ENV = 'SHIPGATE_NOTIFY_AFTER_PID';
@@ -19,21 +19,7 @@ export async function waitForStarterExit(env: NodeJS.ProcessEnv = process.env, m
   while (isAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, POLL_MS));
 }
 
+/** `pid` runs (a zombie does not): the lock holders' check, without a start token. */
 export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  return !isZombie(pid);
-}
-
-/** Linux: a process that exited but was not reaped yet (its parent, init, may never reap it in a container) is dead. */
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
+  return isRunning(pid, null);
 }
