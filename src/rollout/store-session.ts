@@ -126,3 +126,11 @@ export function progressOf(events: readonly { type: string; data: Record<string,
   }
   return step === null ? null : { step, trafficPercentage, paused };
 }
+
+/** Pure: requests the deploy has not acted on yet (no `rollout:command` answers their sequence number), oldest first. */
+export function pendingRequests(events: readonly { seq: number; type: string; at: string; data: Record<string, unknown> }[]): (RequestedCommand & { at: string })[] {
+  const answered = new Set(events.filter((e) => e.type === 'rollout:command' && typeof e.data.requestSeq === 'number').map((e) => e.data.requestSeq as number));
+  return events
+    .filter((e) => e.type === 'rollout:requested' && !answered.has(e.seq) && typeof e.data.command === 'string')
+    .map((e) => ({ seq: e.seq, at: e.at, command: e.data.command as RolloutCommand, by: typeof e.data.by === 'string' ? e.data.by : 'unknown' }));
+}

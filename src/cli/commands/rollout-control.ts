@@ -49,7 +49,7 @@ async function throughAgent(command: RolloutCommand, settings: StoreSettings): P
 
 /** The store session: the request is journaled on the running deployment, then its answer awaited. Null: queued, said already. */
 async function throughStore(command: RolloutCommand, settings: StoreSettings, out: Output): Promise<{ id: string; candidate: string } | null> {
-  const [{ openStore }, { readEnvironmentStatus }, { currentIdentity }, { requestCommand, awaitCommand }, { resolveActor }, { systemClock }] = await Promise.all([
+  const [{ openStore }, { readEnvironmentStatus }, { currentIdentity }, { requestCommand, awaitCommand, pendingRequests }, { resolveActor }, { systemClock }] = await Promise.all([
     import('../../store/index.js'),
     import('../../pipeline/environment-status.js'),
     import('../../runtime/process-identity.js'),
@@ -71,6 +71,9 @@ async function throughStore(command: RolloutCommand, settings: StoreSettings, ou
     if (activity.state === 'recovering') throw new UsageError(`${none}: ${which} is being undone by ${activity.by}`);
     if (activity.state === 'awaiting_approval') throw new UsageError(`${none}: ${which} is awaiting approval (shipgate approve ${d.id} --by NAME)`);
     if (d.kind !== 'deploy' || d.currentStage !== 'deploy') throw new UsageError(`${none}: ${which} is in stage ${d.currentStage ?? '(none)'}; a rollout takes commands in stage deploy`);
+    // The same command still queued is not sent twice: two promotes would skip two steps.
+    const queued = pendingRequests(await store.listEvents(d.id)).find((r) => r.command === command);
+    if (queued) throw new UsageError(`\`shipgate ${commandName(command)}\` sent by ${queued.by} at ${queued.at} is still queued for ${which}: the deploy process takes it at its next look (not sent twice)`);
     const seq = await requestCommand(store, d.id, command, resolveActor(undefined), new Date().toISOString());
     const outcome = await awaitCommand(store, { deploymentId: d.id, seq, command, timeoutMs: STORE_COMMAND_WAIT_MS, pollMs: STORE_COMMAND_POLL_MS }, systemClock);
     if (outcome.state === 'ended') throw new UsageError(`${which} ended (${outcome.status}) before its rollout took \`shipgate ${commandName(command)}\``);

@@ -93,19 +93,25 @@ export async function watchStep(
     if (by === null) await deps.session?.emit('rollout:resumed', { step });
   };
   for (;;) {
+    // Every command taken is acted on and journaled, in order, even past one that ends the step
+    // (a pause after a promote holds the next step); an abort wins over a promote.
+    let ends: 'pass' | 'abort' | null = null;
     for (const c of deps.session ? await deps.session.take() : []) {
       await deps.session!.emit('rollout:command', { command: c.command, step, by: c.by, ...(c.seq === undefined ? {} : { requestSeq: c.seq }) });
       switch (c.command) {
         case 'abort':
-          return result(FLY_ABORT_REASON);
+          ends = 'abort';
+          break;
         case 'promote-full':
           state.jumpToFull = true;
+          ends ??= 'pass';
           await setPause(null);
-          return result(null);
+          break;
         case 'promote':
           // A person chose to go on: that also ends a pause (theirs, or one an inconclusive window caused).
+          ends ??= 'pass';
           await setPause(null);
-          return result(null);
+          break;
         case 'pause':
           await setPause('command');
           break;
@@ -114,6 +120,8 @@ export async function watchStep(
           break;
       }
     }
+    if (ends === 'abort') return result(FLY_ABORT_REASON);
+    if (ends === 'pass') return result(null);
     // Leases are refreshed when due, however long a step is held.
     await deps.tick();
     const now = deps.clock.now();

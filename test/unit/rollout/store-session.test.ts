@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { progressOf, StoreRolloutSession, StoreSessionReader } from '../../../src/rollout/store-session.js';
+import { pendingRequests, progressOf, StoreRolloutSession, StoreSessionReader } from '../../../src/rollout/store-session.js';
 import type { EventRow } from '../../../src/store/contract.js';
 
 const row = (seq: number, type: string, data: Record<string, unknown>): EventRow & { seq: number } => ({ seq, deploymentId: 'd1', at: '2026-12-04T00:00:00Z', type, stage: null, step: null, data });
@@ -40,6 +40,19 @@ describe('the store session', () => {
     down = false;
     expect(await session.heartbeat()).toEqual({ abortedByDeadman: false, commands: ['pause'], requests: [{ seq: 1, command: 'pause', by: 'alice' }] });
     expect((await session.heartbeat()).commands).toEqual([]);
+  });
+
+  it('pendingRequests: the requests no rollout:command answers yet (a second promote is not sent while one is queued)', () => {
+    const events = [
+      row(1, 'rollout:requested', { command: 'pause', by: 'alice' }),
+      row(2, 'rollout:command', { command: 'pause', step: 'canary', requestSeq: 1 }),
+      row(3, 'rollout:requested', { command: 'promote', by: 'bob' }),
+      // The local controller's own journal lines answer no request.
+      row(4, 'rollout:command', { command: 'promote', step: 'canary' }),
+    ];
+    expect(pendingRequests(events)).toEqual([{ seq: 3, at: '2026-12-04T00:00:00Z', command: 'promote', by: 'bob' }]);
+    events.push(row(5, 'rollout:command', { command: 'promote', step: 'canary', requestSeq: 3 }));
+    expect(pendingRequests(events)).toEqual([]);
   });
 
   it('progressOf: the last step and whether it is paused, by the journal', () => {

@@ -109,6 +109,22 @@ describe('watchStep: the rollout session on Fly.io', () => {
     expect(h.state).toEqual({ pausedBy: null, jumpToFull: true });
   });
 
+  it('acts on every command taken at one look, in order: a pause after a promote holds the next step; an abort wins over a promote', async () => {
+    const h = harness({ pauseMs: 'manual' });
+    h.s.send('promote');
+    h.s.send('pause');
+    await h.clock.advance(100);
+    expect(await h.done).toMatchObject({ failure: null });
+    expect(h.state.pausedBy).toBe('command');
+    expect(h.s.journal).toEqual(['rollout:command promote canary', 'rollout:command pause canary', 'rollout:paused command canary']);
+    const next = harness({ pauseMs: 'manual' });
+    next.s.send('promote');
+    next.s.send('abort');
+    await next.clock.advance(100);
+    expect((await next.done).failure).toBe(FLY_ABORT_REASON);
+    expect(next.s.journal).toEqual(['rollout:command promote canary', 'rollout:command abort canary']);
+  });
+
   it('critical checks still fail a paused step', async () => {
     const h = harness({ pauseMs: 'manual', machines: [critical] });
     h.s.send('pause');
