@@ -18,6 +18,13 @@ export interface RequestedCommand {
   by: string;
 }
 
+/** Pure: a journaled `rollout:requested` row as a request; null for any other row, or a command shipgate does not know. */
+function requestOf(e: { seq: number; type: string; data: Record<string, unknown> }): RequestedCommand | null {
+  const command = e.data.command;
+  if (e.type !== 'rollout:requested' || typeof command !== 'string' || !(ROLLOUT_COMMANDS as readonly string[]).includes(command)) return null;
+  return { seq: e.seq, command: command as RolloutCommand, by: typeof e.data.by === 'string' ? e.data.by : 'unknown' };
+}
+
 /** The deploy process's side: the commands journaled since the last look, oldest first. */
 export class StoreSessionReader {
   private afterSeq = 0;
@@ -32,10 +39,8 @@ export class StoreSessionReader {
     const taken: RequestedCommand[] = [];
     for (const e of events) {
       this.afterSeq = Math.max(this.afterSeq, e.seq);
-      if (e.type !== 'rollout:requested') continue;
-      const command = e.data.command;
-      if (typeof command !== 'string' || !(ROLLOUT_COMMANDS as readonly string[]).includes(command)) continue;
-      taken.push({ seq: e.seq, command: command as RolloutCommand, by: typeof e.data.by === 'string' ? e.data.by : 'unknown' });
+      const request = requestOf(e);
+      if (request) taken.push(request);
     }
     return taken;
   }
@@ -130,7 +135,8 @@ export function progressOf(events: readonly { type: string; data: Record<string,
 /** Pure: requests the deploy has not acted on yet (no `rollout:command` answers their sequence number), oldest first. */
 export function pendingRequests(events: readonly { seq: number; type: string; at: string; data: Record<string, unknown> }[]): (RequestedCommand & { at: string })[] {
   const answered = new Set(events.filter((e) => e.type === 'rollout:command' && typeof e.data.requestSeq === 'number').map((e) => e.data.requestSeq as number));
-  return events
-    .filter((e) => e.type === 'rollout:requested' && !answered.has(e.seq) && typeof e.data.command === 'string')
-    .map((e) => ({ seq: e.seq, at: e.at, command: e.data.command as RolloutCommand, by: typeof e.data.by === 'string' ? e.data.by : 'unknown' }));
+  return events.flatMap((e) => {
+    const request = answered.has(e.seq) ? null : requestOf(e);
+    return request ? [{ ...request, at: e.at }] : [];
+  });
 }
